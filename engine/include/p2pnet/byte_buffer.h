@@ -1,0 +1,41 @@
+// Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
+//
+// byte_buffer.h: a growable byte buffer for the channel that allocates only when it
+// must grow past its high-water mark and never zero-fills what it is about to
+// overwrite, so a channel in steady state allocates nothing per message. It wipes
+// its contents when it grows and when it is destroyed, because it holds plaintext.
+#ifndef P2PNET_BYTE_BUFFER_H_
+#define P2PNET_BYTE_BUFFER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+namespace p2pnet {
+
+class ByteBuffer {
+ public:
+  ByteBuffer() = default;
+  ~ByteBuffer();
+  ByteBuffer(ByteBuffer&& other) noexcept;
+  ByteBuffer& operator=(ByteBuffer&& other) noexcept;
+  ByteBuffer(const ByteBuffer&) = delete;
+  ByteBuffer& operator=(const ByteBuffer&) = delete;
+
+  // reserve makes room for |capacity| bytes, keeping the first |keep| bytes.
+  void reserve(std::size_t capacity, std::size_t keep);
+  // wipe zeroes the whole allocation (sodium_memzero) but keeps it.
+  void wipe();
+
+  std::uint8_t* data() { return data_.get(); }
+  const std::uint8_t* data() const { return data_.get(); }
+  std::size_t capacity() const { return capacity_; }
+
+ private:
+  std::unique_ptr<std::uint8_t[]> data_;
+  std::size_t capacity_ = 0;
+};
+
+}  // namespace p2pnet
+
+#endif  // P2PNET_BYTE_BUFFER_H_

@@ -1,0 +1,117 @@
+// Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
+//
+// bytes.h: a non-owning reader cursor and a writer into caller memory (after
+// BoringSSL's CBS/CBB). Every read is checked and leaves the reader unchanged on
+// failure; the parsers built on them call `empty()` to reject trailing bytes. No code
+// outside this header does pointer arithmetic on wire bytes.
+#ifndef P2PNET_BYTES_H_
+#define P2PNET_BYTES_H_
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+namespace p2pnet {
+
+using ByteSpan = std::span<const std::uint8_t>;
+using MutableByteSpan = std::span<std::uint8_t>;
+
+// ByteReader reads from a span it does not own.
+class ByteReader {
+ public:
+  explicit ByteReader(ByteSpan data) : data_(data) {}
+
+  std::size_t remaining() const { return data_.size(); }
+  bool empty() const { return data_.empty(); }
+
+  // read_u8 stores the next byte in |*out|; false, with nothing consumed, if empty.
+  [[nodiscard]] bool read_u8(std::uint8_t* out) {
+    if (data_.empty()) return false;
+    *out = data_[0];
+    data_ = data_.subspan(1);
+    return true;
+  }
+
+  // read_u32_be reads a 4-byte big-endian integer; false, nothing consumed, if short.
+  [[nodiscard]] bool read_u32_be(std::uint32_t* out) {
+    if (data_.size() < 4) return false;
+    *out = (std::uint32_t{data_[0]} << 24) | (std::uint32_t{data_[1]} << 16) |
+           (std::uint32_t{data_[2]} << 8) | std::uint32_t{data_[3]};
+    data_ = data_.subspan(4);
+    return true;
+  }
+
+  // read_array copies the next N bytes into |*out|; false, nothing consumed, if short.
+  template <std::size_t N>
+  [[nodiscard]] bool read_array(std::array<std::uint8_t, N>* out) {
+    if (data_.size() < N) return false;
+    std::copy_n(data_.begin(), N, out->begin());
+    data_ = data_.subspan(N);
+    return true;
+  }
+
+  // read_span points |*out| at the next |n| bytes without copying.
+  [[nodiscard]] bool read_span(std::size_t n, ByteSpan* out) {
+    if (data_.size() < n) return false;
+    *out = data_.first(n);
+    data_ = data_.subspan(n);
+    return true;
+  }
+
+ private:
+  ByteSpan data_;
+};
+
+// ByteWriter appends into caller memory. A write that does not fit writes nothing and
+// marks the writer failed; check `ok()` once at the end instead of after every call.
+class ByteWriter {
+ public:
+  explicit ByteWriter(MutableByteSpan out) : out_(out) {}
+
+  void write_u8(std::uint8_t value) {
+    if (!reserve(1)) return;
+    out_[written_++] = value;
+  }
+
+  void write_u32_be(std::uint32_t value) {
+    if (!reserve(4)) return;
+    out_[written_++] = static_cast<std::uint8_t>(value >> 24);
+    out_[written_++] = static_cast<std::uint8_t>(value >> 16);
+    out_[written_++] = static_cast<std::uint8_t>(value >> 8);
+    out_[written_++] = static_cast<std::uint8_t>(value);
+  }
+
+  void write(ByteSpan bytes) {
+    if (!reserve(bytes.size())) return;
+    std::copy(bytes.begin(), bytes.end(), out_.begin() + static_cast<std::ptrdiff_t>(written_));
+    written_ += bytes.size();
+  }
+
+  bool ok() const { return ok_; }
+  std::size_t written() const { return written_; }
+  ByteSpan result() const { return ByteSpan(out_.data(), written_); }
+
+ private:
+  bool reserve(std::size_t n) {
+    if (!ok_ || out_.size() - written_ < n) {
+      ok_ = false;
+      return false;
+    }
+    return true;
+  }
+
+  MutableByteSpan out_;
+  std::size_t written_ = 0;
+  bool ok_ = true;
+};
+
+// store_u64_le writes |value| little-endian into |out| (the transport nonce counter).
+inline void store_u64_le(std::span<std::uint8_t, 8> out, std::uint64_t value) {
+  for (std::size_t i = 0; i < 8; ++i) out[i] = static_cast<std::uint8_t>(value >> (8 * i));
+}
+
+}  // namespace p2pnet
+
+#endif  // P2PNET_BYTES_H_

@@ -1,0 +1,123 @@
+// Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
+//
+// channel.h: the encrypted channel of protocol-v1 ("Transport frames"), sans-IO.
+//
+//   frame = L (4 bytes, big-endian) || ChaCha20-Poly1305-IETF(key, nonce, ad = L, plaintext)
+//   nonce = 4 zero bytes || 64-bit little-endian counter, one counter per direction
+//
+// L = 0 is close_notify. Every failure is terminal and wipes the keys. Received
+// messages are decrypted into one reusable buffer, and sealed frames queue in
+// another, so in steady state the channel allocates nothing per message.
+//
+// Polling order: handle_bytes(input) consumes frames until one message is ready; the
+// caller then takes it with poll_event() (the span stays valid until the next
+// handle_bytes) and offers the rest of the input again. send()/close() queue frames
+// that poll_transmit() drains.
+#ifndef P2PNET_CHANNEL_H_
+#define P2PNET_CHANNEL_H_
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+
+#include "p2pnet/byte_buffer.h"
+#include "p2pnet/bytes.h"
+#include "p2pnet/config.h"
+#include "p2pnet/errors.h"
+#include "p2pnet/handshake.h"
+#include "p2pnet/key_schedule.h"
+
+namespace p2pnet {
+
+inline constexpr std::size_t kFrameHeaderSize = 4;
+inline constexpr std::size_t kFrameTagSize = 16;
+inline constexpr std::size_t kFrameOverhead = kFrameHeaderSize + kFrameTagSize;
+// The sender refuses once its counter would reach this value (protocol-v1).
+inline constexpr std::uint64_t kFrameCounterLimit = ~std::uint64_t{0};
+
+enum class ChannelEventType : std::uint8_t {
+  kMessage,     // a message arrived; ChannelEvent::message holds it
+  kPeerClosed,  // the peer sent close_notify: it will send nothing more
+};
+
+struct ChannelEvent {
+  ChannelEventType type;
+  ByteSpan message;  // kMessage only; valid until the next handle_bytes call
+};
+
+class Channel {
+ public:
+  // Channel takes the traffic keys of a finished handshake; |role| picks which key
+  // sends. A config outside its limits gives a channel failed with kInvalidArgument.
+  Channel(Role role, Key key_c2s, Key key_s2c, const ChannelConfig& config);
+  Channel(Channel&&) noexcept = default;
+  Channel& operator=(Channel&&) noexcept = default;
+  ~Channel() = default;  // keys and buffers wipe themselves
+
+  // handle_bytes consumes frames from |input| in any split. It stops early, after a
+  // whole message, until poll_event() takes it. Empty |input| means the stream ended:
+  // fine after close_notify, otherwise kTruncated. Errors (terminal): kFrameTooLarge
+  // (checked from the header, before any body byte is buffered), kFrameAuthFailed,
+  // kDataAfterClose, kTruncated, kCounterExhaustedRemote.
+  [[nodiscard]] ReadResult handle_bytes(ByteSpan input);
+
+  std::optional<ChannelEvent> poll_event();
+
+  // send seals |message| (1..max_message_size bytes) into the output queue.
+  // Errors: kInvalidArgument (empty: use close()), kMessageTooLarge, kSendBufferFull,
+  // kCounterExhausted, kAlreadyClosed, or the channel's terminal error. On error
+  // nothing is queued and no counter moves.
+  [[nodiscard]] Error send(ByteSpan message);
+
+  // close queues close_notify; afterwards send() fails with kAlreadyClosed. Receiving
+  // goes on until the peer's close_notify.
+  [[nodiscard]] Error close();
+
+  std::size_t poll_transmit(MutableByteSpan out);
+  std::size_t pending_transmit() const { return tx_end_ - tx_begin_; }
+
+  Error error() const { return error_; }
+  bool sent_close() const { return sent_close_; }
+  bool peer_closed() const { return peer_closed_; }
+  std::size_t max_message_size() const { return max_message_size_; }
+
+  // Traffic keys, for test vectors and diagnostics only: treat them as secrets.
+  const Key& send_key() const { return send_key_; }
+  const Key& receive_key() const { return receive_key_; }
+
+ private:
+  friend struct ChannelTestAccess;  // engine/src/channel_test_access.h
+
+  Error seal(ByteSpan plaintext);
+  ReadResult fail(Error error, std::size_t consumed);
+  Error open_frame(const std::uint8_t* ciphertext_and_tag);
+
+  Key send_key_;
+  Key receive_key_;
+  std::uint64_t send_counter_ = 0;
+  std::uint64_t receive_counter_ = 0;
+  std::size_t max_message_size_;
+  std::size_t max_pending_output_;
+  Error error_ = Error::kNone;
+  bool sent_close_ = false;
+  bool peer_closed_ = false;
+  bool peer_closed_event_pending_ = false;
+
+  // Receive side: the header being read, then the body (ciphertext || tag).
+  std::array<std::uint8_t, kFrameHeaderSize> header_{};
+  std::size_t header_size_ = 0;
+  std::uint32_t body_length_ = 0;  // plaintext length L of the frame being read
+  std::size_t body_size_ = 0;      // bytes of ciphertext || tag buffered so far
+  ByteBuffer rx_;
+  std::optional<std::size_t> message_ready_;  // plaintext length waiting in rx_
+
+  // Send side: sealed frames in tx_[tx_begin_, tx_end_).
+  ByteBuffer tx_;
+  std::size_t tx_begin_ = 0;
+  std::size_t tx_end_ = 0;
+};
+
+}  // namespace p2pnet
+
+#endif  // P2PNET_CHANNEL_H_

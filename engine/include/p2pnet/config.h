@@ -1,0 +1,55 @@
+// Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
+//
+// config.h: what an embedder chooses per connection. Everything is borrowed, not
+// owned: the identity, allow-list, replay cache and random source must outlive every
+// connection made from the config. A config that breaks a rule below gives a
+// connection that fails at once with Error::kInvalidArgument.
+#ifndef P2PNET_CONFIG_H_
+#define P2PNET_CONFIG_H_
+
+#include <cstddef>
+#include <optional>
+#include <span>
+
+#include "p2pnet/identity.h"
+#include "p2pnet/random.h"
+#include "p2pnet/replay_cache.h"
+#include "p2pnet/time.h"
+
+namespace p2pnet {
+
+inline constexpr Duration kDefaultHandshakeTimeout{10'000};
+inline constexpr std::size_t kDefaultMaxMessageSize = std::size_t{1} << 20;  // 1 MiB
+inline constexpr std::size_t kMaxMessageSizeLimit = std::size_t{16} << 20;   // 16 MiB
+
+enum class Role : std::uint8_t { kClient, kServer };
+
+// Settings of the encrypted channel that follows the handshake.
+struct ChannelConfig {
+  // Largest plaintext accepted from the peer and sent by us, 1..kMaxMessageSizeLimit.
+  std::size_t max_message_size = kDefaultMaxMessageSize;
+  // Bound on sealed bytes waiting for poll_transmit; 0 means 2 * (max frame size).
+  // send() refuses with kSendBufferFull past it, so a stalled peer cannot grow memory.
+  std::size_t max_pending_output = 0;
+};
+
+struct ClientConfig {
+  const Identity* identity = nullptr;           // required
+  std::optional<PublicKey> expected_server;     // nullopt: any server (discovery only)
+  ReplayCache* replay_cache = nullptr;          // optional; refuses replayed challenges
+  RandomSource* random = nullptr;               // nullptr: system_random()
+  Duration handshake_timeout = kDefaultHandshakeTimeout;  // must be positive
+  ChannelConfig channel;
+};
+
+struct ServerConfig {
+  const Identity* identity = nullptr;                    // required
+  std::optional<std::span<const PublicKey>> allowed_clients;  // nullopt: allow all
+  RandomSource* random = nullptr;                        // nullptr: system_random()
+  Duration handshake_timeout = kDefaultHandshakeTimeout;  // must be positive
+  ChannelConfig channel;
+};
+
+}  // namespace p2pnet
+
+#endif  // P2PNET_CONFIG_H_

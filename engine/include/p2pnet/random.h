@@ -1,0 +1,51 @@
+// Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
+//
+// random.h: the engine draws every random byte (challenges, ephemeral keys, generated
+// identities) through a RandomSource the embedder may inject, so tests and fuzzers
+// can replay a handshake byte for byte. The default is libsodium's CSPRNG.
+#ifndef P2PNET_RANDOM_H_
+#define P2PNET_RANDOM_H_
+
+#include <cstdint>
+#include <span>
+
+#include "p2pnet/secret.h"
+
+namespace p2pnet {
+
+// RandomSource fills buffers with random bytes. fill returns false if it cannot;
+// the engine then fails closed (Error::kRandomFailure) rather than use weak bytes.
+class RandomSource {
+ public:
+  virtual ~RandomSource() = default;
+  [[nodiscard]] virtual bool fill(std::span<std::uint8_t> out) = 0;
+};
+
+// SystemRandom is libsodium's CSPRNG (randombytes_buf). It holds no state, so one
+// instance may serve any number of engines on any threads.
+class SystemRandom final : public RandomSource {
+ public:
+  [[nodiscard]] bool fill(std::span<std::uint8_t> out) override;
+};
+
+// system_random returns a process-wide SystemRandom (immutable, hence safe to share).
+RandomSource& system_random();
+
+// DeterministicRandom expands a 32-byte seed with ChaCha20 (a fresh nonce per call).
+// It is for tests, fuzzers, and test vectors: the same seed gives the same bytes.
+// Never use it for real keys.
+class DeterministicRandom final : public RandomSource {
+ public:
+  explicit DeterministicRandom(std::span<const std::uint8_t, 32> seed);
+  // DeterministicRandom(n) seeds from a small integer, for tests.
+  explicit DeterministicRandom(std::uint64_t seed);
+  [[nodiscard]] bool fill(std::span<std::uint8_t> out) override;
+
+ private:
+  Secret<32> key_;
+  std::uint64_t calls_ = 0;
+};
+
+}  // namespace p2pnet
+
+#endif  // P2PNET_RANDOM_H_

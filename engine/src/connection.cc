@@ -1,0 +1,131 @@
+// Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
+//
+// Connection = Handshake, then Channel. The handshake stops consuming at the end of
+// its last message; handle_bytes hands the rest of the same input to the channel,
+// which is why a server's first frames may share a buffer with its Accept.
+#include "p2pnet/connection.h"
+
+namespace p2pnet {
+
+Connection::Connection(Handshake handshake, const ChannelConfig& channel_config)
+    : handshake_(std::move(handshake)), channel_config_(channel_config) {}
+
+Connection Connection::client(const ClientConfig& config, Instant now) {
+  return Connection(Handshake::client(config, now), config.channel);
+}
+
+Connection Connection::server(const ServerConfig& config, Instant now) {
+  return Connection(Handshake::server(config, now), config.channel);
+}
+
+void Connection::start_channel_if_complete() {
+  if (channel_ || !handshake_.is_complete()) return;
+  SessionKeys keys = handshake_.take_keys();
+  session_key_ = std::move(keys.session_key);
+  channel_.emplace(handshake_.role(), std::move(keys.key_c2s), std::move(keys.key_s2c),
+                   channel_config_);
+  handshake_event_pending_ = true;
+}
+
+ReadResult Connection::handle_bytes(ByteSpan input, Instant now) {
+  std::size_t consumed = 0;
+  if (!channel_) {
+    const ReadResult result = handshake_.handle_bytes(input, now);
+    consumed = result.consumed;
+    if (result.error != Error::kNone) return result;
+    start_channel_if_complete();
+    // Still handshaking (all input used), or complete with nothing left over.
+    if (!channel_ || (consumed == input.size() && !input.empty())) return {consumed, Error::kNone};
+  }
+  const ReadResult result = channel_->handle_bytes(input.subspan(consumed));
+  return {consumed + result.consumed, result.error};
+}
+
+Error Connection::handle_timeout(Instant now) {
+  if (channel_) return channel_->error();
+  return handshake_.handle_timeout(now);
+}
+
+std::optional<Instant> Connection::poll_timeout() const {
+  return channel_ ? std::nullopt : handshake_.poll_timeout();
+}
+
+std::optional<Event> Connection::poll_event() {
+  if (handshake_event_pending_) {
+    handshake_event_pending_ = false;
+    return Event{EventType::kHandshakeComplete, {}};
+  }
+  if (!channel_) return std::nullopt;
+  const auto event = channel_->poll_event();
+  if (!event) return std::nullopt;
+  switch (event->type) {
+    case ChannelEventType::kMessage: return Event{EventType::kMessage, event->message};
+    case ChannelEventType::kPeerClosed: return Event{EventType::kPeerClosed, {}};
+  }
+  return std::nullopt;
+}
+
+std::size_t Connection::poll_transmit(MutableByteSpan out) {
+  // The handshake's last message goes out before any frame sealed after it.
+  std::size_t n = handshake_.poll_transmit(out);
+  if (channel_) n += channel_->poll_transmit(out.subspan(n));
+  return n;
+}
+
+std::size_t Connection::pending_transmit() const {
+  return handshake_.pending_transmit() + (channel_ ? channel_->pending_transmit() : 0);
+}
+
+Error Connection::send(ByteSpan message) {
+  if (!channel_) return handshake_.error() != Error::kNone ? handshake_.error() : Error::kWrongState;
+  return channel_->send(message);
+}
+
+Error Connection::close() {
+  if (!channel_) return handshake_.error() != Error::kNone ? handshake_.error() : Error::kWrongState;
+  return channel_->close();
+}
+
+ConnectionState Connection::state() const {
+  if (error() != Error::kNone) return ConnectionState::kFailed;
+  return channel_ ? ConnectionState::kEstablished : ConnectionState::kHandshaking;
+}
+
+std::string_view Connection::state_name() const {
+  if (!channel_) return handshake_state_name(handshake_.state());
+  if (channel_->error() != Error::kNone) return "ChannelFailed";
+  if (channel_->sent_close() && channel_->peer_closed()) return "Closed";
+  if (channel_->sent_close()) return "SentClose";
+  if (channel_->peer_closed()) return "PeerClosed";
+  return "Established";
+}
+
+Error Connection::error() const {
+  if (handshake_.error() != Error::kNone) return handshake_.error();
+  return channel_ ? channel_->error() : Error::kNone;
+}
+
+const PublicKey* Connection::peer_identity() const {
+  return channel_ ? &handshake_.peer_identity() : nullptr;
+}
+
+std::span<const std::uint8_t> Connection::session_key() const {
+  if (!channel_) return {};
+  return session_key_.bytes();
+}
+
+std::span<const std::uint8_t> Connection::key_c2s() const {
+  if (!channel_) return {};
+  return (role() == Role::kClient ? channel_->send_key() : channel_->receive_key()).bytes();
+}
+
+std::span<const std::uint8_t> Connection::key_s2c() const {
+  if (!channel_) return {};
+  return (role() == Role::kClient ? channel_->receive_key() : channel_->send_key()).bytes();
+}
+
+const Transcript* Connection::transcript() const {
+  return channel_ ? &handshake_.transcript() : nullptr;
+}
+
+}  // namespace p2pnet

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# scripts/setup.sh [GROUP...]: installs the Debian packages a build needs, only when
+# missing, so a fresh Debian bookworm machine needs nothing done by hand.
+# Groups: build (default), test, fuzz, bench, loops, windows, all.
+set -euo pipefail
+
+declare -A packages=(
+  [build]="cmake ninja-build g++ pkg-config libsodium-dev"
+  [test]="libgtest-dev libgmock-dev librapidcheck-dev"
+  [loops]="libuv1-dev libasio-dev"
+  [fuzz]="clang llvm libclang-rt-14-dev"
+  [bench]="libbenchmark-dev libssl-dev gnuplot-nox"
+  [windows]="g++-mingw-w64-x86-64 wine wine64 dpkg-dev autoconf automake libtool"
+)
+
+groups=("$@")
+[[ ${#groups[@]} -gt 0 ]] || groups=(build)
+if [[ " ${groups[*]} " == *" all "* ]]; then groups=("${!packages[@]}"); fi
+
+wanted=()
+for group in "${groups[@]}"; do
+  [[ -n ${packages[$group]+x} ]] || { echo "setup: unknown group '$group'" >&2; exit 2; }
+  for pkg in ${packages[$group]}; do wanted+=("$pkg"); done
+done
+
+missing=()
+for pkg in "${wanted[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+  [[ $status == "install ok installed" ]] || missing+=("$pkg")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "setup: installing ${missing[*]}"
+sudo=""
+[[ $(id -u) -eq 0 ]] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q
+$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
