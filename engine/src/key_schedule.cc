@@ -89,4 +89,13 @@ std::optional<SessionKeys> derive_session_keys(const Secret<kX25519KeySize>& my_
   return keys;
 }
 
+std::string key_fingerprint(std::span<const std::uint8_t> key) {
+  std::array<std::uint8_t, crypto_generichash_BYTES_MIN> digest{};  // 16: libsodium's minimum
+  crypto_generichash(digest.data(), digest.size(), label_bytes(kFingerprintLabel).data(),
+                     kFingerprintLabel.size(), key.data(), key.size());
+  std::array<char, 2 * 8 + 1> hex{};
+  sodium_bin2hex(hex.data(), hex.size(), digest.data(), 8);
+  return std::string(hex.data(), 2 * 8);
+}
+
 }  // namespace p2pnet

@@ -10,6 +10,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
+#include <string>
 #include <string_view>
 
 #include "p2pnet/identity.h"
@@ -26,6 +28,7 @@ inline constexpr std::string_view kServerAuthLabel = "P2PNet-v1 server auth";
 inline constexpr std::string_view kSessionKeyLabel = "P2PNetSessionKey";
 inline constexpr std::string_view kClientToServerLabel = "P2PNet-v1 c2s";
 inline constexpr std::string_view kServerToClientLabel = "P2PNet-v1 s2c";
+inline constexpr std::string_view kFingerprintLabel = "P2PNet-v1 fingerprint";
 
 // The public values both sides agree on by the time keys are derived.
 struct Transcript {
@@ -72,6 +75,11 @@ struct SessionKeys {
 std::optional<SessionKeys> derive_session_keys(const Secret<kX25519KeySize>& my_eph_secret,
                                                const EphemeralPublicKey& peer_eph,
                                                const Transcript& t);
+
+// key_fingerprint returns 16 hex characters that identify |key| in logs: the first 8
+// bytes of BLAKE2b-256(key=|key|, "P2PNet-v1 fingerprint"). Both sides of a session
+// print the same fingerprint; it reveals nothing usable about the key.
+std::string key_fingerprint(std::span<const std::uint8_t> key);
 
 }  // namespace p2pnet
 
