@@ -1,0 +1,169 @@
+// Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
+//
+// uv_connection.h: one p2pnet::Connection driven by a libuv loop over one TCP stream.
+// The adapter owns the socket, a loop timer and two fixed buffers; the engine decides
+// everything else. It follows the polling order of connection.h:
+//   - read callback: handle_bytes(bytes, uv_now), pull every event, re-offer the rest;
+//     EOF: handle_bytes with empty input;
+//   - after every step: drain poll_transmit() into one uv_write at a time;
+//   - the loop timer is armed for poll_timeout() and calls handle_timeout(uv_now).
+// Output stays bounded: the socket is not read while more than max_write_backlog
+// bytes wait to be written, so a peer that does not read cannot make us buffer
+// without limit. docs/event-loops.md has the full mapping and an example.
+//
+// Everything runs on the loop's thread; no call here is thread-safe.
+#ifndef P2PNET_UV_CONNECTION_H_
+#define P2PNET_UV_CONNECTION_H_
+
+#include <uv.h>
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <vector>
+
+#include "p2pnet/connection.h"
+
+namespace p2pnet {
+
+class UvConnection;
+
+// UvCallbacks: what the embedder hears. Every member may be empty. Each receives the
+// connection, on which it may call send(), close() or abort().
+struct UvCallbacks {
+  // on_established: the peer is authenticated (engine().peer_identity() is set).
+  std::function<void(UvConnection&)> on_established;
+  // on_message: one message from the peer; the span is valid during the call only.
+  std::function<void(UvConnection&, ByteSpan)> on_message;
+  // on_peer_closed: the peer sent close_notify. When empty, the adapter answers with
+  // close() at once; otherwise the embedder may still send, then must call close().
+  std::function<void(UvConnection&)> on_peer_closed;
+  // on_drain: a send() refused with kSendBufferFull may be retried now.
+  std::function<void(UvConnection&)> on_drain;
+  // on_error: called at most once, at the first failure. |error| is the engine's
+  // error (a stream that breaks is shown to the engine as EOF, so a broken handshake
+  // reads kConnectionClosed and a broken channel kTruncated); it is kNone when only
+  // the transport failed after a clean close_notify. |uv_status| is the libuv error
+  // (negative) when the socket failed, UV_ETIMEDOUT when close_timeout cut a closing
+  // connection, and 0 when the engine failed on its own.
+  std::function<void(UvConnection&, Error error, int uv_status)> on_error;
+  // on_closed: the last callback; the socket is closed and the object is freed as
+  // soon as it returns.
+  std::function<void(UvConnection&)> on_closed;
+};
+
+struct UvOptions {
+  // Reading pauses while more than this many bytes wait to be written.
+  std::size_t max_write_backlog = std::size_t{256} << 10;
+  // How long a closing or failed connection may take to flush its output and see the
+  // peer's close_notify (or EOF) before the socket is closed anyway.
+  Duration close_timeout{5'000};
+};
+
+// UvConnection manages its own lifetime: it frees itself after on_closed. A pointer
+// returned by connect() or accept() is valid until on_closed returns. The config, and
+// everything it points to (identity, allow-list, random source), must outlive it.
+class UvConnection {
+ public:
+  UvConnection(const UvConnection&) = delete;
+  UvConnection& operator=(const UvConnection&) = delete;
+
+  // connect starts a TCP connection to |address| and a client handshake over it. The
+  // handshake deadline runs from this call, so it also bounds the TCP connect. Returns
+  // nullptr, having called no callback, when the config is invalid
+  // (Connection::client fails with kInvalidArgument) or libuv refuses the connect;
+  // otherwise every outcome, including a failed connect, arrives via |callbacks|.
+  static UvConnection* connect(uv_loop_t* loop, const sockaddr* address,
+                               const ClientConfig& config, UvCallbacks callbacks,
+                               UvOptions options = {});
+
+  // accept takes the pending connection of |listener| (call it from the listener's
+  // connection callback) and starts a server handshake on it. Returns nullptr, having
+  // called no callback, when uv_accept fails or the config is invalid; the pending
+  // connection is then accepted and closed, so the listener does not stall.
+  static UvConnection* accept(uv_stream_t* listener, const ServerConfig& config,
+                              UvCallbacks callbacks, UvOptions options = {});
+
+  // send queues one message (see Connection::send). kSendBufferFull: wait for
+  // on_drain, then retry. Other errors are the engine's.
+  [[nodiscard]] Error send(ByteSpan message);
+  // close sends close_notify; the socket closes once the peer's close_notify (or EOF)
+  // arrives and our output is written, or after close_timeout. Errors: see
+  // Connection::close.
+  [[nodiscard]] Error close();
+  // abort closes the socket now, without close_notify (the peer sees a truncated
+  // stream). No on_error follows; on_closed does.
+  void abort();
+
+  // engine gives read access to the connection: peer_identity(), session_key(),
+  // state_name(), error()...
+  const Connection& engine() const { return engine_; }
+  uv_loop_t* loop() const { return loop_; }
+
+ private:
+  UvConnection(uv_loop_t* loop, Connection engine, UvCallbacks callbacks, UvOptions options);
+  ~UvConnection() = default;
+
+  bool init_handles();  // false: close_quietly() frees what was made
+  Instant now() const;
+  uv_stream_t* stream();
+  std::size_t write_backlog() const;
+  void close_quietly();  // closes the handles without calling back, for the factories
+  void close_handles();
+  void on_handle_closed();
+
+  void on_connected(int status);
+  void on_read(ssize_t nread);
+  void on_written(int status);
+  void on_shutdown(int status);
+  void on_timer();
+
+  std::size_t deliver_events();  // returns how many events it delivered
+  void fail_transport(int uv_status);
+  void pump();  // after any change: report, flush, read or pause, shut down, re-arm
+  void pump_once();
+  void flush();
+  void update_reading();
+  void arm_timer();
+
+  static void connect_cb(uv_connect_t* request, int status);
+  static void alloc_cb(uv_handle_t* handle, std::size_t suggested, uv_buf_t* buf);
+  static void read_cb(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
+  static void write_cb(uv_write_t* request, int status);
+  static void shutdown_cb(uv_shutdown_t* request, int status);
+  static void timer_cb(uv_timer_t* timer);
+  static void close_cb(uv_handle_t* handle);
+
+  uv_loop_t* loop_;
+  Connection engine_;
+  UvCallbacks callbacks_;
+  UvOptions options_;
+
+  uv_tcp_t tcp_{};
+  uv_timer_t timer_{};
+  uv_connect_t connect_request_{};
+  uv_write_t write_request_{};
+  uv_shutdown_t shutdown_request_{};
+  std::vector<std::uint8_t> read_buffer_;
+  std::vector<std::uint8_t> write_buffer_;
+  std::size_t write_in_flight_ = 0;  // bytes of write_buffer_ handed to uv_write
+
+  int open_handles_ = 0;
+  bool connected_ = false;
+  bool reading_ = false;
+  bool eof_ = false;
+  bool shutdown_started_ = false;
+  bool shutdown_done_ = false;
+  bool error_reported_ = false;
+  bool send_blocked_ = false;  // a send() got kSendBufferFull: on_drain is owed
+  bool closing_ = false;       // uv_close called: no more I/O, only on_closed
+  bool quiet_ = false;         // closed by a factory: no callback at all
+  bool pumping_ = false;
+  bool repump_ = false;
+  std::optional<Instant> close_deadline_;
+  std::optional<Instant> armed_deadline_;
+};
+
+}  // namespace p2pnet
+
+#endif  // P2PNET_UV_CONNECTION_H_

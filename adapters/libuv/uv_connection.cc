@@ -1,0 +1,402 @@
+// Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
+//
+// UvConnection: libuv callbacks in, engine calls out. Theory of operation: every
+// callback (connect, read, write, shutdown, timer) and every embedder call (send,
+// close) ends in pump(), which looks at the engine and the socket and does what is
+// due: report a failure once, move engine output into the one write in flight, read
+// or pause reading by the backlog, shut our side down once everything we will ever
+// send is written, close when both sides are done, and re-arm the timer. Keeping all
+// of those decisions in one place means no callback can forget one.
+//
+// Closing is always "lingering": after close_notify or a failure we flush what the
+// engine still has (close_notify, or an Error message for the peer), shut down the
+// write side, and keep reading (a failed engine's input is discarded) until the peer
+// finishes or close_timeout passes. Closing with unread input would make the kernel
+// reset the connection, and the peer could lose our last bytes.
+#include "p2pnet/uv_connection.h"
+
+#include <utility>
+
+namespace p2pnet {
+namespace {
+
+constexpr std::size_t kReadChunk = std::size_t{64} << 10;
+constexpr std::size_t kWriteChunk = std::size_t{64} << 10;
+
+// loop_now is the loop's cached monotonic clock in milliseconds, the engine's Instant.
+Instant loop_now(const uv_loop_t* loop) {
+  return Instant{static_cast<Instant::rep>(uv_now(loop))};
+}
+
+UvConnection* from_handle(const uv_handle_t* handle) {
+  return static_cast<UvConnection*>(handle->data);
+}
+
+}  // namespace
+
+UvConnection::UvConnection(uv_loop_t* loop, Connection engine, UvCallbacks callbacks,
+                           UvOptions options)
+    : loop_(loop),
+      engine_(std::move(engine)),
+      callbacks_(std::move(callbacks)),
+      options_(options),
+      read_buffer_(kReadChunk),
+      write_buffer_(kWriteChunk) {}
+
+bool UvConnection::init_handles() {
+  if (uv_timer_init(loop_, &timer_) < 0) return false;
+  timer_.data = this;
+  ++open_handles_;
+  if (uv_tcp_init(loop_, &tcp_) < 0) return false;
+  tcp_.data = this;
+  ++open_handles_;
+  return true;
+}
+
+UvConnection* UvConnection::connect(uv_loop_t* loop, const sockaddr* address,
+                                    const ClientConfig& config, UvCallbacks callbacks,
+                                    UvOptions options) {
+  auto* conn = new UvConnection(loop, Connection::client(config, loop_now(loop)),
+                                std::move(callbacks), options);
+  if (!conn->init_handles() || conn->engine_.error() != Error::kNone) {
+    conn->close_quietly();
+    return nullptr;
+  }
+  conn->connect_request_.data = conn;
+  if (uv_tcp_connect(&conn->connect_request_, &conn->tcp_, address, connect_cb) < 0) {
+    conn->close_quietly();
+    return nullptr;
+  }
+  conn->pump();  // arms the handshake deadline, which also bounds the TCP connect
+  return conn;
+}
+
+UvConnection* UvConnection::accept(uv_stream_t* listener, const ServerConfig& config,
+                                   UvCallbacks callbacks, UvOptions options) {
+  auto* conn = new UvConnection(listener->loop, Connection::server(config, loop_now(listener->loop)),
+                                std::move(callbacks), options);
+  if (!conn->init_handles()) {
+    conn->close_quietly();
+    return nullptr;
+  }
+  // Accept even with a bad config, so the pending connection leaves the backlog.
+  const int rc = uv_accept(listener, conn->stream());
+  if (rc < 0 || conn->engine_.error() != Error::kNone) {
+    conn->close_quietly();
+    return nullptr;
+  }
+  conn->connected_ = true;
+  conn->pump();  // starts reading and arms the handshake deadline; calls nothing back
+  return conn;
+}
+
+Error UvConnection::send(ByteSpan message) {
+  if (closing_) return engine_.error() != Error::kNone ? engine_.error() : Error::kWrongState;
+  const Error error = engine_.send(message);
+  if (error == Error::kSendBufferFull) send_blocked_ = true;
+  if (error == Error::kNone) pump();
+  return error;
+}
+
+Error UvConnection::close() {
+  if (closing_) return engine_.error() != Error::kNone ? engine_.error() : Error::kWrongState;
+  const Error error = engine_.close();
+  if (error == Error::kNone) pump();
+  return error;
+}
+
+void UvConnection::abort() { close_handles(); }
+
+Instant UvConnection::now() const { return loop_now(loop_); }
+
+uv_stream_t* UvConnection::stream() { return reinterpret_cast<uv_stream_t*>(&tcp_); }
+
+std::size_t UvConnection::write_backlog() const {
+  return engine_.pending_transmit() + write_in_flight_;
+}
+
+// --- Closing ------------------------------------------------------------------------
+
+void UvConnection::close_quietly() {
+  quiet_ = true;
+  if (open_handles_ == 0) {
+    delete this;
+    return;
+  }
+  close_handles();
+}
+
+void UvConnection::close_handles() {
+  if (closing_) return;
+  closing_ = true;
+  reading_ = false;
+  // Pending connect, write and shutdown requests complete with UV_ECANCELED before
+  // the close callbacks run, so the object is still alive for them.
+  if (open_handles_ >= 1) uv_close(reinterpret_cast<uv_handle_t*>(&timer_), close_cb);
+  if (open_handles_ == 2) uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), close_cb);
+}
+
+void UvConnection::on_handle_closed() {
+  if (--open_handles_ > 0) return;
+  if (!quiet_ && callbacks_.on_closed) callbacks_.on_closed(*this);
+  delete this;
+}
+
+// --- Loop callbacks -----------------------------------------------------------------
+
+void UvConnection::on_connected(int status) {
+  if (closing_) return;
+  if (status < 0) {
+    fail_transport(status);
+    return;
+  }
+  connected_ = true;
+  pump();
+}
+
+void UvConnection::on_read(ssize_t nread) {
+  if (closing_ || nread == 0) return;  // 0: nothing read this time (EAGAIN)
+  if (nread == UV_EOF) {
+    eof_ = true;
+    // The engine decides whether the end is clean (after close_notify) or not.
+    if (engine_.state() != ConnectionState::kFailed) {
+      (void)engine_.handle_bytes({}, now());
+      deliver_events();
+    }
+    pump();
+    return;
+  }
+  if (nread < 0) {
+    fail_transport(static_cast<int>(nread));
+    return;
+  }
+  // A failed engine has said its last word; what the peer still sends is discarded
+  // while we linger for its EOF.
+  if (engine_.state() != ConnectionState::kFailed) {
+    ByteSpan input(read_buffer_.data(), static_cast<std::size_t>(nread));
+    while (!closing_) {
+      const ReadResult result = engine_.handle_bytes(input, now());
+      const std::size_t events = deliver_events();
+      if (result.error != Error::kNone) break;
+      input = input.subspan(result.consumed);
+      if (input.empty()) break;
+      // The engine stops short only when an event waits; without one it would never
+      // advance. That would be an engine bug: give up rather than spin.
+      if (result.consumed == 0 && events == 0) {
+        abort();
+        return;
+      }
+    }
+  }
+  pump();
+}
+
+void UvConnection::on_written(int status) {
+  write_in_flight_ = 0;
+  if (closing_) return;
+  if (status < 0) {
+    fail_transport(status);
+    return;
+  }
+  pump();
+}
+
+void UvConnection::on_shutdown(int status) {
+  shutdown_done_ = true;
+  if (closing_) return;
+  if (status < 0) {
+    fail_transport(status);
+    return;
+  }
+  pump();
+}
+
+void UvConnection::on_timer() {
+  if (closing_) return;
+  armed_deadline_.reset();
+  const Instant t = now();
+  (void)engine_.handle_timeout(t);  // a handshake past its deadline fails with kTimeout
+  if (close_deadline_ && t >= *close_deadline_) {
+    if (!error_reported_) {
+      error_reported_ = true;
+      if (callbacks_.on_error) callbacks_.on_error(*this, engine_.error(), UV_ETIMEDOUT);
+    }
+    close_handles();
+    return;
+  }
+  pump();
+}
+
+// --- Driving the engine -------------------------------------------------------------
+
+std::size_t UvConnection::deliver_events() {
+  std::size_t count = 0;
+  while (!closing_) {
+    const std::optional<Event> event = engine_.poll_event();
+    if (!event) break;
+    ++count;
+    switch (event->type) {
+      case EventType::kHandshakeComplete:
+        if (callbacks_.on_established) callbacks_.on_established(*this);
+        break;
+      case EventType::kMessage:
+        if (callbacks_.on_message) callbacks_.on_message(*this, event->message);
+        break;
+      case EventType::kPeerClosed:
+        if (callbacks_.on_peer_closed) {
+          callbacks_.on_peer_closed(*this);
+        } else if (!engine_.sent_close()) {
+          (void)close();
+        }
+        break;
+    }
+  }
+  return count;
+}
+
+void UvConnection::fail_transport(int uv_status) {
+  if (closing_) return;
+  // Show the engine the stream's end, so it names the failure in protocol terms.
+  if (!eof_ && engine_.state() != ConnectionState::kFailed) {
+    (void)engine_.handle_bytes({}, now());
+  }
+  eof_ = true;
+  if (!error_reported_) {
+    error_reported_ = true;
+    if (callbacks_.on_error) callbacks_.on_error(*this, engine_.error(), uv_status);
+  }
+  close_handles();
+}
+
+void UvConnection::pump() {
+  // send() or close() called from a callback inside pump_once must not nest a second
+  // pass; the outer pass runs again instead.
+  if (pumping_) {
+    repump_ = true;
+    return;
+  }
+  pumping_ = true;
+  do {
+    repump_ = false;
+    pump_once();
+  } while (repump_ && !closing_);
+  pumping_ = false;
+}
+
+void UvConnection::pump_once() {
+  if (closing_) return;
+  const bool failed = engine_.state() == ConnectionState::kFailed;
+  if ((failed || engine_.sent_close()) && !close_deadline_) {
+    close_deadline_ = now() + options_.close_timeout;
+  }
+  if (failed && !error_reported_) {
+    error_reported_ = true;
+    if (callbacks_.on_error) callbacks_.on_error(*this, engine_.error(), 0);
+    if (closing_) return;
+  }
+  if (!connected_) {
+    // A client whose handshake failed before the TCP connect finished has nothing
+    // it can still send.
+    if (failed) {
+      close_handles();
+    } else {
+      arm_timer();
+    }
+    return;
+  }
+  flush();
+  if (closing_) return;
+  if (send_blocked_ && engine_.pending_transmit() == 0) {
+    send_blocked_ = false;
+    if (callbacks_.on_drain) callbacks_.on_drain(*this);
+    if (closing_) return;
+  }
+  update_reading();
+  if (closing_) return;
+  // Everything we will ever send is written: shut our side down (TCP FIN).
+  if ((failed || engine_.sent_close()) && !shutdown_started_ && write_backlog() == 0) {
+    shutdown_started_ = true;
+    shutdown_request_.data = this;
+    const int rc = uv_shutdown(&shutdown_request_, stream(), shutdown_cb);
+    if (rc < 0) {
+      fail_transport(rc);
+      return;
+    }
+  }
+  if (shutdown_done_ && (eof_ || engine_.peer_closed())) {
+    close_handles();
+    return;
+  }
+  arm_timer();
+}
+
+void UvConnection::flush() {
+  if (write_in_flight_ != 0 || shutdown_started_) return;
+  const std::size_t n = engine_.poll_transmit(write_buffer_);
+  if (n == 0) return;
+  // n <= kWriteChunk, so the cast to libuv's unsigned length is exact.
+  const uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(write_buffer_.data()),
+                                   static_cast<unsigned int>(n));
+  write_request_.data = this;
+  const int rc = uv_write(&write_request_, stream(), &buf, 1, write_cb);
+  if (rc < 0) {
+    fail_transport(rc);
+    return;
+  }
+  write_in_flight_ = n;
+}
+
+void UvConnection::update_reading() {
+  const bool want = !eof_ && write_backlog() <= options_.max_write_backlog;
+  if (want == reading_) return;
+  const int rc = want ? uv_read_start(stream(), alloc_cb, read_cb) : uv_read_stop(stream());
+  reading_ = want;
+  if (rc < 0) fail_transport(rc);
+}
+
+void UvConnection::arm_timer() {
+  std::optional<Instant> deadline = engine_.poll_timeout();
+  if (close_deadline_ && (!deadline || *close_deadline_ < *deadline)) deadline = close_deadline_;
+  if (deadline == armed_deadline_) return;
+  armed_deadline_ = deadline;
+  if (!deadline) {
+    uv_timer_stop(&timer_);
+    return;
+  }
+  const Instant t = now();
+  const std::uint64_t delay =
+      *deadline > t ? static_cast<std::uint64_t>((*deadline - t).count()) : 0;
+  (void)uv_timer_start(&timer_, timer_cb, delay, 0);  // fails only on a closing handle
+}
+
+// --- Trampolines from libuv's C callbacks ---------------------------------------------
+
+void UvConnection::connect_cb(uv_connect_t* request, int status) {
+  static_cast<UvConnection*>(request->data)->on_connected(status);
+}
+
+void UvConnection::alloc_cb(uv_handle_t* handle, std::size_t /*suggested*/, uv_buf_t* buf) {
+  UvConnection* conn = from_handle(handle);
+  *buf = uv_buf_init(reinterpret_cast<char*>(conn->read_buffer_.data()),
+                     static_cast<unsigned int>(conn->read_buffer_.size()));
+}
+
+void UvConnection::read_cb(uv_stream_t* stream, ssize_t nread, const uv_buf_t* /*buf*/) {
+  from_handle(reinterpret_cast<uv_handle_t*>(stream))->on_read(nread);
+}
+
+void UvConnection::write_cb(uv_write_t* request, int status) {
+  static_cast<UvConnection*>(request->data)->on_written(status);
+}
+
+void UvConnection::shutdown_cb(uv_shutdown_t* request, int status) {
+  static_cast<UvConnection*>(request->data)->on_shutdown(status);
+}
+
+void UvConnection::timer_cb(uv_timer_t* timer) {
+  from_handle(reinterpret_cast<uv_handle_t*>(timer))->on_timer();
+}
+
+void UvConnection::close_cb(uv_handle_t* handle) { from_handle(handle)->on_handle_closed(); }
+
+}  // namespace p2pnet
