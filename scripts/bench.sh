@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# scripts/bench.sh smoke|report: the benchmark suite of issue 7 (docs/benchmarks.md).
+#   smoke   install packages, build in build/bench (Release), run every benchmark for
+#           one short iteration and a tiny loopback run; fails if a benchmark is
+#           missing or reports an error. Asserts no timing. What `scripts/test.sh
+#           bench` (and so CI) runs.
+#   report  the same build, then the suite with repetitions and the loopback load
+#           three times; writes docs/benchmarks.md and docs/benchmarks-transport.png.
+#           Takes several minutes; run it on a machine as quiet as you can get.
+# Environment: BENCH_REPETITIONS (report, default 9), BENCH_MIN_TIME (report, seconds
+# per repetition, default 0.5), LOOPBACK_RUNS (report, default 3).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mode=${1:-smoke}
+build=build/bench
+jobs=2  # the CI machine has two cores
+python=/usr/bin/python3
+
+configure_and_build() {
+  scripts/setup.sh build bench
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DP2PNET_BUILD_BENCHMARKS=ON -DP2PNET_BUILD_TESTS=OFF >/dev/null
+  # Only what the benchmarks need: the suite, the load program and, when they exist,
+  # the two example programs the loopback part drives.
+  local targets=(p2pnet_bench p2pnet_loopback_load)
+  local example
+  for example in 08_generate_identity 10_secure_server; do
+    local target
+    target=$(ninja -C "$build" -t targets all 2>/dev/null |
+      sed -n "s|^\([^:]*/${example}\(\.exe\)\?\): CXX_EXECUTABLE_LINKER.*|\1|p" | head -n1)
+    [[ -n $target ]] && targets+=("$target")
+  done
+  cmake --build "$build" -j "$jobs" --target "${targets[@]}"
+}
+
+# example_binary NAME prints the path of a built example program, or nothing.
+example_binary() {
+  find "$build" -type f -perm -u+x -name "$1" 2>/dev/null | head -n1
+}
+
+# run_loopback OUT [load options...]: generates a server identity, runs the load
+# program against the example server; JSON lines go to OUT. Returns 3 if the example
+# programs are not built.
+run_loopback() {
+  local out=$1; shift
+  local generate server
+  generate=$(example_binary 08_generate_identity)
+  server=$(example_binary 10_secure_server)
+  if [[ -z $generate || -z $server ]]; then
+    echo "loopback: the example programs 08_generate_identity and 10_secure_server are not built"
+    return 3
+  fi
+  local dir
+  dir=$(mktemp -d)
+  local pubkey
+  pubkey=$("$generate" --out "$dir/server.key" | sed -n 's/^\[OK\] Public key: \([A-Za-z0-9_-]\{43\}\)$/\1/p')
+  if [[ -z $pubkey ]]; then
+    echo "loopback: 08_generate_identity did not print a public key" >&2
+    rm -rf "$dir"
+    return 1
+  fi
+  "$build/bench/p2pnet_loopback_load" --pin "$pubkey" --log "$dir/server.log" "$@" \
+    -- "$server" "$dir/server.key" --host 127.0.0.1 --port 0 >"$out"
+  local status=$?
+  cat "$out"
+  if [[ $status -ne 0 ]]; then
+    echo "loopback: load program failed; server log tail:" >&2
+    tail -n 20 "$dir/server.log" >&2 || true
+  fi
+  rm -rf "$dir"
+  return $status
+}
+
+case $mode in
+  smoke)
+    configure_and_build
+    "$build/bench/p2pnet_bench" --benchmark_min_time=0.001 \
+      --benchmark_out="$build/smoke.json" --benchmark_out_format=json
+    "$python" bench/make_report.py check "$build/smoke.json"
+    status=0
+    run_loopback "$build/smoke-loopback.jsonl" --levels 1,4 --seconds 0.5 --idle 64 || status=$?
+    if [[ $status -eq 0 ]]; then
+      "$python" bench/make_report.py check-loopback "$build/smoke-loopback.jsonl" 64
+    elif [[ $status -ne 3 ]]; then
+      exit "$status"
+    fi
+    echo "bench smoke: passed" ;;
+  report)
+    configure_and_build
+    repetitions=${BENCH_REPETITIONS:-9}
+    min_time=${BENCH_MIN_TIME:-0.5}
+    loopback_runs=${LOOPBACK_RUNS:-3}
+    "$python" bench/make_report.py machine >"$build/machine.json"
+    "$build/bench/p2pnet_bench" --benchmark_repetitions="$repetitions" \
+      --benchmark_min_time="$min_time" --benchmark_display_aggregates_only=true \
+      --benchmark_out="$build/results.json" --benchmark_out_format=json 2> >(tee "$build/bench-stderr.log" >&2)
+    "$python" bench/make_report.py check "$build/results.json"
+    : >"$build/loopback.jsonl"
+    for ((run = 1; run <= loopback_runs; ++run)); do
+      status=0
+      run_loopback "$build/loopback-run.jsonl" || status=$?
+      [[ $status -eq 3 ]] && break
+      [[ $status -eq 0 ]] && cat "$build/loopback-run.jsonl" >>"$build/loopback.jsonl"
+    done
+    "$python" bench/make_report.py machine-end "$build/machine.json"
+    "$python" bench/make_report.py report --results "$build/results.json" \
+      --stderr "$build/bench-stderr.log" --machine "$build/machine.json" \
+      --loopback "$build/loopback.jsonl" --repetitions "$repetitions" \
+      --markdown docs/benchmarks.md --plot docs/benchmarks-transport.png
+    echo "bench report: wrote docs/benchmarks.md and docs/benchmarks-transport.png" ;;
+  *)
+    echo "bench.sh: unknown mode '$mode' (smoke, report)" >&2; exit 2 ;;
+esac
