@@ -52,9 +52,7 @@ MemoryFigures measure_memory(const Peers& peers, ShuttleBuffer& buffer) {
   before = live_bytes();
   ok = ok && shuttle(server, client, now, buffer, &client_done);  // ServerHello
   client_heap = std::max(client_heap, client_heap + live_bytes() - before);
-  before = live_bytes();
   ok = ok && shuttle(client, server, now, buffer, &server_done);  // KeyExchange
-  const std::int64_t server_complete_delta = live_bytes() - before;
   before = live_bytes();
   ok = ok && shuttle(server, client, now, buffer, &client_done);  // Accept
   const std::int64_t client_complete_delta = live_bytes() - before;
@@ -64,7 +62,6 @@ MemoryFigures measure_memory(const Peers& peers, ShuttleBuffer& buffer) {
   figures.server_handshake_bytes = static_cast<double>(sizeof(Connection)) + static_cast<double>(server_heap);
   std::int64_t channel_heap = client_heap + client_complete_delta;
   figures.channel_idle_bytes = static_cast<double>(sizeof(Connection)) + static_cast<double>(channel_heap);
-  (void)server_complete_delta;
 
   // One 1 KiB message each way grows the client's send queue and receive buffer.
   std::array<std::uint8_t, 1024> message{};

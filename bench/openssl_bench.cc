@@ -18,16 +18,9 @@
 namespace p2pnet::bench {
 namespace {
 
-void print_negotiated_once(const char* label, const TlsPair& pair) {
-  static bool printed_lean = false;
-  static bool printed_ca = false;
-  bool& printed = label[0] == 'l' ? printed_lean : printed_ca;
-  if (printed) return;
-  printed = true;
-  std::fprintf(stderr, "openssl %s: %s\n", label, pair.describe().c_str());
-}
-
-void run_handshakes(benchmark::State& state, TlsProfile profile, const char* label) {
+// run_handshakes times full handshakes under |profile|; the first run of the
+// benchmark prints what was negotiated (|printed| remembers that it did).
+void run_handshakes(benchmark::State& state, TlsProfile profile, const char* label, bool& printed) {
   const TlsContexts contexts = TlsContexts::create(profile);
   if (!contexts.ok()) {
     state.SkipWithError("could not configure OpenSSL contexts");
@@ -39,7 +32,10 @@ void run_handshakes(benchmark::State& state, TlsProfile profile, const char* lab
       state.SkipWithError("OpenSSL handshake or verification failed");
       return;
     }
-    print_negotiated_once(label, first);
+    if (!printed) {
+      printed = true;
+      std::fprintf(stderr, "openssl %s: %s\n", label, first.describe().c_str());
+    }
   }
   for (auto _ : state) {
     TlsPair pair(contexts);  // SSL_new x2, BIO pair; freed at the end of the iteration
@@ -52,12 +48,14 @@ void run_handshakes(benchmark::State& state, TlsProfile profile, const char* lab
 }
 
 void BM_Handshake_OpenSSL_TLS13(benchmark::State& state) {
-  run_handshakes(state, TlsProfile::kLeanPinned, "lean pinned");
+  static bool printed = false;
+  run_handshakes(state, TlsProfile::kLeanPinned, "lean pinned", printed);
 }
 BENCHMARK(BM_Handshake_OpenSSL_TLS13);
 
 void BM_Handshake_OpenSSL_TLS13_CA(benchmark::State& state) {
-  run_handshakes(state, TlsProfile::kCaDefaults, "CA defaults");
+  static bool printed = false;
+  run_handshakes(state, TlsProfile::kCaDefaults, "CA defaults", printed);
 }
 BENCHMARK(BM_Handshake_OpenSSL_TLS13_CA);
 
