@@ -34,6 +34,16 @@
 #include <algorithm>
 
 namespace p2pnet {
+namespace {
+
+// config.h: a config that breaks a rule fails the connection at once. The channel
+// settings are checked here too, so a bad limit cannot let a whole handshake (and an
+// Accept) happen before the channel refuses it.
+bool channel_config_is_valid(const ChannelConfig& channel) {
+  return channel.max_message_size >= 1 && channel.max_message_size <= kMaxMessageSizeLimit;
+}
+
+}  // namespace
 
 std::string_view handshake_state_name(HandshakeState state) {
   switch (state) {
@@ -59,7 +69,8 @@ Handshake Handshake::client(const ClientConfig& config, Instant now) {
   handshake.random_ = config.random != nullptr ? config.random : &system_random();
   handshake.expected_server_ = config.expected_server;
   handshake.replay_cache_ = config.replay_cache;
-  if (config.identity == nullptr || config.handshake_timeout <= Duration::zero()) {
+  if (config.identity == nullptr || config.handshake_timeout <= Duration::zero() ||
+      !channel_config_is_valid(config.channel)) {
     handshake.fail(Error::kInvalidArgument);
     return handshake;
   }
@@ -73,7 +84,8 @@ Handshake Handshake::server(const ServerConfig& config, Instant now) {
   handshake.identity_ = config.identity;
   handshake.random_ = config.random != nullptr ? config.random : &system_random();
   handshake.allowed_clients_ = config.allowed_clients;
-  if (config.identity == nullptr || config.handshake_timeout <= Duration::zero()) {
+  if (config.identity == nullptr || config.handshake_timeout <= Duration::zero() ||
+      !channel_config_is_valid(config.channel)) {
     handshake.fail(Error::kInvalidArgument);
     return handshake;
   }
