@@ -1,0 +1,160 @@
+// Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
+//
+// server.h: a non-blocking server that runs many handshakes and sessions at once on
+// one thread. One Connection per TCP connection; readiness from a Poller (epoll on
+// Linux, poll/WSAPoll elsewhere); all sockets non-blocking, so no peer can make the
+// loop wait. What keeps one bad client from hurting the others (docs/adapters.md):
+//   - handshake deadlines: the engine's poll_timeout/handle_timeout (Error 0x04 sent);
+//   - a bound on concurrent handshakes and on connections: a connection over either
+//     bound is sent Error 0x06 (overload) and closed at once;
+//   - bounded buffers: at most one read (16 KiB) of unconsumed input and one chunk
+//     of unsent output per connection, and the engine's bounded send queue. A message
+//     is handed to the handler only when the send queue has room for a full-size
+//     reply; otherwise the server stops reading from that client until it drains
+//     (backpressure), so a client that sends but never reads cannot grow memory;
+//   - partial reads and writes are normal; resets and errors close one connection;
+//     a session idle in both directions past idle_timeout is closed (half-open peers).
+//
+// Events are delivered to a ServerHandler during run_once. A handler may call send()
+// and close() for the connection it is told about; message bytes are valid only
+// during the call. The handler runs on the server's thread and must not block.
+#ifndef P2PNET_SOCKET_SERVER_H_
+#define P2PNET_SOCKET_SERVER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "p2pnet/connection.h"
+#include "p2pnet/socket/poller.h"
+#include "p2pnet/socket/socket.h"
+
+namespace p2pnet::net {
+
+using ConnectionId = std::uint64_t;
+
+struct ServerOptions {
+  const Identity* identity = nullptr;  // required; borrowed, must outlive the server
+  std::optional<std::vector<PublicKey>> allowed_clients;  // nullopt: any client
+  Duration handshake_timeout = kDefaultHandshakeTimeout;
+  std::size_t max_message_size = kDefaultMaxMessageSize;
+  std::size_t max_handshakes = 256;     // concurrent handshakes; more are refused
+  std::size_t max_connections = 1024;   // handshakes + sessions; more are refused
+  Duration idle_timeout{300'000};       // a session with no traffic at all is closed
+  int listen_backlog = 1024;
+};
+
+// ServerHandler receives the server's events. Every method has an empty default.
+class ServerHandler {
+ public:
+  virtual ~ServerHandler() = default;
+  virtual void on_accepted(ConnectionId /*id*/, const std::string& /*peer_address*/) {}
+  // on_refused: a connection over max_handshakes/max_connections, closed at once.
+  virtual void on_refused(const std::string& /*peer_address*/) {}
+  virtual void on_handshake_complete(ConnectionId /*id*/, const PublicKey& /*peer*/) {}
+  // on_handshake_failed: the reason is kTimeout, kEngine (the engine error), or
+  // kConnectionClosed (the client left or reset).
+  virtual void on_handshake_failed(ConnectionId /*id*/, const Status& /*reason*/) {}
+  virtual void on_message(ConnectionId /*id*/, ByteSpan /*message*/) {}
+  // on_closed ends an established session: kPeerClosed for a clean close_notify
+  // exchange, otherwise why it ended (truncated, reset, idle timeout, protocol error).
+  virtual void on_closed(ConnectionId /*id*/, const Status& /*reason*/) {}
+};
+
+// ServerStats is a snapshot; stats() may be called from any thread.
+struct ServerStats {
+  std::uint64_t accepted = 0;
+  std::uint64_t refused = 0;
+  std::uint64_t handshakes_completed = 0;
+  std::uint64_t handshakes_failed = 0;
+  std::uint64_t handshakes_timed_out = 0;  // included in handshakes_failed
+  std::uint64_t sessions_closed = 0;
+  std::uint64_t messages_received = 0;
+  std::uint64_t bytes_received = 0;
+  std::size_t active_handshakes = 0;
+  std::size_t active_sessions = 0;
+  // Bytes the server holds for all connections now: unconsumed input, unsent output
+  // and the engine's send queues.
+  std::size_t buffered_bytes = 0;
+  // The most bytes one connection ever held that way.
+  std::size_t peak_connection_buffered = 0;
+};
+
+class Server {
+ public:
+  // create listens on host:port (0: a free port, see port()). Errors: kInvalidArgument
+  // (no identity, a bound of 0, a bad max_message_size), kAddress, kSystem.
+  static Status create(std::unique_ptr<Server>* out, const ServerOptions& options, ServerHandler& handler,
+                       const std::string& host, std::uint16_t port);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  std::uint16_t port() const { return port_; }
+
+  // run_once waits at most |max_wait| (less if a deadline is nearer) for readiness
+  // and handles everything ready. Errors: kSystem from the poller.
+  Status run_once(Duration max_wait);
+  // run calls run_once until |stop| becomes true (checked at least every 200 ms,
+  // and at once after a signal interrupts the wait), then closes every connection.
+  Status run(const std::atomic<bool>& stop);
+
+  // send queues |message| on an established session. Returns the engine's error;
+  // kWrongState for an unknown or not yet established connection. From the handler,
+  // replying to the message being delivered always has room (see above).
+  Error send(ConnectionId id, ByteSpan message);
+  // close sends close_notify; the connection closes once the peer answers or leaves.
+  void close(ConnectionId id);
+
+  ServerStats stats() const;
+
+ private:
+  struct Peer;
+  Server(const ServerOptions& options, ServerHandler& handler);
+
+  void accept_pending();
+  void on_ready(Peer& peer, bool readable, bool writable);
+  void read_from(Peer& peer);
+  std::size_t feed(Peer& peer, ByteSpan data);
+  void dispatch_events(Peer& peer);
+  bool has_room_for_reply(const Peer& peer) const;
+  void flush(Peer& peer);
+  void pump(Peer& peer);
+  void update_interest(Peer& peer);
+  void expire_timers();
+  void fail(Peer& peer, const Status& reason);
+  void finish(Peer& peer, const Status& reason);
+  void account(Peer& peer);
+  void reap();
+  Deadline next_deadline(Deadline cap) const;
+
+  ServerOptions options_;
+  ServerConfig config_;
+  ServerHandler& handler_;
+  Socket listener_;
+  std::uint16_t port_ = 0;
+  std::unique_ptr<Poller> poller_;
+  std::unordered_map<ConnectionId, std::unique_ptr<Peer>> peers_;
+  std::vector<ConnectionId> dead_;
+  ConnectionId next_id_ = 1;  // 0 is the listener's token
+  std::vector<ReadyEvent> ready_;
+  std::vector<std::uint8_t> read_buffer_;
+  Deadline accept_paused_until_{};
+  std::size_t output_limit_ = 0;  // the engine's send-queue bound
+  std::size_t buffered_now_ = 0;
+
+  struct Counters {
+    std::atomic<std::uint64_t> accepted{0}, refused{0}, handshakes_completed{0}, handshakes_failed{0},
+        handshakes_timed_out{0}, sessions_closed{0}, messages_received{0}, bytes_received{0};
+    std::atomic<std::size_t> active_handshakes{0}, active_sessions{0}, buffered_bytes{0},
+        peak_connection_buffered{0};
+  } counters_;
+};
+
+}  // namespace p2pnet::net
+
+#endif  // P2PNET_SOCKET_SERVER_H_

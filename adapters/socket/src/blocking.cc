@@ -1,0 +1,180 @@
+// Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
+//
+// blocking.cc: the blocking driver. Every wait goes through wait_ready with the
+// earlier of the caller's deadline and the engine's handshake deadline.
+#include "p2pnet/socket/blocking.h"
+
+#include <algorithm>
+
+namespace p2pnet::net {
+namespace {
+
+// stream_status maps an engine error to a status; a stream that ended without
+// close_notify is reported as a closed connection, which is what callers test for.
+Status stream_status(Error error) {
+  if (error == Error::kTruncated || error == Error::kConnectionClosed) {
+    Status status = Status::engine(error);
+    return Status(StatusCode::kConnectionClosed, status.message());
+  }
+  return Status::engine(error);
+}
+
+}  // namespace
+
+Status BlockingSession::handshake_client(std::unique_ptr<BlockingSession>* out, Socket& socket,
+                                         const ClientConfig& config, Deadline deadline) {
+  return run_handshake(out, socket, Connection::client(config, engine_now()), deadline);
+}
+
+Status BlockingSession::handshake_server(std::unique_ptr<BlockingSession>* out, Socket& socket,
+                                         const ServerConfig& config, Deadline deadline) {
+  return run_handshake(out, socket, Connection::server(config, engine_now()), deadline);
+}
+
+Status BlockingSession::run_handshake(std::unique_ptr<BlockingSession>* out, Socket& socket,
+                                      Connection connection, Deadline deadline) {
+  std::unique_ptr<BlockingSession> session(new BlockingSession(socket, std::move(connection)));
+  // A config the engine rejects fails at once (kInvalidArgument): report it as is.
+  if (session->connection_.error() != Error::kNone) return Status::engine(session->connection_.error());
+  while (!session->handshake_done_) {
+    if (Status s = session->read_and_handle(deadline); !s.ok()) return s;
+    if (session->end_of_stream_ && !session->handshake_done_) {
+      return Status(StatusCode::kConnectionClosed, "peer closed the connection during the handshake");
+    }
+  }
+  // The server's Accept (and anything queued after it) goes out before we return.
+  if (Status s = session->flush(deadline); !s.ok()) return s;
+  *out = std::move(session);
+  return Status();
+}
+
+Status BlockingSession::send(ByteSpan message, Deadline deadline) {
+  Error error = connection_.send(message);
+  if (error == Error::kSendBufferFull) {
+    if (Status s = flush(deadline); !s.ok()) return s;
+    error = connection_.send(message);
+  }
+  if (error != Error::kNone) return Status::engine(error);
+  return flush(deadline);
+}
+
+Status BlockingSession::close(Deadline deadline) {
+  if (const Error error = connection_.close(); error != Error::kNone) return Status::engine(error);
+  return flush(deadline);
+}
+
+Status BlockingSession::receive(ByteSpan* message, Deadline deadline) {
+  for (;;) {
+    if (Status s = handle_buffered(); !s.ok()) return s;
+    if (message_) {
+      *message = *message_;
+      message_.reset();
+      return Status();
+    }
+    if (peer_closed_) return Status(StatusCode::kPeerClosed, "peer closed the session (close_notify)");
+    if (end_of_stream_) return Status(StatusCode::kConnectionClosed, "peer closed the connection");
+    if (Status s = read_and_handle(deadline); !s.ok()) return s;
+  }
+}
+
+Status BlockingSession::flush(Deadline deadline) {
+  for (;;) {
+    if (output_begin_ == output_end_) {
+      output_begin_ = 0;
+      output_end_ = connection_.poll_transmit(output_);
+      if (output_end_ == 0) return Status();
+    }
+    const IoResult io = send_some(*socket_, ByteSpan(output_).subspan(output_begin_, output_end_ - output_begin_));
+    switch (io.state) {
+      case IoState::kDone: output_begin_ += io.bytes; break;
+      case IoState::kWouldBlock: {
+        unsigned ready = 0;
+        if (Status s = wait_ready(*socket_, kWaitWritable, deadline, &ready); !s.ok()) {
+          if (s.code() == StatusCode::kTimeout) return Status(StatusCode::kTimeout, "timed out sending to the peer");
+          return s;
+        }
+        break;
+      }
+      case IoState::kEndOfStream:
+      case IoState::kReset:
+        return Status(StatusCode::kConnectionClosed, "connection reset by peer");
+      case IoState::kError:
+        return Status(StatusCode::kSystem, "send: " + system_error_text(io.system_error));
+    }
+  }
+}
+
+void BlockingSession::flush_best_effort() {
+  // After a failure the engine may hold an Error message for the peer; one attempt,
+  // no waiting: the connection is over either way.
+  (void)flush(Clock::now());
+}
+
+Status BlockingSession::fail_with_engine_error() {
+  flush_best_effort();
+  return stream_status(connection_.error());
+}
+
+Status BlockingSession::handle_buffered() {
+  while (input_begin_ < input_end_ && !message_) {
+    const ReadResult result = connection_.handle_bytes(
+        ByteSpan(input_).subspan(input_begin_, input_end_ - input_begin_), engine_now());
+    input_begin_ += result.consumed;
+    bool pulled = false;
+    while (auto event = connection_.poll_event()) {
+      pulled = true;
+      switch (event->type) {
+        case EventType::kHandshakeComplete: handshake_done_ = true; break;
+        case EventType::kMessage: message_ = event->message; break;
+        case EventType::kPeerClosed: peer_closed_ = true; break;
+      }
+    }
+    if (result.error != Error::kNone) return fail_with_engine_error();
+    if (result.consumed == 0 && !pulled) break;  // cannot happen per connection.h; never spin
+  }
+  return Status();
+}
+
+Status BlockingSession::read_and_handle(Deadline deadline) {
+  if (input_begin_ < input_end_) return handle_buffered();
+  if (Status s = flush(deadline); !s.ok()) return s;
+
+  Deadline wait_until = deadline;
+  const std::optional<Instant> engine_deadline = connection_.poll_timeout();
+  if (engine_deadline) wait_until = std::min(wait_until, to_deadline(*engine_deadline));
+  unsigned ready = 0;
+  if (Status s = wait_ready(*socket_, kWaitReadable, wait_until, &ready); !s.ok()) {
+    if (s.code() != StatusCode::kTimeout) return s;
+    if (engine_deadline && engine_now() >= *engine_deadline) {
+      // The handshake deadline: the engine queues Error 0x04 for the peer.
+      (void)connection_.handle_timeout(engine_now());
+      if (connection_.error() != Error::kNone) return fail_with_engine_error();
+    }
+    if (Clock::now() >= deadline) return Status(StatusCode::kTimeout, "timed out waiting for the peer");
+    return Status();  // the engine deadline is not quite reached yet: wait again
+  }
+
+  const IoResult io = receive_some(*socket_, input_);
+  switch (io.state) {
+    case IoState::kDone:
+      input_begin_ = 0;
+      input_end_ = io.bytes;
+      return handle_buffered();
+    case IoState::kWouldBlock: return Status();
+    case IoState::kEndOfStream: {
+      end_of_stream_ = true;
+      // Empty input tells the engine the stream ended (truncated unless close_notify).
+      const ReadResult result = connection_.handle_bytes({}, engine_now());
+      while (auto event = connection_.poll_event()) {
+        if (event->type == EventType::kPeerClosed) peer_closed_ = true;
+      }
+      if (result.error != Error::kNone) return fail_with_engine_error();
+      return Status();
+    }
+    case IoState::kReset: return Status(StatusCode::kConnectionClosed, "connection reset by peer");
+    case IoState::kError: return Status(StatusCode::kSystem, "recv: " + system_error_text(io.system_error));
+  }
+  return Status();
+}
+
+}  // namespace p2pnet::net

@@ -1,0 +1,410 @@
+// Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
+//
+// server.cc: the non-blocking server loop. One pass of run_once:
+//   1. wait for readiness, at most until the nearest handshake or idle deadline;
+//   2. accept pending connections (refusing those over a bound);
+//   3. for each ready connection: write what is queued, read once if it may, feed
+//      the engine, deliver events, write again (pump);
+//   4. expire deadlines; 5. forget closed connections.
+// A connection's interest set is recomputed after every change: readable only while
+// there is no unconsumed input and room for a reply, writable only while output waits.
+#include "p2pnet/socket/server.h"
+
+#include <algorithm>
+
+namespace p2pnet::net {
+namespace {
+
+constexpr std::size_t kReadSize = 16 * 1024;    // one read; also the bound on unconsumed input
+constexpr std::size_t kOutputChunk = 16 * 1024; // bytes taken from the engine per write
+constexpr int kAcceptsPerPass = 64;             // fairness: accepting cannot starve sessions
+constexpr Duration kAcceptBackoff{100};         // after accept fails (e.g. out of descriptors)
+constexpr Duration kRunSlice{200};
+
+// The protocol's overload answer: Error message, code 0x06.
+constexpr std::uint8_t kOverloadMessage[] = {0xFF, 0x06};
+
+Status failure_status(Error error) {
+  if (error == Error::kTruncated || error == Error::kConnectionClosed) {
+    return Status(StatusCode::kConnectionClosed, std::string(error_message(error)));
+  }
+  return Status::engine(error);
+}
+
+}  // namespace
+
+struct Server::Peer {
+  Peer(ConnectionId id_in, Socket socket_in, std::string address_in, Connection connection_in)
+      : id(id_in), socket(std::move(socket_in)), address(std::move(address_in)), connection(std::move(connection_in)) {}
+
+  ConnectionId id;
+  Socket socket;
+  std::string address;
+  Connection connection;
+  std::vector<std::uint8_t> input;  // unconsumed bytes of the last read
+  std::size_t input_begin = 0;
+  std::vector<std::uint8_t> output;  // taken from the engine, not yet accepted by the socket
+  std::size_t output_begin = 0;
+  bool handshaking = true;
+  bool end_of_stream = false;  // the peer sent FIN
+  bool closing = false;        // close once output is written (after close_notify both ways)
+  bool dead = false;
+  unsigned interest = kWaitReadable;
+  Deadline last_activity = Clock::now();
+  std::size_t buffered = 0;  // what account() last counted for this peer
+
+  std::size_t unconsumed() const { return input.size() - input_begin; }
+  std::size_t unsent() const { return output.size() - output_begin; }
+};
+
+Server::Server(const ServerOptions& options, ServerHandler& handler) : options_(options), handler_(handler) {}
+
+Server::~Server() {
+  for (auto& [id, peer] : peers_) {
+    if (poller_) poller_->remove(peer->socket.native());
+  }
+}
+
+Status Server::create(std::unique_ptr<Server>* out, const ServerOptions& options, ServerHandler& handler,
+                      const std::string& host, std::uint16_t port) {
+  if (options.identity == nullptr) return Status(StatusCode::kInvalidArgument, "server needs an identity");
+  if (options.max_handshakes == 0 || options.max_connections == 0) {
+    return Status(StatusCode::kInvalidArgument, "connection bounds must be positive");
+  }
+  if (options.max_message_size == 0 || options.max_message_size > kMaxMessageSizeLimit) {
+    return Status(StatusCode::kInvalidArgument, "max message size must be 1.." + std::to_string(kMaxMessageSizeLimit));
+  }
+  if (options.handshake_timeout.count() <= 0 || options.idle_timeout.count() <= 0) {
+    return Status(StatusCode::kInvalidArgument, "timeouts must be positive");
+  }
+  std::unique_ptr<Server> server(new Server(options, handler));
+  server->config_.identity = options.identity;
+  if (server->options_.allowed_clients) {
+    server->config_.allowed_clients = std::span<const PublicKey>(*server->options_.allowed_clients);
+  }
+  server->config_.handshake_timeout = options.handshake_timeout;
+  server->config_.channel.max_message_size = options.max_message_size;
+  // Room for two full frames: one being written while the reply to the next waits.
+  server->output_limit_ = 2 * (options.max_message_size + kFrameOverhead);
+  server->config_.channel.max_pending_output = server->output_limit_;
+  server->read_buffer_.resize(kReadSize);
+
+  if (Status s = Poller::create(&server->poller_); !s.ok()) return s;
+  if (Status s = listen_tcp(&server->listener_, host, port, options.listen_backlog); !s.ok()) return s;
+  if (Status s = local_port(server->listener_, &server->port_); !s.ok()) return s;
+  if (Status s = server->poller_->add(server->listener_.native(), 0, kWaitReadable); !s.ok()) return s;
+  *out = std::move(server);
+  return Status();
+}
+
+Status Server::run(const std::atomic<bool>& stop) {
+  while (!stop.load()) {
+    if (Status s = run_once(kRunSlice); !s.ok()) return s;
+  }
+  // Shutting down: tell established peers we are done (best effort), then close all.
+  for (auto& [id, peer] : peers_) {
+    if (peer->dead) continue;
+    if (!peer->handshaking) (void)peer->connection.close();
+    flush(*peer);
+    finish(*peer, Status(StatusCode::kConnectionClosed, "server shutting down"));
+  }
+  reap();
+  return Status();
+}
+
+Deadline Server::next_deadline(Deadline cap) const {
+  Deadline next = cap;
+  for (const auto& [id, peer] : peers_) {
+    if (peer->dead) continue;
+    if (peer->handshaking) {
+      if (const auto t = peer->connection.poll_timeout()) next = std::min(next, to_deadline(*t));
+    } else {
+      next = std::min(next, peer->last_activity + options_.idle_timeout);
+    }
+  }
+  return next;
+}
+
+Status Server::run_once(Duration max_wait) {
+  const Deadline wake = next_deadline(Clock::now() + max_wait);
+  if (Status s = poller_->wait(&ready_, remaining_ms(wake)); !s.ok()) return s;
+  for (const ReadyEvent& event : ready_) {
+    if (event.token == 0) {
+      if (Clock::now() >= accept_paused_until_) accept_pending();
+      continue;
+    }
+    const auto it = peers_.find(event.token);
+    if (it == peers_.end() || it->second->dead) continue;
+    on_ready(*it->second, event.readable, event.writable);
+  }
+  expire_timers();
+  reap();
+  return Status();
+}
+
+void Server::accept_pending() {
+  for (int i = 0; i < kAcceptsPerPass; ++i) {
+    Socket socket;
+    std::string address;
+    const Status s = accept_tcp(listener_, &socket, &address);
+    if (s.code() == StatusCode::kTimeout) return;  // none pending
+    if (!s.ok()) {
+      // Typically out of descriptors: the listener stays readable, so back off
+      // instead of spinning; connections wait in the backlog meanwhile.
+      accept_paused_until_ = Clock::now() + kAcceptBackoff;
+      return;
+    }
+    counters_.accepted.fetch_add(1);
+    const std::size_t live = peers_.size() - dead_.size();
+    if (counters_.active_handshakes.load() >= options_.max_handshakes || live >= options_.max_connections) {
+      // Over a bound: say so (best effort, 2 bytes fit any socket buffer) and close.
+      (void)send_some(socket, ByteSpan(kOverloadMessage));
+      counters_.refused.fetch_add(1);
+      handler_.on_refused(address);
+      continue;
+    }
+    const ConnectionId id = next_id_++;
+    auto peer = std::make_unique<Peer>(id, std::move(socket), address, Connection::server(config_, engine_now()));
+    if (!poller_->add(peer->socket.native(), id, kWaitReadable).ok()) continue;
+    counters_.active_handshakes.fetch_add(1);
+    Peer& ref = *peer;
+    peers_.emplace(id, std::move(peer));
+    handler_.on_accepted(id, address);
+    if (ref.connection.error() != Error::kNone) fail(ref, Status::engine(ref.connection.error()));
+  }
+}
+
+void Server::on_ready(Peer& peer, bool readable, bool writable) {
+  if (writable) flush(peer);
+  if (readable && !peer.dead && (peer.interest & kWaitReadable) != 0) read_from(peer);
+  if (!peer.dead) pump(peer);
+}
+
+void Server::read_from(Peer& peer) {
+  const IoResult io = receive_some(peer.socket, read_buffer_);
+  switch (io.state) {
+    case IoState::kDone: {
+      counters_.bytes_received.fetch_add(io.bytes);
+      peer.last_activity = Clock::now();
+      const ByteSpan data(read_buffer_.data(), io.bytes);
+      const std::size_t used = feed(peer, data);
+      if (!peer.dead && used < data.size()) {
+        // Keep the rest (at most one read) until the peer drains our output.
+        peer.input.assign(data.begin() + static_cast<std::ptrdiff_t>(used), data.end());
+        peer.input_begin = 0;
+      }
+      return;
+    }
+    case IoState::kWouldBlock: return;
+    case IoState::kEndOfStream: {
+      peer.end_of_stream = true;
+      const ReadResult result = peer.connection.handle_bytes({}, engine_now());
+      dispatch_events(peer);
+      if (result.error != Error::kNone) return fail(peer, failure_status(result.error));
+      // A clean end (close_notify came first): answer with ours, then close.
+      if (!peer.connection.sent_close()) (void)peer.connection.close();
+      peer.closing = true;
+      return;
+    }
+    case IoState::kReset: return fail(peer, Status(StatusCode::kConnectionClosed, "connection reset by peer"));
+    case IoState::kError:
+      return fail(peer, Status(StatusCode::kSystem, "recv: " + system_error_text(io.system_error)));
+  }
+}
+
+bool Server::has_room_for_reply(const Peer& peer) const {
+  return peer.connection.pending_transmit() + options_.max_message_size + kFrameOverhead <= output_limit_;
+}
+
+std::size_t Server::feed(Peer& peer, ByteSpan data) {
+  std::size_t used = 0;
+  while (used < data.size() && !peer.dead) {
+    if (!peer.handshaking && !has_room_for_reply(peer)) break;  // backpressure
+    const ReadResult result = peer.connection.handle_bytes(data.subspan(used), engine_now());
+    used += result.consumed;
+    dispatch_events(peer);
+    if (result.error != Error::kNone) {
+      fail(peer, failure_status(result.error));
+      break;
+    }
+    if (result.consumed == 0) break;  // nothing moved (cannot happen per connection.h)
+  }
+  return used;
+}
+
+void Server::dispatch_events(Peer& peer) {
+  while (auto event = peer.connection.poll_event()) {
+    switch (event->type) {
+      case EventType::kHandshakeComplete:
+        peer.handshaking = false;
+        counters_.active_handshakes.fetch_sub(1);
+        counters_.active_sessions.fetch_add(1);
+        counters_.handshakes_completed.fetch_add(1);
+        handler_.on_handshake_complete(peer.id, *peer.connection.peer_identity());
+        break;
+      case EventType::kMessage:
+        counters_.messages_received.fetch_add(1);
+        handler_.on_message(peer.id, event->message);
+        break;
+      case EventType::kPeerClosed:
+        // The peer will send nothing more: answer with close_notify after what is queued.
+        if (!peer.connection.sent_close()) (void)peer.connection.close();
+        peer.closing = true;
+        break;
+    }
+  }
+}
+
+void Server::flush(Peer& peer) {
+  while (!peer.dead) {
+    if (peer.unsent() == 0) {
+      if (peer.connection.pending_transmit() == 0) break;
+      peer.output.resize(kOutputChunk);
+      peer.output.resize(peer.connection.poll_transmit(peer.output));
+      peer.output_begin = 0;
+    }
+    const IoResult io = send_some(peer.socket, ByteSpan(peer.output).subspan(peer.output_begin));
+    if (io.state == IoState::kDone) {
+      peer.output_begin += io.bytes;
+      if (io.bytes > 0) peer.last_activity = Clock::now();
+      continue;
+    }
+    if (io.state == IoState::kWouldBlock) break;  // the poller tells us when to go on
+    fail(peer, Status(StatusCode::kConnectionClosed, "connection reset by peer"));
+    return;
+  }
+  if (peer.unsent() == 0) {
+    peer.output.clear();
+    peer.output_begin = 0;
+  }
+}
+
+void Server::pump(Peer& peer) {
+  // Input kept back by backpressure goes first once there is room again.
+  while (!peer.dead && peer.unconsumed() > 0 && (peer.handshaking || has_room_for_reply(peer))) {
+    const std::size_t used =
+        feed(peer, ByteSpan(peer.input).subspan(peer.input_begin));
+    if (peer.dead || used == 0) break;
+    peer.input_begin += used;
+    flush(peer);
+  }
+  if (!peer.dead && peer.unconsumed() == 0) {
+    peer.input.clear();
+    peer.input_begin = 0;
+  }
+  if (!peer.dead) flush(peer);
+  if (peer.dead) return;
+  // Everything said both ways, or the peer has left after a clean close: done.
+  const bool drained = peer.unsent() == 0 && peer.connection.pending_transmit() == 0;
+  if (peer.closing && drained && (peer.connection.peer_closed() || peer.end_of_stream) &&
+      peer.connection.sent_close()) {
+    return finish(peer, Status(StatusCode::kPeerClosed, "session closed cleanly"));
+  }
+  account(peer);
+  update_interest(peer);
+}
+
+void Server::update_interest(Peer& peer) {
+  unsigned interest = 0;
+  const bool may_read = !peer.end_of_stream && peer.unconsumed() == 0 &&
+                        (peer.handshaking || has_room_for_reply(peer));
+  if (may_read) interest |= kWaitReadable;
+  if (peer.unsent() > 0 || peer.connection.pending_transmit() > 0) interest |= kWaitWritable;
+  if (interest != peer.interest) {
+    peer.interest = interest;
+    if (!poller_->modify(peer.socket.native(), peer.id, interest).ok()) {
+      fail(peer, Status(StatusCode::kSystem, "poller refused the connection"));
+    }
+  }
+}
+
+void Server::account(Peer& peer) {
+  const std::size_t now = peer.unconsumed() + peer.unsent() + peer.connection.pending_transmit();
+  buffered_now_ = buffered_now_ - peer.buffered + now;
+  peer.buffered = now;
+  counters_.buffered_bytes.store(buffered_now_);
+  if (now > counters_.peak_connection_buffered.load()) counters_.peak_connection_buffered.store(now);
+}
+
+void Server::expire_timers() {
+  const Deadline now = Clock::now();
+  const Instant engine_time = engine_now();
+  for (auto& [id, peer] : peers_) {
+    if (peer->dead) continue;
+    if (peer->handshaking) {
+      const auto deadline = peer->connection.poll_timeout();
+      if (deadline && engine_time >= *deadline) {
+        (void)peer->connection.handle_timeout(engine_time);  // queues Error 0x04
+        fail(*peer, Status::engine(Error::kTimeout));
+      }
+    } else if (now >= peer->last_activity + options_.idle_timeout) {
+      fail(*peer, Status(StatusCode::kTimeout, "session idle for too long"));
+    }
+  }
+}
+
+void Server::fail(Peer& peer, const Status& reason) {
+  if (peer.dead) return;
+  // One non-blocking attempt to deliver the engine's Error message, if it has one.
+  flush(peer);
+  if (peer.dead) return;  // flush found the socket broken and already failed it
+  finish(peer, reason);
+}
+
+void Server::finish(Peer& peer, const Status& reason) {
+  if (peer.dead) return;
+  peer.dead = true;
+  if (peer.handshaking) {
+    counters_.active_handshakes.fetch_sub(1);
+    counters_.handshakes_failed.fetch_add(1);
+    if (reason.code() == StatusCode::kTimeout) counters_.handshakes_timed_out.fetch_add(1);
+    handler_.on_handshake_failed(peer.id, reason);
+  } else {
+    counters_.active_sessions.fetch_sub(1);
+    counters_.sessions_closed.fetch_add(1);
+    handler_.on_closed(peer.id, reason);
+  }
+  poller_->remove(peer.socket.native());
+  peer.socket.close();
+  buffered_now_ -= peer.buffered;
+  peer.buffered = 0;
+  counters_.buffered_bytes.store(buffered_now_);
+  dead_.push_back(peer.id);
+}
+
+void Server::reap() {
+  for (const ConnectionId id : dead_) peers_.erase(id);
+  dead_.clear();
+}
+
+Error Server::send(ConnectionId id, ByteSpan message) {
+  const auto it = peers_.find(id);
+  if (it == peers_.end() || it->second->dead || it->second->handshaking) return Error::kWrongState;
+  return it->second->connection.send(message);
+}
+
+void Server::close(ConnectionId id) {
+  const auto it = peers_.find(id);
+  if (it == peers_.end() || it->second->dead || it->second->handshaking) return;
+  (void)it->second->connection.close();
+  it->second->closing = true;
+}
+
+ServerStats Server::stats() const {
+  ServerStats s;
+  s.accepted = counters_.accepted.load();
+  s.refused = counters_.refused.load();
+  s.handshakes_completed = counters_.handshakes_completed.load();
+  s.handshakes_failed = counters_.handshakes_failed.load();
+  s.handshakes_timed_out = counters_.handshakes_timed_out.load();
+  s.sessions_closed = counters_.sessions_closed.load();
+  s.messages_received = counters_.messages_received.load();
+  s.bytes_received = counters_.bytes_received.load();
+  s.active_handshakes = counters_.active_handshakes.load();
+  s.active_sessions = counters_.active_sessions.load();
+  s.buffered_bytes = counters_.buffered_bytes.load();
+  s.peak_connection_buffered = counters_.peak_connection_buffered.load();
+  return s;
+}
+
+}  // namespace p2pnet::net

@@ -1,0 +1,341 @@
+// Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
+//
+// socket.cc: the only file that knows whether it runs on Winsock or POSIX sockets.
+// Each function is written once; the few calls that differ are wrapped in the small
+// helpers at the top (close_native, set_nonblocking, would_block, is_reset, ...).
+#include "p2pnet/socket/socket.h"
+
+#include <cstring>
+#include <mutex>
+
+#ifdef _WIN32
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#else
+#include <arpa/inet.h>
+#include <cerrno>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#endif
+
+namespace p2pnet::net {
+namespace {
+
+#ifdef _WIN32
+using SockLen = int;
+using IoSize = int;
+SOCKET to_sys(NativeSocket s) { return static_cast<SOCKET>(s); }
+NativeSocket from_sys(SOCKET s) { return s == INVALID_SOCKET ? kInvalidSocket : static_cast<NativeSocket>(s); }
+void close_native(NativeSocket s) { ::closesocket(to_sys(s)); }
+bool set_nonblocking(NativeSocket s) {
+  u_long on = 1;
+  return ::ioctlsocket(to_sys(s), FIONBIO, &on) == 0;
+}
+bool would_block(int code) { return code == WSAEWOULDBLOCK || code == WSAEINPROGRESS; }
+bool is_interrupted(int code) { return code == WSAEINTR; }
+bool is_reset(int code) {
+  return code == WSAECONNRESET || code == WSAECONNABORTED || code == WSAESHUTDOWN || code == WSAENETRESET;
+}
+int poll_native(pollfd* fds, unsigned long n, int timeout_ms) { return ::WSAPoll(fds, n, timeout_ms); }
+constexpr int kSendFlags = 0;
+#else
+using SockLen = socklen_t;
+int to_sys(NativeSocket s) { return s; }
+NativeSocket from_sys(int s) { return s; }
+void close_native(NativeSocket s) { ::close(s); }
+bool set_nonblocking(NativeSocket s) {
+  const int flags = ::fcntl(s, F_GETFL, 0);
+  return flags >= 0 && ::fcntl(s, F_SETFL, flags | O_NONBLOCK) == 0;
+}
+bool would_block(int code) { return code == EAGAIN || code == EWOULDBLOCK || code == EINPROGRESS; }
+bool is_interrupted(int code) { return code == EINTR; }
+bool is_reset(int code) { return code == ECONNRESET || code == EPIPE || code == ENOTCONN; }
+int poll_native(pollfd* fds, nfds_t n, int timeout_ms) { return ::poll(fds, n, timeout_ms); }
+#ifdef MSG_NOSIGNAL
+constexpr int kSendFlags = MSG_NOSIGNAL;
+#else
+constexpr int kSendFlags = 0;  // SO_NOSIGPIPE is set on each socket instead
+#endif
+#endif
+
+// prepare makes a fresh socket non-blocking, without SIGPIPE, with TCP_NODELAY
+// (handshake messages are small and each waits for an answer: Nagle would add delay).
+bool prepare(NativeSocket s) {
+  if (!set_nonblocking(s)) return false;
+#if !defined(_WIN32) && !defined(MSG_NOSIGNAL) && defined(SO_NOSIGPIPE)
+  int one_nosig = 1;
+  ::setsockopt(s, SOL_SOCKET, SO_NOSIGPIPE, &one_nosig, sizeof one_nosig);
+#endif
+  int one = 1;
+  ::setsockopt(to_sys(s), IPPROTO_TCP, TCP_NODELAY, reinterpret_cast<const char*>(&one), sizeof one);
+  return true;
+}
+
+Status system_status(const std::string& what, int code) {
+  return Status(StatusCode::kSystem, what + ": " + system_error_text(code));
+}
+
+// parse_address fills |storage| from numeric host text and a port.
+bool parse_address(const std::string& host, std::uint16_t port, sockaddr_storage* storage, SockLen* length) {
+  std::memset(storage, 0, sizeof *storage);
+  auto* v4 = reinterpret_cast<sockaddr_in*>(storage);
+  if (::inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(port);
+    *length = static_cast<SockLen>(sizeof(sockaddr_in));
+    return true;
+  }
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(storage);
+  if (::inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(port);
+    *length = static_cast<SockLen>(sizeof(sockaddr_in6));
+    return true;
+  }
+  return false;
+}
+
+std::string address_text(const sockaddr_storage& storage) {
+  char text[INET6_ADDRSTRLEN] = {};
+  if (storage.ss_family == AF_INET) {
+    const auto* v4 = reinterpret_cast<const sockaddr_in*>(&storage);
+    ::inet_ntop(AF_INET, &v4->sin_addr, text, sizeof text);
+    return std::string(text) + ":" + std::to_string(ntohs(v4->sin_port));
+  }
+  if (storage.ss_family == AF_INET6) {
+    const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&storage);
+    ::inet_ntop(AF_INET6, &v6->sin6_addr, text, sizeof text);
+    return "[" + std::string(text) + "]:" + std::to_string(ntohs(v6->sin6_port));
+  }
+  return "unknown";
+}
+
+}  // namespace
+
+int last_system_error() {
+#ifdef _WIN32
+  return ::WSAGetLastError();
+#else
+  return errno;
+#endif
+}
+
+std::string system_error_text(int code) {
+#ifdef _WIN32
+  char buffer[256] = {};
+  const DWORD n = ::FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, nullptr,
+                                   static_cast<DWORD>(code), 0, buffer, sizeof buffer, nullptr);
+  std::string text(buffer, n);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == '.')) text.pop_back();
+  return text.empty() ? "Winsock error " + std::to_string(code) : text;
+#else
+  return std::strerror(code);
+#endif
+}
+
+Status network_startup() {
+#ifdef _WIN32
+  // WSAStartup once; WSACleanup runs at process exit, after every Socket is gone.
+  static int result = [] {
+    WSADATA data;
+    const int rc = ::WSAStartup(MAKEWORD(2, 2), &data);
+    if (rc == 0) std::atexit([] { ::WSACleanup(); });
+    return rc;
+  }();
+  if (result != 0) return system_status("WSAStartup", result);
+#endif
+  return Status();
+}
+
+Socket& Socket::operator=(Socket&& other) noexcept {
+  if (this != &other) {
+    close();
+    handle_ = other.release();
+  }
+  return *this;
+}
+
+NativeSocket Socket::release() {
+  const NativeSocket handle = handle_;
+  handle_ = kInvalidSocket;
+  return handle;
+}
+
+void Socket::close() {
+  if (handle_ != kInvalidSocket) close_native(release());
+}
+
+Status connect_tcp(Socket* out, const std::string& host, std::uint16_t port, Deadline deadline) {
+  if (Status s = network_startup(); !s.ok()) return s;
+  if (port == 0) return Status(StatusCode::kInvalidArgument, "port 0 cannot be connected to");
+  sockaddr_storage address;
+  SockLen length = 0;
+  if (!parse_address(host, port, &address, &length)) {
+    return Status(StatusCode::kAddress, "'" + host + "' is not a numeric IPv4 or IPv6 address");
+  }
+  Socket socket(from_sys(::socket(address.ss_family, SOCK_STREAM, IPPROTO_TCP)));
+  if (!socket.valid()) return system_status("socket", last_system_error());
+  if (!prepare(socket.native())) return system_status("socket options", last_system_error());
+
+  const std::string target = (address.ss_family == AF_INET6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  if (::connect(to_sys(socket.native()), reinterpret_cast<const sockaddr*>(&address), length) != 0) {
+    const int code = last_system_error();
+    if (!would_block(code) && !is_interrupted(code)) {
+      return Status(StatusCode::kConnectFailed, "connect to " + target + " failed: " + system_error_text(code));
+    }
+    unsigned ready = 0;
+    if (Status s = wait_ready(socket, kWaitWritable, deadline, &ready); !s.ok()) {
+      if (s.code() == StatusCode::kTimeout) return Status(StatusCode::kTimeout, "connect to " + target + " timed out");
+      return s;
+    }
+    int error = 0;
+    SockLen error_length = sizeof error;
+    if (::getsockopt(to_sys(socket.native()), SOL_SOCKET, SO_ERROR, reinterpret_cast<char*>(&error),
+                     &error_length) != 0) {
+      error = last_system_error();
+    }
+    if (error != 0) {
+      return Status(StatusCode::kConnectFailed, "connect to " + target + " failed: " + system_error_text(error));
+    }
+  }
+  *out = std::move(socket);
+  return Status();
+}
+
+Status listen_tcp(Socket* out, const std::string& host, std::uint16_t port, int backlog) {
+  if (Status s = network_startup(); !s.ok()) return s;
+  sockaddr_storage address;
+  SockLen length = 0;
+  if (!parse_address(host, port, &address, &length)) {
+    return Status(StatusCode::kAddress, "'" + host + "' is not a numeric IPv4 or IPv6 address");
+  }
+  Socket socket(from_sys(::socket(address.ss_family, SOCK_STREAM, IPPROTO_TCP)));
+  if (!socket.valid()) return system_status("socket", last_system_error());
+  int one = 1;
+#ifdef _WIN32
+  // SO_REUSEADDR on Windows lets another process steal the port; exclusive use instead.
+  ::setsockopt(to_sys(socket.native()), SOL_SOCKET, SO_EXCLUSIVEADDRUSE, reinterpret_cast<const char*>(&one), sizeof one);
+#else
+  ::setsockopt(socket.native(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+#endif
+  if (!set_nonblocking(socket.native())) return system_status("socket options", last_system_error());
+  if (::bind(to_sys(socket.native()), reinterpret_cast<const sockaddr*>(&address), length) != 0) {
+    return system_status("bind " + host + ":" + std::to_string(port), last_system_error());
+  }
+  if (::listen(to_sys(socket.native()), backlog) != 0) return system_status("listen", last_system_error());
+  *out = std::move(socket);
+  return Status();
+}
+
+Status local_port(const Socket& socket, std::uint16_t* port) {
+  sockaddr_storage address;
+  SockLen length = sizeof address;
+  if (::getsockname(to_sys(socket.native()), reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    return system_status("getsockname", last_system_error());
+  }
+  if (address.ss_family == AF_INET) {
+    *port = ntohs(reinterpret_cast<const sockaddr_in*>(&address)->sin_port);
+  } else {
+    *port = ntohs(reinterpret_cast<const sockaddr_in6*>(&address)->sin6_port);
+  }
+  return Status();
+}
+
+Status accept_tcp(const Socket& listener, Socket* out, std::string* peer) {
+  for (;;) {
+    sockaddr_storage address;
+    SockLen length = sizeof address;
+    Socket socket(from_sys(::accept(to_sys(listener.native()), reinterpret_cast<sockaddr*>(&address), &length)));
+    if (!socket.valid()) {
+      const int code = last_system_error();
+      if (is_interrupted(code)) continue;
+      // A connection reset while still queued is not the listener's failure.
+      if (would_block(code) || is_reset(code)) return Status(StatusCode::kTimeout, "");
+#ifndef _WIN32
+      if (code == ECONNABORTED || code == EPROTO) continue;
+#endif
+      return system_status("accept", code);
+    }
+    if (!prepare(socket.native())) continue;  // the peer is gone already; take the next
+    *peer = address_text(address);
+    *out = std::move(socket);
+    return Status();
+  }
+}
+
+IoResult send_some(const Socket& socket, ByteSpan data) {
+  for (;;) {
+#ifdef _WIN32
+    const int chunk = static_cast<int>(std::min<std::size_t>(data.size(), 1 << 30));
+    const int n = ::send(to_sys(socket.native()), reinterpret_cast<const char*>(data.data()), chunk, kSendFlags);
+#else
+    const ssize_t n = ::send(socket.native(), data.data(), data.size(), kSendFlags);
+#endif
+    if (n >= 0) return {IoState::kDone, static_cast<std::size_t>(n), 0};
+    const int code = last_system_error();
+    if (is_interrupted(code)) continue;
+    if (would_block(code)) return {IoState::kWouldBlock, 0, code};
+    if (is_reset(code)) return {IoState::kReset, 0, code};
+    return {IoState::kError, 0, code};
+  }
+}
+
+IoResult receive_some(const Socket& socket, MutableByteSpan out) {
+  for (;;) {
+#ifdef _WIN32
+    const int chunk = static_cast<int>(std::min<std::size_t>(out.size(), 1 << 30));
+    const int n = ::recv(to_sys(socket.native()), reinterpret_cast<char*>(out.data()), chunk, 0);
+#else
+    const ssize_t n = ::recv(socket.native(), out.data(), out.size(), 0);
+#endif
+    if (n > 0) return {IoState::kDone, static_cast<std::size_t>(n), 0};
+    if (n == 0) return {IoState::kEndOfStream, 0, 0};
+    const int code = last_system_error();
+    if (is_interrupted(code)) continue;
+    if (would_block(code)) return {IoState::kWouldBlock, 0, code};
+    if (is_reset(code)) return {IoState::kReset, 0, code};
+    return {IoState::kError, 0, code};
+  }
+}
+
+void shutdown_write(const Socket& socket) {
+#ifdef _WIN32
+  ::shutdown(to_sys(socket.native()), SD_SEND);
+#else
+  ::shutdown(socket.native(), SHUT_WR);
+#endif
+}
+
+Status wait_ready(const Socket& socket, unsigned events, Deadline deadline, unsigned* ready) {
+  pollfd fd{};
+  fd.fd = to_sys(socket.native());
+  fd.events = static_cast<short>(((events & kWaitReadable) != 0 ? POLLIN : 0) |
+                                 ((events & kWaitWritable) != 0 ? POLLOUT : 0));
+  for (;;) {
+    // Recomputed on every pass, so EINTR never extends the wait past the deadline.
+    const int timeout = remaining_ms(deadline);
+    fd.revents = 0;
+    const int n = poll_native(&fd, 1, timeout);
+    if (n < 0) {
+      const int code = last_system_error();
+      if (is_interrupted(code)) continue;
+      return system_status("poll", code);
+    }
+    if (n == 0) {
+      if (Clock::now() >= deadline) return Status(StatusCode::kTimeout, "timed out");
+      continue;  // woke early (rounding): wait for the rest
+    }
+    unsigned got = 0;
+    if ((fd.revents & (POLLIN | POLLHUP | POLLERR)) != 0) got |= kWaitReadable;
+    if ((fd.revents & (POLLOUT | POLLHUP | POLLERR)) != 0) got |= kWaitWritable;
+    if ((fd.revents & POLLNVAL) != 0) return Status(StatusCode::kSystem, "poll: invalid socket");
+    *ready = got;
+    return Status();
+  }
+}
+
+}  // namespace p2pnet::net
