@@ -56,6 +56,9 @@ bool UvConnection::init_handles() {
 UvConnection* UvConnection::connect(uv_loop_t* loop, const sockaddr* address,
                                     const ClientConfig& config, UvCallbacks callbacks,
                                     UvOptions options) {
+  // Called from outside a loop callback, the cached loop time may be old; the
+  // handshake deadline must count from now.
+  uv_update_time(loop);
   auto* conn = new UvConnection(loop, Connection::client(config, loop_now(loop)),
                                 std::move(callbacks), options);
   if (!conn->init_handles() || conn->engine_.error() != Error::kNone) {
