@@ -455,7 +455,11 @@ def report(args):
           "thread of engine clients on non-blocking sockets (poll), "
           f"{'pinning' if pinned else 'not pinning'} the server's key. Clients and server share "
           "the same two cores, and each handshake costs the clients as much CPU as the server, "
-          "so these rates are a floor for the server alone. Medians over the runs:")
+          "so these rates are a floor for the server alone. Each client closes (close_notify) "
+          "as soon as its handshake completes and a new one starts; the server runs with its "
+          "defaults (256 concurrent handshakes at most, one log line per event written to a "
+          "file). Failed handshakes are those the clients saw fail; the ones the load program "
+          "abandons when a timed phase ends are not counted. Medians over the runs:")
         w("")
         w("| Concurrent clients | handshakes/s (median) | runs | failed handshakes (total) |")
         w("|---:|---:|---:|---:|")
@@ -473,12 +477,28 @@ def report(args):
             base = statistics.median(i["server_baseline_rss_kib"] for i in idles)
             per = statistics.median(i["bytes_per_connection"] for i in idles)
             alive = min(i["alive_at_measurement"] for i in idles)
-            w(f"Idle connections: {idles[0]['requested']:,} requested; at least {alive:,} were still "
-              f"established when the server's VmRSS was read. Server VmRSS (median): "
-              f"**{rss / 1024:,.1f} MiB** with them open, against {base / 1024:,.1f} MiB before they were "
-              f"opened: about **{per:,.0f} bytes per idle connection** (engine state, socket "
-              "adapter bookkeeping and the allocator's overhead; kernel socket buffers are not in "
-              "VmRSS).")
+            requested = idles[0]["requested"]
+            w(f"Idle connections: {requested:,} requested; {alive:,} were established and still open "
+              f"when the server's VmRSS was read (the least over the runs). Server VmRSS (median): "
+              f"**{rss / 1024:,.1f} MiB** with them open, against {base / 1024:,.1f} MiB just before they were "
+              f"opened: about **{per:,.0f} bytes per idle connection** (engine state, the socket "
+              "adapter's bookkeeping and the allocator's overhead; kernel socket buffers are not in "
+              f"VmRSS). Of that, the engine's own `Connection` is "
+              f"{f.counter('BM_Handshake_Engine', 'channel_idle_bytes'):,.0f} bytes (see the memory table).")
+            if alive < requested:
+                refused = max(i["failed"] for i in idles)
+                w("")
+                known_cap = alive == 1024 and idles[0]["first_error"] == "PeerAbortInternal"
+                cause = ("\"Refused ...: too many connections or handshakes in progress\" in the server log): "
+                         "the socket adapter's `ServerOptions::max_connections` defaults to 1,024 and "
+                         "`10_secure_server` has no flag to raise it." if known_cap else
+                         "see the server log for the reason).")
+                w(f"**The {requested:,}-connection figure was not reached.** The server refused or dropped "
+                  f"{refused:,} of the connections (`{idles[0]['first_error']}` at the client, {cause} "
+                  "Extrapolating the per-connection figure "
+                  f"gives about {(base * 1024 + per * requested) / 1024 / 1024:,.0f} MiB for {requested:,} "
+                  "connections; that is an estimate, not a measurement. `scripts/bench.sh` passes "
+                  "`--max-connections` as soon as the server offers it.")
         stops = loop.get("stop", [])
         if stops:
             w("")
