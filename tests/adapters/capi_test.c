@@ -1,0 +1,258 @@
+/* Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
+ *
+ * capi_test.c: the C API used from C11, end to end over loopback. A server thread
+ * accepts, runs p2p_handshake_server and echoes; the main thread is the client. Also
+ * the failure paths a C caller sees: wrong server identity, client not on the
+ * allow-list, NULL arguments, accept timeout, key files (0600, no overwrite, loose
+ * permissions refused), and a receive buffer that is too small. Every wait is bounded
+ * by a socket timeout, so a bug fails the test instead of hanging it. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "p2pnet.h"
+
+static int g_failures = 0;
+
+#define CHECK(cond)                                                                     \
+  do {                                                                                  \
+    if (!(cond)) {                                                                      \
+      fprintf(stderr, "%s:%d: CHECK failed: %s (last error %s: %s)\n", __FILE__, __LINE__, \
+              #cond, p2p_error_name(p2p_last_error()), p2p_last_error_message());       \
+      ++g_failures;                                                                     \
+    }                                                                                   \
+  } while (0)
+
+/* REQUIRE evaluates cond once (it may have side effects) and stops on failure. */
+#define REQUIRE(cond)                                                                   \
+  do {                                                                                  \
+    const int required_ok_ = (cond) ? 1 : 0;                                            \
+    CHECK(required_ok_ && #cond);                                                       \
+    if (!required_ok_) exit(1);                                                         \
+  } while (0)
+
+enum { kTimeoutMs = 5000 };
+
+/* What the server thread is told to do and what it saw. */
+typedef struct {
+  p2p_socket_t* listener;
+  p2p_keypair_t* keypair;
+  const uint8_t* allowed[1];
+  size_t num_allowed;
+  int echo;                                  /* echo messages until close_notify */
+  int handshake_ok;
+  p2p_error_t handshake_error;
+  uint8_t session_key[P2P_SESSION_KEY_SIZE];
+  uint8_t peer[P2P_PUBLIC_KEY_SIZE];
+  int clean_close;
+} ServerJob;
+
+static void* server_main(void* arg) {
+  ServerJob* job = (ServerJob*)arg;
+  p2p_socket_t* sock = p2p_socket_accept(job->listener, kTimeoutMs);
+  if (sock == NULL) {
+    job->handshake_error = p2p_last_error();
+    return NULL;
+  }
+  p2p_socket_set_timeout(sock, kTimeoutMs);
+  p2p_session_t* session = p2p_handshake_server(sock, job->keypair, job->num_allowed ? job->allowed : NULL,
+                                                job->num_allowed);
+  if (session == NULL) {
+    job->handshake_error = p2p_last_error();
+    p2p_socket_close(sock);
+    return NULL;
+  }
+  job->handshake_ok = 1;
+  memcpy(job->session_key, p2p_session_key(session), P2P_SESSION_KEY_SIZE);
+  memcpy(job->peer, p2p_session_peer_pubkey(session), P2P_PUBLIC_KEY_SIZE);
+  while (job->echo) {
+    uint8_t buffer[256];
+    size_t n = 0;
+    const p2p_error_t rc = p2p_session_receive(session, buffer, sizeof buffer, &n);
+    if (rc == P2P_ERR_PEER_CLOSED) {
+      job->clean_close = p2p_session_close(session) == P2P_OK;
+      break;
+    }
+    if (rc != P2P_OK || p2p_session_send(session, buffer, n) != P2P_OK) break;
+  }
+  p2p_session_free(session);
+  p2p_socket_close(sock);
+  return NULL;
+}
+
+static void test_echo_session(p2p_keypair_t* server_kp, p2p_keypair_t* client_kp) {
+  p2p_socket_t* listener = p2p_socket_listen("127.0.0.1", 0);
+  REQUIRE(listener != NULL);
+  const uint16_t port = p2p_socket_local_port(listener);
+  CHECK(port != 0);
+
+  ServerJob job;
+  memset(&job, 0, sizeof job);
+  job.listener = listener;
+  job.keypair = server_kp;
+  job.allowed[0] = p2p_keypair_public_key(client_kp);
+  job.num_allowed = 1;
+  job.echo = 1;
+  pthread_t thread;
+  REQUIRE(pthread_create(&thread, NULL, server_main, &job) == 0);
+
+  p2p_socket_t* sock = p2p_socket_connect("127.0.0.1", port, kTimeoutMs);
+  REQUIRE(sock != NULL);
+  CHECK(p2p_socket_set_timeout(sock, kTimeoutMs) == P2P_OK);
+  p2p_session_t* session = p2p_handshake_client(sock, client_kp, p2p_keypair_public_key(server_kp));
+  REQUIRE(session != NULL);
+  CHECK(p2p_last_error() == P2P_OK);
+  CHECK(memcmp(p2p_session_peer_pubkey(session), p2p_keypair_public_key(server_kp), P2P_PUBLIC_KEY_SIZE) == 0);
+
+  const char* text = "hello from C";
+  CHECK(p2p_session_send(session, (const uint8_t*)text, strlen(text)) == P2P_OK);
+  /* Too small a buffer: the message is kept and its size reported. */
+  uint8_t small[4];
+  size_t n = 0;
+  CHECK(p2p_session_receive(session, small, sizeof small, &n) == P2P_ERR_BUFFER_TOO_SMALL);
+  CHECK(n == strlen(text));
+  uint8_t buffer[64];
+  CHECK(p2p_session_receive(session, buffer, sizeof buffer, &n) == P2P_OK);
+  CHECK(n == strlen(text) && memcmp(buffer, text, n) == 0);
+
+  /* Empty messages are refused: an empty frame would be close_notify. */
+  CHECK(p2p_session_send(session, (const uint8_t*)text, 0) == P2P_ERR_INVALID_ARGUMENT);
+
+  CHECK(p2p_session_close(session) == P2P_OK);
+  CHECK(p2p_session_send(session, (const uint8_t*)text, 1) == P2P_ERR_STATE);
+  CHECK(p2p_session_receive(session, buffer, sizeof buffer, &n) == P2P_ERR_PEER_CLOSED);
+
+  uint8_t client_key[P2P_SESSION_KEY_SIZE];
+  memcpy(client_key, p2p_session_key(session), sizeof client_key);
+  p2p_session_free(session);
+  p2p_socket_close(sock);
+  pthread_join(thread, NULL);
+
+  CHECK(job.handshake_ok);
+  CHECK(job.clean_close);
+  CHECK(memcmp(job.session_key, client_key, sizeof client_key) == 0);
+  CHECK(memcmp(job.peer, p2p_keypair_public_key(client_kp), P2P_PUBLIC_KEY_SIZE) == 0);
+  p2p_socket_close(listener);
+}
+
+/* run_failing_handshake: the client expects |expected| and the server allows
+ * |allowed|; both handshakes must fail with the given codes. */
+static void run_failing_handshake(p2p_keypair_t* server_kp, p2p_keypair_t* client_kp, const uint8_t* expected,
+                                  const uint8_t* allowed, p2p_error_t client_error, p2p_error_t server_error) {
+  p2p_socket_t* listener = p2p_socket_listen("127.0.0.1", 0);
+  REQUIRE(listener != NULL);
+  ServerJob job;
+  memset(&job, 0, sizeof job);
+  job.listener = listener;
+  job.keypair = server_kp;
+  job.allowed[0] = allowed;
+  job.num_allowed = allowed ? 1 : 0;
+  pthread_t thread;
+  REQUIRE(pthread_create(&thread, NULL, server_main, &job) == 0);
+
+  p2p_socket_t* sock = p2p_socket_connect("127.0.0.1", p2p_socket_local_port(listener), kTimeoutMs);
+  REQUIRE(sock != NULL);
+  p2p_socket_set_timeout(sock, kTimeoutMs);
+  p2p_session_t* session = p2p_handshake_client(sock, client_kp, expected);
+  CHECK(session == NULL);
+  CHECK(p2p_last_error() == client_error);
+  CHECK(strlen(p2p_last_error_message()) > 0);
+  p2p_socket_close(sock);
+  pthread_join(thread, NULL);
+  CHECK(!job.handshake_ok);
+  CHECK(job.handshake_error == server_error);
+  if (job.handshake_error != server_error) {
+    fprintf(stderr, "  server saw %s\n", p2p_error_name(job.handshake_error));
+  }
+  p2p_socket_close(listener);
+}
+
+static void test_key_files(p2p_keypair_t* kp) {
+  char dir[] = "/tmp/p2pnet_capi_XXXXXX";
+  REQUIRE(mkdtemp(dir) != NULL);
+  char path[256];
+  snprintf(path, sizeof path, "%s/id.key", dir);
+
+  CHECK(p2p_keypair_save(kp, path, 0) == P2P_OK);
+  struct stat info;
+  CHECK(stat(path, &info) == 0 && (info.st_mode & 0777) == 0600);
+  CHECK(p2p_keypair_save(kp, path, 0) == P2P_ERR_FILE_EXISTS);
+  CHECK(p2p_keypair_save(kp, path, 1) == P2P_OK);
+
+  p2p_keypair_t* loaded = p2p_keypair_load(path);
+  REQUIRE(loaded != NULL);
+  CHECK(memcmp(p2p_keypair_public_key(loaded), p2p_keypair_public_key(kp), P2P_PUBLIC_KEY_SIZE) == 0);
+  p2p_keypair_free(loaded);
+
+  CHECK(chmod(path, 0644) == 0);
+  CHECK(p2p_keypair_load(path) == NULL);
+  CHECK(p2p_last_error() == P2P_ERR_FILE_PERMISSIONS);
+  CHECK(strstr(p2p_last_error_message(), "0644") != NULL);
+
+  char missing[300];
+  snprintf(missing, sizeof missing, "%s/missing.key", dir);
+  CHECK(p2p_keypair_load(missing) == NULL);
+  CHECK(p2p_last_error() == P2P_ERR_FILE_NOT_FOUND);
+
+  unlink(path);
+  rmdir(dir);
+}
+
+static void test_public_key_text(p2p_keypair_t* kp) {
+  char text[P2P_PUBLIC_KEY_TEXT_SIZE];
+  CHECK(p2p_public_key_to_text(p2p_keypair_public_key(kp), text) == P2P_OK);
+  CHECK(strlen(text) == 43);
+  uint8_t back[P2P_PUBLIC_KEY_SIZE];
+  CHECK(p2p_public_key_from_text(text, back) == P2P_OK);
+  CHECK(memcmp(back, p2p_keypair_public_key(kp), sizeof back) == 0);
+  CHECK(p2p_public_key_from_text("not a key", back) == P2P_ERR_INVALID_ARGUMENT);
+}
+
+static void test_invalid_arguments(p2p_keypair_t* kp) {
+  CHECK(p2p_handshake_client(NULL, kp, NULL) == NULL);
+  CHECK(p2p_last_error() == P2P_ERR_INVALID_ARGUMENT);
+  CHECK(p2p_handshake_server(NULL, kp, NULL, 0) == NULL);
+  CHECK(p2p_last_error() == P2P_ERR_INVALID_ARGUMENT);
+  CHECK(p2p_session_peer_pubkey(NULL) == NULL);
+  CHECK(p2p_session_key(NULL) == NULL);
+  p2p_session_free(NULL); /* allowed, like free(NULL) */
+  CHECK(p2p_socket_connect("not-an-address", 1, 100) == NULL);
+  CHECK(p2p_last_error() == P2P_ERR_ADDRESS);
+
+  p2p_socket_t* listener = p2p_socket_listen("127.0.0.1", 0);
+  REQUIRE(listener != NULL);
+  CHECK(p2p_socket_accept(listener, 50) == NULL);
+  CHECK(p2p_last_error() == P2P_ERR_TIMEOUT);
+  p2p_socket_close(listener);
+}
+
+int main(void) {
+  p2p_keypair_t* server_kp = p2p_keypair_generate();
+  p2p_keypair_t* client_kp = p2p_keypair_generate();
+  p2p_keypair_t* stranger_kp = p2p_keypair_generate();
+  REQUIRE(server_kp != NULL && client_kp != NULL && stranger_kp != NULL);
+
+  test_echo_session(server_kp, client_kp);
+  /* Wrong server identity: the client aborts (Error 0x03) before KeyExchange. */
+  run_failing_handshake(server_kp, client_kp, p2p_keypair_public_key(stranger_kp),
+                        p2p_keypair_public_key(client_kp), P2P_ERR_PEER_NOT_ALLOWED, P2P_ERR_REJECTED_BY_PEER);
+  /* Client not on the allow-list: refused before any challenge. */
+  run_failing_handshake(server_kp, client_kp, p2p_keypair_public_key(server_kp),
+                        p2p_keypair_public_key(stranger_kp), P2P_ERR_REJECTED_BY_PEER, P2P_ERR_PEER_NOT_ALLOWED);
+  test_key_files(client_kp);
+  test_public_key_text(client_kp);
+  test_invalid_arguments(client_kp);
+
+  p2p_keypair_free(server_kp);
+  p2p_keypair_free(client_kp);
+  p2p_keypair_free(stranger_kp);
+  if (g_failures != 0) {
+    fprintf(stderr, "capi_test: %d check(s) failed\n", g_failures);
+    return 1;
+  }
+  printf("capi_test: all checks passed\n");
+  return 0;
+}
