@@ -140,6 +140,16 @@ TlsContexts TlsContexts::create(TlsProfile profile) {
   return contexts;
 }
 
+TlsContexts TlsContexts::create_untrusted_server() {
+  TlsContexts contexts;
+  const Credential client = make_credential("p2pnet-bench-client", nullptr, false);
+  const Credential server = make_credential("p2pnet-bench-server", nullptr, false);
+  const Credential impostor = make_credential("p2pnet-bench-server", nullptr, false);
+  contexts.client_ = make_context(false, client, server.cert.get(), TlsProfile::kLeanPinned);
+  contexts.server_ = make_context(true, impostor, client.cert.get(), TlsProfile::kLeanPinned);
+  return contexts;
+}
+
 TlsPair::TlsPair(const TlsContexts& contexts)
     : client_(SSL_new(contexts.client())), server_(SSL_new(contexts.server())) {
   BIO* client_bio = nullptr;

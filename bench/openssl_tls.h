@@ -36,6 +36,10 @@ class TlsContexts {
  public:
   // create returns contexts for |profile|, or null contexts (ok() false) on failure.
   static TlsContexts create(TlsProfile profile);
+  // create_untrusted_server returns lean contexts whose client trusts a different
+  // certificate than the server presents: a handshake must fail, which proves the
+  // benchmark's verification checks are live.
+  static TlsContexts create_untrusted_server();
   bool ok() const { return client_ && server_; }
   SSL_CTX* client() const { return client_.get(); }
   SSL_CTX* server() const { return server_.get(); }
