@@ -26,10 +26,6 @@ Nonce nonce_for(std::uint64_t counter) {
   return nonce;
 }
 
-bool config_is_valid(const ChannelConfig& config) {
-  return config.max_message_size >= 1 && config.max_message_size <= kMaxMessageSizeLimit;
-}
-
 }  // namespace
 
 Channel::Channel(Role role, Key key_c2s, Key key_s2c, const ChannelConfig& config)
@@ -39,7 +35,7 @@ Channel::Channel(Role role, Key key_c2s, Key key_s2c, const ChannelConfig& confi
       max_pending_output_(config.max_pending_output != 0
                               ? config.max_pending_output
                               : 2 * (config.max_message_size + kFrameOverhead)) {
-  if (!config_is_valid(config)) {
+  if (!channel_config_is_valid(config)) {
     error_ = Error::kInvalidArgument;
     send_key_.wipe();
     receive_key_.wipe();

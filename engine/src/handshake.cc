@@ -34,16 +34,6 @@
 #include <algorithm>
 
 namespace p2pnet {
-namespace {
-
-// config.h: a config that breaks a rule fails the connection at once. The channel
-// settings are checked here too, so a bad limit cannot let a whole handshake (and an
-// Accept) happen before the channel refuses it.
-bool channel_config_is_valid(const ChannelConfig& channel) {
-  return channel.max_message_size >= 1 && channel.max_message_size <= kMaxMessageSizeLimit;
-}
-
-}  // namespace
 
 std::string_view handshake_state_name(HandshakeState state) {
   switch (state) {

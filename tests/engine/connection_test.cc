@@ -61,5 +61,145 @@ TEST_F(ConnectionTest, HandshakeThenMessagesBothWays) {
   EXPECT_EQ(pair.client.send(hello), Error::kAlreadyClosed);
 }
 
+TEST_F(ConnectionTest, SameSeedGivesAByteIdenticalTranscript) {
+  auto run = [this](std::uint64_t client_seed, std::uint64_t server_seed) {
+    client_random = DeterministicRandom(client_seed);
+    server_random = DeterministicRandom(server_seed);
+    const ClientConfig cc = client_config();
+    const ServerConfig sc = server_config();
+    Pair pair(cc, sc);
+    pair.drive();
+    EXPECT_EQ(pair.client.send(Bytes{1, 2, 3}), Error::kNone);
+    pair.drive();
+    return std::pair(pair.client_sent, pair.server_sent);
+  };
+  const auto first = run(1, 2);
+  EXPECT_EQ(first, run(1, 2));
+  EXPECT_NE(first.second, run(1, 3).second);  // another challenge and server key
+  EXPECT_NE(first.first, run(4, 2).first);     // another client ephemeral key
+}
+
+// Records a whole session once, then replays each side's recorded input to a fresh
+// engine with the same seed, split in two at every byte, and in pieces of every size.
+// The deterministic engine regenerates the same challenge and ephemeral keys, so the
+// recorded signatures stay valid, and every split must give the same outcome.
+TEST_F(ConnectionTest, EverySplitPointGivesTheSameResult) {
+  const ClientConfig cc = client_config();
+  const ServerConfig sc = server_config();
+  Pair pair(cc, sc);
+  pair.drive();
+  ASSERT_EQ(pair.server.send(Bytes{'s', '1'}), Error::kNone);
+  ASSERT_EQ(pair.client.send(Bytes{'c', '1'}), Error::kNone);
+  ASSERT_EQ(pair.client.send(Bytes(300, 'c')), Error::kNone);
+  ASSERT_EQ(pair.client.close(), Error::kNone);
+  ASSERT_EQ(pair.server.close(), Error::kNone);
+  pair.drive();
+  ASSERT_TRUE(pair.server_inbox.peer_closed && pair.client_inbox.peer_closed);
+
+  struct Run {
+    Connection conn;
+    testing::Inbox inbox;
+    Bytes sent;
+  };
+  auto replay = [&](Role role, const Bytes& input, std::vector<std::size_t> cuts) {
+    client_random = DeterministicRandom(1);
+    server_random = DeterministicRandom(2);
+    const ClientConfig ccfg = client_config();
+    const ServerConfig scfg = server_config();
+    Run run{role == Role::kClient ? Connection::client(ccfg, Instant{0})
+                                  : Connection::server(scfg, Instant{0}),
+            {}, {}};
+    cuts.push_back(input.size());
+    std::size_t offset = 0;
+    for (std::size_t cut : cuts) {
+      const Bytes piece(input.begin() + static_cast<std::ptrdiff_t>(offset), input.begin() + static_cast<std::ptrdiff_t>(cut));
+      offset = cut;
+      EXPECT_EQ(testing::feed(run.conn, piece, Instant{0}, run.inbox), Error::kNone);
+      const Bytes out = testing::take_output(run.conn);
+      run.sent.insert(run.sent.end(), out.begin(), out.end());
+    }
+    return run;
+  };
+  for (const Role role : {Role::kServer, Role::kClient}) {
+    const Bytes& input = role == Role::kServer ? pair.client_sent : pair.server_sent;
+    const testing::Inbox& expected = role == Role::kServer ? pair.server_inbox : pair.client_inbox;
+    for (std::size_t cut = 0; cut <= input.size(); ++cut) {
+      Run run = replay(role, input, {cut});
+      ASSERT_TRUE(run.conn.is_established()) << "cut " << cut;
+      EXPECT_EQ(run.inbox.messages, expected.messages) << "cut " << cut;
+      EXPECT_TRUE(run.inbox.peer_closed) << "cut " << cut;
+      EXPECT_TRUE(std::ranges::equal(run.conn.session_key(), pair.client.session_key())) << "cut " << cut;
+    }
+  }
+}
+
+TEST_F(ConnectionTest, FramesInTheSameBufferAsAcceptReachTheChannel) {
+  const ClientConfig cc = client_config();
+  const ServerConfig sc = server_config();
+  Connection client = Connection::client(cc, Instant{0});
+  Connection server = Connection::server(sc, Instant{0});
+  testing::Inbox client_inbox, server_inbox;
+  testing::feed(server, testing::take_output(client), Instant{0}, server_inbox);
+  testing::feed(client, testing::take_output(server), Instant{0}, client_inbox);
+  testing::feed(server, testing::take_output(client), Instant{0}, server_inbox);
+  ASSERT_TRUE(server.is_established());
+  ASSERT_EQ(server.send(Bytes{'a'}), Error::kNone);
+  ASSERT_EQ(server.send(Bytes{'b'}), Error::kNone);
+  const Bytes accept_and_frames = testing::take_output(server);
+  EXPECT_EQ(accept_and_frames.size(), kAcceptSize + 2 * (1 + kFrameOverhead));
+  EXPECT_EQ(testing::feed(client, accept_and_frames, Instant{0}, client_inbox), Error::kNone);
+  EXPECT_TRUE(client_inbox.handshake_complete);
+  EXPECT_EQ(client_inbox.messages, (std::vector<Bytes>{{'a'}, {'b'}}));
+}
+
+TEST_F(ConnectionTest, SendBeforeEstablishedIsMisuse) {
+  const ClientConfig cc = client_config();
+  Connection client = Connection::client(cc, Instant{0});
+  EXPECT_EQ(client.send(Bytes{1}), Error::kWrongState);
+  EXPECT_EQ(client.close(), Error::kWrongState);
+  EXPECT_EQ(client.peer_identity(), nullptr);
+  EXPECT_TRUE(client.session_key().empty());
+  EXPECT_EQ(client.state(), ConnectionState::kHandshaking);
+  EXPECT_EQ(client.state_name(), "ClientAwaitServerHello");
+}
+
+TEST_F(ConnectionTest, HandshakeFailureIsReportedByEveryCall) {
+  const ClientConfig cc = client_config();
+  Connection client = Connection::client(cc, Instant{0});
+  (void)testing::take_output(client);
+  EXPECT_EQ(client.handle_bytes(Bytes{0x42}, Instant{0}).error, Error::kMalformedMessage);
+  EXPECT_EQ(client.state(), ConnectionState::kFailed);
+  EXPECT_EQ(client.send(Bytes{1}), Error::kMalformedMessage);
+  EXPECT_EQ(client.close(), Error::kMalformedMessage);
+  EXPECT_EQ(client.handle_timeout(Instant{1'000'000}), Error::kMalformedMessage);
+  EXPECT_EQ(testing::take_output(client), (Bytes{0xFF, 0x01}));
+}
+
+TEST_F(ConnectionTest, TimeoutDrivenThroughThePair) {
+  const ClientConfig cc = client_config();
+  const ServerConfig sc = server_config();
+  Pair pair(cc, sc);
+  ASSERT_EQ(pair.client.poll_timeout(), Instant{10'000});
+  pair.advance(Duration{9'999});
+  EXPECT_EQ(pair.client.state(), ConnectionState::kHandshaking);
+  pair.advance(Duration{1});
+  EXPECT_EQ(pair.client.error(), Error::kTimeout);
+  EXPECT_EQ(pair.server.error(), Error::kTimeout);
+  pair.drive();
+  // Each side's Error 0x04 reaches a peer that has already failed: nothing changes.
+  EXPECT_EQ(pair.client.error(), Error::kTimeout);
+}
+
+TEST_F(ConnectionTest, EstablishedConnectionHasNoDeadline) {
+  const ClientConfig cc = client_config();
+  const ServerConfig sc = server_config();
+  Pair pair(cc, sc);
+  pair.drive();
+  EXPECT_EQ(pair.client.poll_timeout(), std::nullopt);
+  pair.advance(Duration{3'600'000});
+  EXPECT_TRUE(pair.client.is_established());
+  EXPECT_EQ(pair.client.state_name(), "Established");
+}
+
 }  // namespace
 }  // namespace p2pnet

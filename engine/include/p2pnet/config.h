@@ -33,6 +33,12 @@ struct ChannelConfig {
   std::size_t max_pending_output = 0;
 };
 
+// channel_config_is_valid: max_message_size within 1..kMaxMessageSizeLimit. Checked
+// when a connection starts, so a bad limit fails it before any handshake byte.
+inline bool channel_config_is_valid(const ChannelConfig& config) {
+  return config.max_message_size >= 1 && config.max_message_size <= kMaxMessageSizeLimit;
+}
+
 struct ClientConfig {
   const Identity* identity = nullptr;           // required
   std::optional<PublicKey> expected_server;     // nullopt: any server (discovery only)

@@ -1,0 +1,24 @@
+// Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
+#include "wire.h"
+
+namespace p2pnet::testing {
+namespace {
+
+template <typename Message, typename Write>
+std::vector<std::uint8_t> encode_with(const Message& message, Write write) {
+  std::vector<std::uint8_t> out(kMaxHandshakeMessageSize);
+  ByteWriter writer(out);
+  write(writer, message);
+  out.resize(writer.written());
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> encode(const ClientHello& m) { return encode_with(m, write_client_hello); }
+std::vector<std::uint8_t> encode(const ServerHello& m) { return encode_with(m, write_server_hello); }
+std::vector<std::uint8_t> encode(const KeyExchange& m) { return encode_with(m, write_key_exchange); }
+std::vector<std::uint8_t> encode(const Accept& m) { return encode_with(m, write_accept); }
+std::vector<std::uint8_t> encode(const ErrorMessage& m) { return encode_with(m, write_error_message); }
+
+}  // namespace p2pnet::testing
