@@ -1,0 +1,373 @@
+// Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
+//
+// seed_corpus.cc: writes the seed inputs of every fuzz target from real transcripts:
+// a real client and a real server Connection (the fixtures' identities, seeds and
+// scripted messages) talk, and their bytes become inputs, with the option bytes of
+// each target set to reach each configuration. Everything is deterministic, so a
+// run gives the same files every time. `scripts/fuzz.sh seed` runs it and minimises
+// the result into corpus/<target>/.
+//
+// Usage: p2pnet_fuzz_seed_corpus OUT_DIR  (creates OUT_DIR/<target>/seed-NNN files)
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "channel_test_access.h"
+#include "p2pnet/channel.h"
+#include "p2pnet/connection.h"
+#include "support/fixtures.h"
+
+namespace p2pnet::fuzz {
+namespace {
+
+namespace fs = std::filesystem;
+
+class SeedWriter {
+ public:
+  explicit SeedWriter(fs::path root) : root_(std::move(root)) {}
+  void add(const std::string& target, const Bytes& input) {
+    const fs::path dir = root_ / target;
+    fs::create_directories(dir);
+    char name[32];
+    std::snprintf(name, sizeof name, "seed-%03zu", counts_[target]++);
+    std::ofstream(dir / name, std::ios::binary)
+        .write(reinterpret_cast<const char*>(input.data()), static_cast<std::streamsize>(input.size()));
+  }
+
+ private:
+  fs::path root_;
+  std::map<std::string, std::size_t> counts_;
+};
+
+Bytes take(Connection& conn) {
+  Bytes out(conn.pending_transmit());
+  out.resize(conn.poll_transmit(out));
+  return out;
+}
+
+void feed_all(Connection& conn, const Bytes& bytes, Instant now) {
+  ByteSpan rest(bytes);
+  while (!rest.empty()) {
+    const ReadResult result = conn.handle_bytes(rest, now);
+    while (conn.poll_event()) {
+    }
+    if (result.error != Error::kNone) return;
+    rest = rest.subspan(result.consumed);
+  }
+}
+
+Bytes concat(std::initializer_list<Bytes> parts) {
+  Bytes all;
+  for (const Bytes& part : parts) all.insert(all.end(), part.begin(), part.end());
+  return all;
+}
+
+// A real handshake between the fixtures' client and server, with each side's
+// random seeded as the single-connection targets seed it, and then |messages|
+// scripted messages each way and close_notify from both.
+struct Recording {
+  Bytes client_hello, key_exchange, client_frames;  // what the client sent
+  Bytes server_hello, accept, server_frames;        // what the server sent
+};
+
+Recording record(std::size_t messages) {
+  DeterministicRandom client_random(kClientRandomSeed);
+  DeterministicRandom server_random(kServerRandomSeed);
+  ClientConfig cc;
+  cc.identity = &client_identity();
+  cc.expected_server = server_identity().public_key();
+  cc.random = &client_random;
+  ServerConfig sc;
+  sc.identity = &server_identity();
+  sc.random = &server_random;
+  Connection client = Connection::client(cc, Instant{0});
+  Connection server = Connection::server(sc, Instant{0});
+  Recording t;
+  t.client_hello = take(client);
+  feed_all(server, t.client_hello, Instant{0});
+  t.server_hello = take(server);
+  feed_all(client, t.server_hello, Instant{0});
+  t.key_exchange = take(client);
+  feed_all(server, t.key_exchange, Instant{0});
+  t.accept = take(server);
+  feed_all(client, t.accept, Instant{0});
+  if (!client.is_established() || !server.is_established()) {
+    std::fprintf(stderr, "seed: the recorded handshake failed\n");
+    std::exit(1);
+  }
+  for (std::size_t i = 0; i < messages; ++i) {
+    (void)client.send(scripted_message(i));
+    (void)server.send(scripted_message(i));
+    const Bytes c = take(client);
+    const Bytes s = take(server);
+    t.client_frames.insert(t.client_frames.end(), c.begin(), c.end());
+    t.server_frames.insert(t.server_frames.end(), s.begin(), s.end());
+  }
+  (void)client.close();
+  (void)server.close();
+  const Bytes c = take(client);
+  const Bytes s = take(server);
+  t.client_frames.insert(t.client_frames.end(), c.begin(), c.end());
+  t.server_frames.insert(t.server_frames.end(), s.begin(), s.end());
+  return t;
+}
+
+Bytes with_header(std::uint8_t options, std::uint8_t chunk, const Bytes& stream) {
+  return concat({Bytes{options, chunk}, stream});
+}
+
+void seed_wire_codec(SeedWriter& out, const Recording& t) {
+  for (const Bytes* message : {&t.client_hello, &t.server_hello, &t.key_exchange, &t.accept}) {
+    out.add("wire_codec", *message);
+    out.add("wire_codec", Bytes(message->begin(), message->end() - 1));  // one byte short
+  }
+  for (std::uint8_t code = 0; code <= 7; ++code) out.add("wire_codec", Bytes{0xFF, code});
+}
+
+void seed_server_connection(SeedWriter& out, const Recording& t) {
+  const Bytes handshake = concat({t.client_hello, t.key_exchange});
+  const Bytes session = concat({handshake, t.client_frames});
+  out.add("server_connection", with_header(0x00, 0, session));
+  out.add("server_connection", with_header(0x1C, 7, session));   // echo, close, end of stream
+  out.add("server_connection", with_header(0x01, 1, session));   // allow-list: the client
+  out.add("server_connection", with_header(0x02, 0, session));   // allow-list: stranger only
+  out.add("server_connection", with_header(0x23, 0, session));   // 64-byte limit
+  out.add("server_connection", with_header(0x40, 8, session));   // slow: times out
+  out.add("server_connection", with_header(0x10, 0, t.client_hello));  // end mid-handshake
+  out.add("server_connection", with_header(0x10, 0, handshake));  // end without close_notify
+  out.add("server_connection", with_header(0x00, 0, concat({t.client_hello, Bytes{0xFF, 0x02}})));
+  out.add("server_connection", with_header(0x00, 0, concat({session, Bytes{0, 0, 0, 1}})));
+}
+
+void seed_client_connection(SeedWriter& out, const Recording& t) {
+  const Bytes handshake = concat({t.server_hello, t.accept});
+  const Bytes session = concat({handshake, t.server_frames});
+  out.add("client_connection", with_header(0x00, 0, session));
+  out.add("client_connection", with_header(0x18, 5, session));  // echo, end of stream
+  out.add("client_connection", with_header(0x01, 0, session));  // any server
+  out.add("client_connection", with_header(0x02, 0, session));  // expects the stranger
+  out.add("client_connection", with_header(0x04, 0, session));  // replayed challenge
+  out.add("client_connection", with_header(0x80, 0, session));  // one-entry cache
+  out.add("client_connection", with_header(0x20, 0, session));  // 64-byte limit
+  out.add("client_connection", with_header(0x40, 8, session));  // slow: times out
+  out.add("client_connection", with_header(0x10, 0, t.server_hello));  // end mid-handshake
+  out.add("client_connection", with_header(0x00, 0, concat({t.server_hello, Bytes{0xFF, 0x03}})));
+  Bytes bad_accept = t.accept;
+  bad_accept.back() ^= 0x01;
+  out.add("client_connection", with_header(0x00, 0, concat({t.server_hello, bad_accept})));
+}
+
+// Frames a sender channel of |sender_role| seals with the fixtures' keys.
+Bytes sealed_frames(Role sender_role, std::size_t messages, bool near_limit, bool close) {
+  Channel sender(sender_role, channel_key_c2s(), channel_key_s2c(), ChannelConfig{});
+  if (near_limit) ChannelTestAccess::set_send_counter(sender, kFrameCounterLimit - 2);
+  for (std::size_t i = 0; i < messages; ++i) (void)sender.send(scripted_message(i));
+  if (close) (void)sender.close();
+  Bytes out(sender.pending_transmit());
+  out.resize(sender.poll_transmit(out));
+  return out;
+}
+
+void seed_channel_frames(SeedWriter& out) {
+  for (const Role receiver : {Role::kServer, Role::kClient}) {
+    const Role sender = receiver == Role::kClient ? Role::kServer : Role::kClient;
+    const auto opts = [&](unsigned bits) {
+      return static_cast<std::uint8_t>((receiver == Role::kClient ? 1u : 0u) | bits);
+    };
+    const Bytes frames = sealed_frames(sender, 4, false, true);
+    out.add("channel_frames", with_header(opts(0), 0, frames));
+    out.add("channel_frames", with_header(opts(0x08), 3, frames));
+    out.add("channel_frames", with_header(opts(0x02), 0, frames));  // 64-byte limit
+    out.add("channel_frames", with_header(opts(0x10), 0, frames));  // small queue
+    out.add("channel_frames",
+            with_header(opts(0x04), 0, sealed_frames(sender, 3, true, false)));
+    out.add("channel_frames", with_header(opts(0x08), 0,
+                                          sealed_frames(sender, 2, false, false)));  // truncated
+    out.add("channel_frames", with_header(opts(0), 0, concat({frames, Bytes{0x00}})));
+  }
+}
+
+void seed_identities(SeedWriter& out) {
+  for (const Identity* identity : {&client_identity(), &server_identity(), &stranger_identity()}) {
+    const IdentityFileBytes file = encode_identity_file(*identity);
+    const Bytes bytes(file.bytes().begin(), file.bytes().end());
+    out.add("identity_file", bytes);
+    Bytes corrupt = bytes;
+    corrupt[40] ^= 0x01;
+    out.add("identity_file", corrupt);
+    const std::string text = encode_public_key(identity->public_key());
+    out.add("public_key_text", Bytes(text.begin(), text.end()));
+  }
+  // Not a point of large order: all-zero key bytes, and their text.
+  out.add("public_key_text", Bytes(kPublicKeySize, 0));
+  const std::string zero = encode_public_key(PublicKey{});
+  out.add("public_key_text", Bytes(zero.begin(), zero.end()));
+}
+
+// FdpScript builds a FuzzedDataProvider input: integers are read from the end of the
+// input (most significant byte first, as many bytes as the range needs) and byte
+// strings from the front, so each goes to its own half.
+class FdpScript {
+ public:
+  void integer(std::uint64_t value_minus_min, std::uint64_t range) {
+    std::vector<std::uint8_t> be;
+    for (unsigned offset = 0; offset < 64 && (range >> offset) > 0; offset += 8) be.push_back(0);
+    for (std::size_t i = be.size(); i-- > 0;) {
+      be[i] = static_cast<std::uint8_t>(value_minus_min);
+      value_minus_min >>= 8;
+    }
+    tail_.insert(tail_.end(), be.begin(), be.end());
+  }
+  void boolean(bool value) { integer(value ? 1 : 0, 255); }
+  void bytes(const Bytes& value) { head_.insert(head_.end(), value.begin(), value.end()); }
+  Bytes finish() const { return concat({head_, Bytes(tail_.rbegin(), tail_.rend())}); }
+
+ private:
+  Bytes head_, tail_;
+};
+
+// The pair target's actions and faults (pair_session.cc), in its order.
+enum PairAction : std::uint64_t { kToServer, kToClient, kAdvance, kClientSend, kServerSend,
+                                  kClientClose, kServerClose, kClientEnd, kServerEnd };
+constexpr std::uint64_t kLastAction = kServerEnd;
+enum PairFault : std::uint64_t { kNoFault, kFlip, kDrop, kDuplicate, kDelay };
+constexpr std::uint64_t kLastFault = kDelay;
+
+struct PairConfig {
+  std::uint64_t client_seed = 7, server_seed = 9;
+  unsigned client_fail_at = 0, server_fail_at = 0, expect_mode = 0, allow_mode = 0;
+  std::int64_t timeout = -2;  // -2: the default
+  unsigned max_choice = 0;    // 1..5: small limit (then max_message_size)
+  std::size_t max_message_size = 0;
+  std::size_t max_pending = 0;  // 0: the default
+  bool replay_cache = false;
+};
+
+void pair_config(FdpScript& s, const PairConfig& c) {
+  s.integer(c.client_seed, ~std::uint64_t{0});
+  s.integer(c.client_fail_at, 15);
+  s.integer(c.server_seed, ~std::uint64_t{0});
+  s.integer(c.server_fail_at, 15);
+  s.integer(c.expect_mode, 3);
+  s.integer(c.allow_mode, 3);
+  s.boolean(c.timeout != -2);
+  if (c.timeout != -2) s.integer(static_cast<std::uint64_t>(c.timeout + 1), 30001);
+  s.integer(c.max_choice, 7);
+  if (c.max_choice >= 1 && c.max_choice <= 5) s.integer(c.max_message_size - 1, 299);
+  s.boolean(c.max_pending != 0);
+  if (c.max_pending != 0) s.integer(c.max_pending - 1, 999);
+  s.boolean(c.replay_cache);
+}
+
+// deliver |n| of the |link| bytes waiting, with |fault| (flip: byte 0, bit 0).
+void pair_deliver(FdpScript& s, PairAction to, std::size_t n, std::size_t link, PairFault fault) {
+  s.integer(to, kLastAction);
+  s.integer(n - 1, link - 1);
+  s.integer(fault, kLastFault);
+  if (fault == kFlip) {
+    s.integer(0, n - 1);
+    s.integer(0, 7);
+  }
+}
+
+void pair_send(FdpScript& s, PairAction who, const Bytes& message) {
+  s.integer(who, kLastAction);
+  s.integer(message.size(), 300);
+  s.bytes(message);
+}
+
+// The handshake, delivered whole in its four flights, with a fault on flight |faulty|
+// (0..3; 4: none).
+void pair_handshake(FdpScript& s, int faulty, PairFault fault) {
+  const std::size_t sizes[] = {kClientHelloSize, kServerHelloSize, kKeyExchangeSize, kAcceptSize};
+  for (int i = 0; i < 4; ++i) {
+    pair_deliver(s, i % 2 == 0 ? kToServer : kToClient, sizes[i], sizes[i],
+                 i == faulty ? fault : kNoFault);
+    if (i == faulty && fault != kNoFault) return;  // what follows depends on the fault
+  }
+}
+
+void seed_pair_session(SeedWriter& out) {
+  const auto add = [&](const PairConfig& config, auto&& script) {
+    FdpScript s;
+    pair_config(s, config);
+    script(s);
+    out.add("pair_session", s.finish());
+  };
+  const Bytes hello{'h', 'e', 'l', 'l', 'o'};
+  const auto session = [&](FdpScript& s) {
+    pair_handshake(s, 4, kNoFault);
+    pair_send(s, kClientSend, hello);
+    pair_send(s, kServerSend, scripted_message(1));
+    pair_deliver(s, kToServer, 4 + 3, hello.size() + kFrameOverhead, kNoFault);  // split frame
+    s.integer(kClientClose, kLastAction);
+    s.integer(kServerClose, kLastAction);
+  };
+  add(PairConfig{}, session);
+  add(PairConfig{.expect_mode = 2, .replay_cache = true}, session);
+  add(PairConfig{.allow_mode = 2}, session);
+  add(PairConfig{.expect_mode = 3}, session);
+  add(PairConfig{.allow_mode = 3}, session);
+  add(PairConfig{.timeout = 0}, session);
+  add(PairConfig{.max_choice = 6}, session);
+  add(PairConfig{.max_choice = 7}, session);
+  add(PairConfig{.max_choice = 1, .max_message_size = 4}, session);
+  add(PairConfig{.max_pending = 10}, session);
+  add(PairConfig{.client_fail_at = 1}, session);
+  add(PairConfig{.server_fail_at = 1}, session);
+  add(PairConfig{.server_fail_at = 2}, session);
+  add(PairConfig{}, [&](FdpScript& s) {  // sending before the handshake ends is refused
+    pair_send(s, kClientSend, hello);
+    s.integer(kServerClose, kLastAction);
+  });
+  for (int flight = 0; flight < 4; ++flight) {
+    for (const PairFault fault : {kFlip, kDrop, kDuplicate}) {
+      add(PairConfig{}, [&](FdpScript& s) { pair_handshake(s, flight, fault); });
+    }
+  }
+  add(PairConfig{}, [&](FdpScript& s) {  // ClientHello split and reordered
+    pair_deliver(s, kToServer, 10, kClientHelloSize, kDelay);
+  });
+  add(PairConfig{}, [&](FdpScript& s) {  // a flipped frame after the handshake
+    session(s);
+    pair_deliver(s, kToClient, 1, scripted_message(1).size() + 2 * kFrameOverhead, kFlip);
+  });
+  add(PairConfig{.timeout = 5000}, [&](FdpScript& s) {  // deadline passes mid-handshake
+    pair_deliver(s, kToServer, kClientHelloSize, kClientHelloSize, kNoFault);
+    s.integer(kAdvance, kLastAction);
+    s.integer(6000, 12000);
+  });
+  add(PairConfig{}, [&](FdpScript& s) {  // streams end: mid-handshake, and after it
+    s.integer(kServerEnd, kLastAction);
+  });
+  add(PairConfig{}, [&](FdpScript& s) {
+    session(s);
+    s.integer(kClientEnd, kLastAction);
+  });
+}
+
+}  // namespace
+}  // namespace p2pnet::fuzz
+
+int main(int argc, char** argv) {
+  using namespace p2pnet::fuzz;
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: %s OUT_DIR\n", argv[0]);
+    return 2;
+  }
+  SeedWriter out{std::filesystem::path(argv[1])};
+  const Recording t = record(3);
+  seed_wire_codec(out, t);
+  seed_server_connection(out, t);
+  seed_client_connection(out, t);
+  seed_channel_frames(out);
+  seed_identities(out);
+  seed_pair_session(out);
+  return 0;
+}

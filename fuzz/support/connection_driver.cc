@@ -1,0 +1,191 @@
+// Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
+#include "connection_driver.h"
+
+#include <algorithm>
+
+#include "fuzz_check.h"
+
+namespace p2pnet::fuzz {
+
+ConnectionDriver::ConnectionDriver(Connection& conn, const PublicKey& expected_peer,
+                                   const ChannelConfig& channel)
+    : conn_(conn), expected_peer_(expected_peer), channel_(channel) {
+  after_call();
+}
+
+bool ConnectionDriver::pull_events() {
+  bool any = false;
+  while (const auto event = conn_.poll_event()) {
+    any = true;
+    FUZZ_CHECK(!failed_seen_);  // nothing is reported after a failure was returned
+    switch (event->type) {
+      case EventType::kHandshakeComplete:
+        FUZZ_CHECK(!handshake_complete_);
+        FUZZ_CHECK(conn_.peer_identity() != nullptr);
+        handshake_complete_ = true;
+        break;
+      case EventType::kMessage:
+        FUZZ_CHECK(handshake_complete_);
+        FUZZ_CHECK(!peer_closed_);
+        FUZZ_CHECK(!event->message.empty());
+        FUZZ_CHECK(event->message.size() <= channel_.max_message_size);
+        received_.emplace_back(event->message.begin(), event->message.end());
+        break;
+      case EventType::kPeerClosed:
+        FUZZ_CHECK(handshake_complete_);
+        FUZZ_CHECK(!peer_closed_);
+        peer_closed_ = true;
+        break;
+    }
+  }
+  return any;
+}
+
+void ConnectionDriver::after_call() {
+  const Error error = conn_.error();
+  const bool newly_failed = error_ == Error::kNone && error != Error::kNone;
+  FUZZ_CHECK(error_ == Error::kNone || error == error_);  // failure is terminal
+  FUZZ_CHECK((conn_.state() == ConnectionState::kFailed) == (error != Error::kNone));
+
+  // Output: nothing after a failure already returned; an Error message on a fresh
+  // handshake failure that protocol-v1 answers.
+  const std::size_t before = outbox_.size();
+  Bytes out(conn_.pending_transmit());
+  out.resize(conn_.poll_transmit(out));
+  FUZZ_CHECK(conn_.pending_transmit() == 0);
+  outbox_.insert(outbox_.end(), out.begin(), out.end());
+  if (failed_seen_) FUZZ_CHECK(outbox_.size() == before);
+  const bool in_handshake = conn_.peer_identity() == nullptr;
+  if (newly_failed && in_handshake && wire_code_for(error) != WireErrorCode::kNone) {
+    FUZZ_CHECK(outbox_.size() >= 2);
+    FUZZ_CHECK(outbox_[outbox_.size() - 2] == static_cast<std::uint8_t>(MessageType::kError));
+    FUZZ_CHECK(outbox_.back() == static_cast<std::uint8_t>(wire_code_for(error)));
+  }
+
+  if (conn_.is_established()) {
+    FUZZ_CHECK(conn_.peer_identity() != nullptr);
+    FUZZ_CHECK(*conn_.peer_identity() == expected_peer_);
+    FUZZ_CHECK(conn_.session_key().size() == kKeySize);
+    FUZZ_CHECK(!std::ranges::equal(conn_.key_c2s(), conn_.key_s2c()));
+    FUZZ_CHECK(!conn_.poll_timeout().has_value());
+    const Transcript* transcript = conn_.transcript();
+    FUZZ_CHECK(transcript != nullptr);
+    FUZZ_CHECK((conn_.role() == Role::kClient ? transcript->server_id : transcript->client_id) ==
+               expected_peer_);
+  }
+  FUZZ_CHECK(!conn_.state_name().empty());
+  if (conn_.state() == ConnectionState::kHandshaking) {
+    FUZZ_CHECK(conn_.peer_identity() == nullptr);
+    FUZZ_CHECK(conn_.session_key().empty());
+    FUZZ_CHECK(conn_.transcript() == nullptr);
+    FUZZ_CHECK(conn_.poll_timeout().has_value());
+  }
+  if (error != Error::kNone) {
+    error_ = error;
+    FUZZ_CHECK(!conn_.poll_timeout().has_value());
+  }
+}
+
+Error ConnectionDriver::deliver(ByteSpan bytes, Instant now) {
+  while (!bytes.empty()) {
+    const ReadResult result = conn_.handle_bytes(bytes, now);
+    FUZZ_CHECK(result.consumed <= bytes.size());
+    FUZZ_CHECK(result.error == conn_.error());
+    const bool any_event = pull_events();
+    after_call();
+    if (result.error != Error::kNone) {
+      failed_seen_ = true;
+      break;
+    }
+    // connection.h: it consumes less than everything only when an event waits.
+    FUZZ_CHECK(result.consumed == bytes.size() || any_event);
+    bytes = bytes.subspan(result.consumed);
+  }
+  return conn_.error();
+}
+
+Error ConnectionDriver::deliver_eof(Instant now) {
+  const bool was_failed = conn_.error() != Error::kNone;
+  const bool was_handshaking = conn_.state() == ConnectionState::kHandshaking;
+  const auto deadline = conn_.poll_timeout();
+  const ReadResult result = conn_.handle_bytes({}, now);
+  FUZZ_CHECK(result.consumed == 0);
+  FUZZ_CHECK(result.error == conn_.error());
+  pull_events();
+  after_call();
+  if (!was_failed) {
+    if (was_handshaking) {
+      FUZZ_CHECK(result.error == (now >= *deadline ? Error::kTimeout : Error::kConnectionClosed));
+    } else {
+      // A stream that ends without close_notify is truncated, never a clean end.
+      FUZZ_CHECK(result.error == (conn_.peer_closed() ? Error::kNone : Error::kTruncated));
+    }
+  }
+  if (result.error != Error::kNone) failed_seen_ = true;
+  return conn_.error();
+}
+
+Error ConnectionDriver::advance_to(Instant now) {
+  const bool was_failed = conn_.error() != Error::kNone;
+  const auto deadline = conn_.poll_timeout();
+  const Error error = conn_.handle_timeout(now);
+  FUZZ_CHECK(error == conn_.error());
+  pull_events();
+  after_call();
+  if (!was_failed) {
+    const bool expired = deadline && now >= *deadline;
+    FUZZ_CHECK(error == (expired ? Error::kTimeout : Error::kNone));
+  }
+  if (error != Error::kNone) failed_seen_ = true;
+  return error;
+}
+
+Error ConnectionDriver::expected_send_error(std::size_t size, bool is_close) const {
+  if (conn_.error() != Error::kNone) return conn_.error();
+  if (!conn_.is_established()) return Error::kWrongState;
+  if (conn_.sent_close()) return Error::kAlreadyClosed;
+  if (!is_close && size == 0) return Error::kInvalidArgument;
+  if (size > channel_.max_message_size) return Error::kMessageTooLarge;
+  // The driver drains output after every call, so nothing is pending here.
+  const std::size_t limit = channel_.max_pending_output != 0
+                                ? channel_.max_pending_output
+                                : 2 * (channel_.max_message_size + kFrameOverhead);
+  if (size + kFrameOverhead > limit) return Error::kSendBufferFull;
+  return Error::kNone;
+}
+
+Error ConnectionDriver::send(ByteSpan message) {
+  const Error expected = expected_send_error(message.size(), false);
+  const std::size_t before = outbox_.size();
+  const Error error = conn_.send(message);
+  FUZZ_CHECK(error == expected);
+  pull_events();
+  after_call();
+  if (error == Error::kNone) {
+    sent_.emplace_back(message.begin(), message.end());
+    FUZZ_CHECK(outbox_.size() == before + message.size() + kFrameOverhead);
+  } else {
+    FUZZ_CHECK(outbox_.size() == before);  // on error nothing is queued
+  }
+  return error;
+}
+
+Error ConnectionDriver::close() {
+  const Error expected = expected_send_error(0, true);
+  const std::size_t before = outbox_.size();
+  const Error error = conn_.close();
+  FUZZ_CHECK(error == expected);
+  pull_events();
+  after_call();
+  FUZZ_CHECK(outbox_.size() == before + (error == Error::kNone ? kFrameOverhead : 0));
+  if (error == Error::kNone) FUZZ_CHECK(conn_.sent_close());
+  return error;
+}
+
+Bytes ConnectionDriver::take_output() {
+  Bytes out;
+  out.swap(outbox_);
+  return out;
+}
+
+}  // namespace p2pnet::fuzz

@@ -1,0 +1,244 @@
+#!/usr/bin/env bash
+# scripts/fuzz.sh MODE: builds and runs the libFuzzer targets of fuzz/ (docs/fuzzing.md).
+#   ci            build with clang (-fsanitize=fuzzer,address,undefined) in build/fuzz
+#                 and run every target for FUZZ_SECONDS (default 40) from a temporary
+#                 copy of its corpus, two at a time; fails on any crash, leak, timeout
+#                 or out-of-memory. The committed corpus is never written.
+#   run TARGET [SECONDS]   fuzz one target, growing a temporary copy of its corpus
+#                 (kept under build/fuzz/work/TARGET so new inputs can be merged).
+#   seed          regenerate every corpus from real transcripts (fuzz/seed_corpus.cc)
+#                 and minimise it with libFuzzer -merge=1 into corpus/<target>/.
+#   merge TARGET DIR...    minimise corpus/TARGET plus the inputs in DIR into
+#                 corpus/TARGET (to keep what a long run found).
+#   measure       executions per second of every target (MEASURE_SECONDS, default 30)
+#                 and the engine line coverage of the corpora alone (llvm-cov);
+#                 writes both into docs/fuzzing.md between its "measured" markers.
+#   cflite-check  runs .clusterfuzzlite/build.sh with the environment ClusterFuzzLite
+#                 gives it and checks that every target and its seed corpus land in $OUT.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+targets=(wire_codec server_connection client_connection channel_frames identity_file
+         public_key_text pair_session)
+parallel=2
+fuzz_dir=build/fuzz
+sanitize_flags="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+tool() {  # tool NAME: the LLVM 14 tool when installed under its versioned name
+  if command -v "$1-14" >/dev/null; then echo "$1-14"; else echo "$1"; fi
+}
+
+configure_fuzzers() {  # configure_fuzzers DIR CXXFLAGS [cmake args...]
+  local dir=$1 flags=$2; shift 2
+  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+    -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" \
+    -DP2PNET_BUILD_FUZZERS=ON -DP2PNET_BUILD_TESTS=OFF -DP2PNET_BUILD_EXAMPLES=OFF \
+    -DP2PNET_BUILD_ADAPTERS=OFF -DP2PNET_BUILD_BENCHMARKS=OFF "$@" >/dev/null
+  cmake --build "$dir" -j "$parallel"
+}
+
+build_fuzzers() {
+  scripts/setup.sh build fuzz
+  configure_fuzzers "$fuzz_dir" "$sanitize_flags"
+}
+
+dict_args() {  # dict_args TARGET: -dict=... when the target has a dictionary
+  if [[ -f fuzz/$1.dict ]]; then echo "-dict=fuzz/$1.dict"; fi
+}
+
+fuzz_one() {  # fuzz_one TARGET SECONDS WORKDIR: fuzz from a copy of the corpus
+  local target=$1 seconds=$2 work=$3
+  rm -rf "$work" && mkdir -p "$work/corpus" "$work/artifacts"
+  cp corpus/"$target"/* "$work/corpus/"
+  # -timeout: one input over 10 s is a hang; -rss_limit_mb: the default 2 GB bound.
+  "$fuzz_dir/fuzz/fuzz_$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+    -max_len=4096 -print_final_stats=1 -artifact_prefix="$work/artifacts/" \
+    $(dict_args "$target") "$work/corpus" >"$work/log" 2>&1
+}
+
+mode_ci() {
+  local seconds=${FUZZ_SECONDS:-40} failed=()
+  build_fuzzers
+  for target in "${targets[@]}"; do
+    # Two at a time (one per core); each records its exit status for the summary.
+    while (( $(jobs -rp | wc -l) >= parallel )); do wait -n || true; done
+    ( if fuzz_one "$target" "$seconds" "$fuzz_dir/work/$target"; then rc=0; else rc=$?; fi
+      echo "$rc" >"$fuzz_dir/work/$target.rc" ) &
+  done
+  wait
+  for target in "${targets[@]}"; do
+    local log=$fuzz_dir/work/$target/log
+    if [[ $(cat "$fuzz_dir/work/$target.rc" 2>/dev/null) == 0 ]]; then
+      echo "fuzz: $target: clean, $(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" |
+        awk '{print $2}') runs in ${seconds}s"
+    else
+      failed+=("$target")
+      echo "fuzz: $target: FAILED; end of its log:" >&2
+      tail -n 60 "$log" >&2 || true
+      ls -l "$fuzz_dir/work/$target/artifacts" >&2 || true
+    fi
+  done
+  if (( ${#failed[@]} > 0 )); then
+    echo "fuzz: failing targets: ${failed[*]} (reproduce: $fuzz_dir/fuzz/fuzz_TARGET ARTIFACT)" >&2
+    exit 1
+  fi
+  echo "fuzz: all ${#targets[@]} targets ran clean for ${seconds}s each"
+}
+
+mode_run() {
+  local target=${1:?usage: fuzz.sh run TARGET [SECONDS]} seconds=${2:-60}
+  build_fuzzers
+  local work=$fuzz_dir/work/$target
+  if fuzz_one "$target" "$seconds" "$work"; then status=0; else status=$?; fi
+  tail -n 15 "$work/log"
+  echo "fuzz: grown corpus in $work/corpus; keep it with: scripts/fuzz.sh merge $target $work/corpus"
+  return "$status"
+}
+
+merge_into_corpus() {  # merge_into_corpus TARGET DIR...: minimise into corpus/TARGET
+  local target=$1; shift
+  local merged=$fuzz_dir/merge/$target
+  rm -rf "$merged" && mkdir -p "$merged"
+  "$fuzz_dir/fuzz/fuzz_$target" -merge=1 -max_len=4096 "$merged" "$@" >"$fuzz_dir/merge/$target.log" 2>&1
+  # Inputs that once found a bug (regress-*) stay by name, whatever the merge keeps.
+  local regressions=$fuzz_dir/merge/$target.regress
+  rm -rf "$regressions" && mkdir -p "$regressions"
+  cp corpus/"$target"/regress-* "$regressions/" 2>/dev/null || true
+  rm -rf corpus/"$target" && mkdir -p corpus/"$target"
+  cp "$merged"/* "$regressions"/* corpus/"$target"/ 2>/dev/null || cp "$merged"/* corpus/"$target"/
+  echo "fuzz: corpus/$target: $(ls corpus/"$target" | wc -l) files, $(cat corpus/"$target"/* | wc -c) bytes"
+}
+
+mode_seed() {
+  build_fuzzers
+  # The generator is an ordinary program: build it without fuzzing instrumentation.
+  cmake -S . -B build/fuzz-seed -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DP2PNET_BUILD_TESTS=ON -DP2PNET_BUILD_EXAMPLES=OFF -DP2PNET_BUILD_ADAPTERS=OFF >/dev/null
+  cmake --build build/fuzz-seed -j "$parallel" --target p2pnet_fuzz_seed_corpus
+  local raw=build/fuzz-seed/raw
+  rm -rf "$raw"
+  build/fuzz-seed/fuzz/p2pnet_fuzz_seed_corpus "$raw"
+  for target in "${targets[@]}"; do
+    # Keep what is already committed (inputs that once found bugs) beside the seeds.
+    local dirs=("$raw/$target")
+    [[ -d corpus/$target ]] && dirs+=("corpus/$target")
+    local keep=$fuzz_dir/keep/$target
+    rm -rf "$keep" && mkdir -p "$keep"
+    for dir in "${dirs[@]}"; do cp "$dir"/* "$keep/"; done
+    merge_into_corpus "$target" "$keep"
+  done
+}
+
+mode_merge() {
+  local target=${1:?usage: fuzz.sh merge TARGET DIR...}; shift
+  build_fuzzers
+  local keep=$fuzz_dir/keep/$target
+  rm -rf "$keep" && mkdir -p "$keep"
+  cp corpus/"$target"/* "$keep/"
+  merge_into_corpus "$target" "$keep" "$@"
+}
+
+mode_measure() {
+  local seconds=${MEASURE_SECONDS:-30} table coverage
+  build_fuzzers
+  table="| target | corpus files | executions per second |"$'\n'"|---|---|---|"
+  for target in "${targets[@]}"; do
+    fuzz_one "$target" "$seconds" "$fuzz_dir/work/$target"
+    local rate
+    rate=$(grep -o 'stat::average_exec_per_sec: [0-9]*' "$fuzz_dir/work/$target/log" | awk '{print $2}')
+    table+=$'\n'"| $target | $(ls corpus/"$target" | wc -l) | $rate |"
+    echo "fuzz: $target: $rate exec/s"
+  done
+
+  # Coverage: the corpora alone, run once each (-runs=0) by binaries built with
+  # clang's source-based coverage instead of sanitizers.
+  local cov=build/fuzz-coverage
+  configure_fuzzers "$cov" "-fprofile-instr-generate -fcoverage-mapping"
+  rm -rf "$cov/profiles" && mkdir -p "$cov/profiles"
+  local objects=()
+  for target in "${targets[@]}"; do
+    LLVM_PROFILE_FILE="$cov/profiles/$target.profraw" \
+      "$cov/fuzz/fuzz_$target" -runs=0 corpus/"$target" >"$cov/profiles/$target.log" 2>&1
+    objects+=(-object "$cov/fuzz/fuzz_$target")
+  done
+  "$(tool llvm-profdata)" merge -sparse "$cov"/profiles/*.profraw -o "$cov/corpora.profdata"
+  "$(tool llvm-cov)" report "${objects[@]:1}" -instr-profile="$cov/corpora.profdata" \
+    "$root/engine/src" "$root/engine/include" >"$cov/report.txt"
+  coverage=$(awk '
+    /^Filename/ {next} /^-+$/ {next}
+    NF >= 10 {
+      name = $1; sub(".*/engine/", "engine/", name)
+      if ($1 == "TOTAL") name = "**total**"
+      printf "| %s | %s | %s | %s |\n", name, $8, $9, $10
+    }' "$cov/report.txt")
+  local total
+  total=$(awk '$1 == "TOTAL" {print $10}' "$cov/report.txt")
+  echo "fuzz: engine line coverage from the corpora alone: $total"
+
+  local block
+  block="Measured by \`scripts/fuzz.sh measure\` on $(date -u +%Y-%m-%d), $(nproc) cores, clang $(clang --version | head -n1 | grep -o '[0-9][0-9.]*' | head -n1)."$'\n\n'
+  block+="Executions per second, each target fuzzing alone for ${seconds} s from its corpus, built with"$'\n'
+  block+="ASan + UBSan (the CI configuration):"$'\n\n'"$table"$'\n\n'
+  block+="Line coverage of \`engine/\` reached by the committed corpora alone (no fuzzing; every"$'\n'
+  block+="corpus file run once, all targets merged), llvm-cov 14:"$'\n\n'
+  block+="| file | lines | missed lines | line coverage |"$'\n'"|---|---|---|---|"$'\n'"$coverage"
+  python3 - "$block" <<'PY'
+import re, sys
+path = "docs/fuzzing.md"
+text = open(path).read()
+begin, end = "<!-- measured:begin -->", "<!-- measured:end -->"
+new = f"{begin}\n{sys.argv[1]}\n{end}"
+text = re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda m: new, text, flags=re.S)
+open(path, "w").write(text)
+PY
+  echo "fuzz: docs/fuzzing.md updated"
+}
+
+mode_cflite_check() {
+  scripts/setup.sh build fuzz
+  local src out
+  src=$(mktemp -d) out=$root/build/cflite-out
+  trap 'rm -rf "$src"' RETURN
+  ln -s "$root" "$src/p2pnet"
+  rm -rf "$out" && mkdir -p "$out"
+  # The environment ClusterFuzzLite's builder gives build.sh (address sanitizer, libFuzzer),
+  # except -stdlib=libc++, which the builder image has and this machine need not.
+  local cflags="-O1 -fno-omit-frame-pointer -gline-tables-only -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -fsanitize=address -fsanitize-address-use-after-scope -fsanitize=fuzzer-no-link"
+  (cd "$src/p2pnet" && env CC=clang CXX=clang++ CFLAGS="$cflags" CXXFLAGS="$cflags" \
+     LIB_FUZZING_ENGINE=-fsanitize=fuzzer SRC="$src" OUT="$out" WORK="$src" \
+     bash .clusterfuzzlite/build.sh)
+  local missing=0
+  for target in "${targets[@]}"; do
+    if [[ ! -x $out/$target ]]; then echo "cflite: missing $out/$target" >&2; missing=1; fi
+    if [[ ! -s $out/${target}_seed_corpus.zip ]]; then
+      echo "cflite: missing $out/${target}_seed_corpus.zip" >&2; missing=1
+    elif [[ $(unzip -Z1 "$out/${target}_seed_corpus.zip" | wc -l) -ne $(ls corpus/"$target" | wc -l) ]]; then
+      echo "cflite: $target seed corpus does not hold corpus/$target" >&2; missing=1
+    fi
+  done
+  (( missing == 0 )) || exit 1
+  # Each target must also run its seed corpus clean, as ClusterFuzzLite's first step does.
+  for target in "${targets[@]}"; do
+    local seeds=$out/seeds/$target
+    mkdir -p "$seeds" && unzip -q -o "$out/${target}_seed_corpus.zip" -d "$seeds"
+    "$out/$target" -runs=0 "$seeds" >"$out/$target.check.log" 2>&1 ||
+      { echo "cflite: $target fails on its seed corpus" >&2; tail "$out/$target.check.log" >&2; exit 1; }
+  done
+  echo "cflite: all ${#targets[@]} targets and seed corpora in $out, each runs its seeds clean"
+}
+
+mode=${1:-ci}
+shift || true
+case $mode in
+  ci) mode_ci ;;
+  run) mode_run "$@" ;;
+  seed) mode_seed ;;
+  merge) mode_merge "$@" ;;
+  measure) mode_measure ;;
+  cflite-check) mode_cflite_check ;;
+  *) echo "fuzz.sh: unknown mode '$mode' (ci, run, seed, merge, measure, cflite-check)" >&2; exit 2 ;;
+esac
