@@ -65,11 +65,13 @@ struct FileCloser {
   }
 };
 
+#ifndef _WIN32  // only the POSIX permission check uses it
 std::string mode_text(unsigned mode) {
   char text[8];
   std::snprintf(text, sizeof text, "%04o", mode & 07777u);
   return text;
 }
+#endif
 
 }  // namespace
 

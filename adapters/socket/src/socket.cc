@@ -33,7 +33,8 @@ NativeSocket from_sys(SOCKET s) { return s == INVALID_SOCKET ? kInvalidSocket : 
 void close_native(NativeSocket s) { ::closesocket(to_sys(s)); }
 bool set_nonblocking(NativeSocket s) {
   u_long on = 1;
-  return ::ioctlsocket(to_sys(s), FIONBIO, &on) == 0;
+  // mingw-w64's FIONBIO is an unsigned long constant; ioctlsocket takes a long.
+  return ::ioctlsocket(to_sys(s), static_cast<long>(FIONBIO), &on) == 0;
 }
 bool would_block(int code) { return code == WSAEWOULDBLOCK || code == WSAEINPROGRESS; }
 bool is_interrupted(int code) { return code == WSAEINTR; }
