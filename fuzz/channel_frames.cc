@@ -7,7 +7,10 @@
 // Input: [options] [chunk] [frames...]. Options: bit 0 the receiver is the client
 // (it opens s2c frames), else the server; bit 1 small channel limit (64 bytes);
 // bit 2 both counters start two frames short of the 2^64 - 1 limit; bit 3 end of
-// stream after the frames; bit 4 a small bound on the sender's pending output.
+// stream after the frames; bit 4 a small bound on the sender's pending output;
+// bit 5 the receiving channel is moved to a new object halfway and back (the
+// moved-from object must hold no key); bit 6 an invalid config (limit 0): every call
+// fails with kInvalidArgument.
 //   1. Receive: the frames arrive |chunk| bytes at a time (0: all at once). The i-th
 //      message delivered is exactly scripted_message(i) (the corpus holds frames a
 //      real sender sealed; anything else must fail authentication); no message
@@ -40,14 +43,19 @@ bool is_wiped(const Key& key) {
 // ChannelReceiver feeds a channel the way channel.h asks and checks its events.
 class ChannelReceiver {
  public:
-  explicit ChannelReceiver(Channel& channel) : channel_(channel) {}
+  explicit ChannelReceiver(Channel& channel) : channel_(&channel), error_(channel.error()) {
+    if (error_ != Error::kNone) FUZZ_CHECK(is_wiped(channel.receive_key()));
+  }
+
+  // retarget follows the channel to the object it was moved into.
+  void retarget(Channel& channel) { channel_ = &channel; }
 
   void deliver(ByteSpan bytes) {
     while (!bytes.empty()) {
-      const bool was_closed = channel_.peer_closed();
-      const ReadResult result = channel_.handle_bytes(bytes);
+      const bool was_closed = channel_->peer_closed();
+      const ReadResult result = channel_->handle_bytes(bytes);
       FUZZ_CHECK(result.consumed <= bytes.size());
-      FUZZ_CHECK(result.error == channel_.error());
+      FUZZ_CHECK(result.error == channel_->error());
       if (was_closed && error_ == Error::kNone) FUZZ_CHECK(result.error == Error::kDataAfterClose);
       const bool any_event = pull_events();
       if (!check_error(result.error)) return;
@@ -58,11 +66,11 @@ class ChannelReceiver {
 
   void deliver_eof() {
     const bool was_failed = error_ != Error::kNone;
-    const ReadResult result = channel_.handle_bytes({});
+    const ReadResult result = channel_->handle_bytes({});
     FUZZ_CHECK(result.consumed == 0);
     pull_events();
     if (!was_failed) {
-      FUZZ_CHECK(result.error == (channel_.peer_closed() ? Error::kNone : Error::kTruncated));
+      FUZZ_CHECK(result.error == (channel_->peer_closed() ? Error::kNone : Error::kTruncated));
     }
     (void)check_error(result.error);
   }
@@ -72,14 +80,14 @@ class ChannelReceiver {
  private:
   bool pull_events() {
     bool any = false;
-    while (const auto event = channel_.poll_event()) {
+    while (const auto event = channel_->poll_event()) {
       any = true;
       FUZZ_CHECK(error_ == Error::kNone);
       FUZZ_CHECK(!closed_event_);
       switch (event->type) {
         case ChannelEventType::kMessage:
           FUZZ_CHECK(!event->message.empty());
-          FUZZ_CHECK(event->message.size() <= channel_.max_message_size());
+          FUZZ_CHECK(event->message.size() <= channel_->max_message_size());
           received_.emplace_back(event->message.begin(), event->message.end());
           break;
         case ChannelEventType::kPeerClosed: closed_event_ = true; break;
@@ -93,19 +101,20 @@ class ChannelReceiver {
     FUZZ_CHECK(error_ == Error::kNone || error == error_);
     if (error == Error::kNone) return true;
     error_ = error;
-    FUZZ_CHECK(is_wiped(channel_.send_key()));
-    FUZZ_CHECK(is_wiped(channel_.receive_key()));
+    FUZZ_CHECK(is_wiped(channel_->send_key()));
+    FUZZ_CHECK(is_wiped(channel_->receive_key()));
     return false;
   }
 
-  Channel& channel_;
-  Error error_ = Error::kNone;
+  Channel* channel_;
+  Error error_;
   bool closed_event_ = false;
   std::vector<Bytes> received_;
 };
 
 Error expected_send_error(const Channel& sender, std::size_t size, std::uint64_t counter,
                           std::size_t max_pending) {
+  if (sender.error() != Error::kNone) return sender.error();
   if (sender.sent_close()) return Error::kAlreadyClosed;
   if (size == 0) return Error::kInvalidArgument;
   if (size > sender.max_message_size()) return Error::kMessageTooLarge;
@@ -151,7 +160,8 @@ void round_trip(Role receiver_role, const ChannelConfig& config, bool near_limit
   }
   drain(sender.pending_transmit());
   // close_notify is a frame too: it needs a counter and room in the queue.
-  const Error expected_close = counter == kFrameCounterLimit ? Error::kCounterExhausted
+  const Error expected_close = sender.error() != Error::kNone ? sender.error()
+                               : counter == kFrameCounterLimit ? Error::kCounterExhausted
                                : kFrameOverhead > max_pending ? Error::kSendBufferFull
                                                               : Error::kNone;
   const Error close_error = sender.close();
@@ -167,9 +177,11 @@ void round_trip(Role receiver_role, const ChannelConfig& config, bool near_limit
     reader.deliver(ByteSpan(wire).subspan(offset, std::min(chunk, wire.size() - offset)));
   }
   reader.deliver_eof();
-  FUZZ_CHECK(receiver.error() == (close_error == Error::kNone ? Error::kNone : Error::kTruncated));
   FUZZ_CHECK(reader.received() == accepted);
   FUZZ_CHECK(receiver.peer_closed() == (close_error == Error::kNone));
+  if (sender.error() == Error::kNone) {
+    FUZZ_CHECK(receiver.error() == (close_error == Error::kNone ? Error::kNone : Error::kTruncated));
+  }
 }
 
 }  // namespace
@@ -188,12 +200,32 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const bool near_limit = (options & 4u) != 0;
   const bool eof = (options & 8u) != 0;
   if ((options & 16u) != 0) config.max_pending_output = 100;
+  const bool move_halfway = (options & 32u) != 0;
+  if ((options & 64u) != 0) config.max_message_size = 0;
 
   Channel channel(role, channel_key_c2s(), channel_key_s2c(), config);
   if (near_limit) ChannelTestAccess::set_receive_counter(channel, kNearLimit);
   ChannelReceiver reader(channel);
-  for (std::size_t offset = 0; offset < frames.size(); offset += chunk) {
-    reader.deliver(frames.subspan(offset, std::min(chunk, frames.size() - offset)));
+  const std::size_t half = frames.size() / 2;
+  ByteSpan rest = frames;
+  auto deliver_until = [&](std::size_t end) {
+    while (frames.size() - rest.size() < end) {
+      const std::size_t n = std::min(chunk, end - (frames.size() - rest.size()));
+      reader.deliver(rest.first(n));
+      rest = rest.subspan(n);
+    }
+  };
+  deliver_until(move_halfway ? half : frames.size());
+  if (move_halfway) {
+    // secret.h: a move copies the keys and wipes the source.
+    Channel moved(std::move(channel));
+    FUZZ_CHECK(is_wiped(channel.send_key()) && is_wiped(channel.receive_key()));
+    reader.retarget(moved);
+    deliver_until(frames.size() - rest.size() + std::min(chunk, rest.size()));
+    channel = std::move(moved);
+    FUZZ_CHECK(is_wiped(moved.send_key()) && is_wiped(moved.receive_key()));
+    reader.retarget(channel);
+    deliver_until(frames.size());
   }
   if (eof) reader.deliver_eof();
   const auto& received = reader.received();

@@ -215,6 +215,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(std::ranges::equal(client.session_key(), server.session_key()));
     FUZZ_CHECK(std::ranges::equal(client.key_c2s(), server.key_c2s()));
     FUZZ_CHECK(std::ranges::equal(client.key_s2c(), server.key_s2c()));
+    // key_schedule.h: both sides of a session print the same fingerprint.
+    FUZZ_CHECK(key_fingerprint(client.session_key()) == key_fingerprint(server.session_key()));
     const Transcript& a = *client.transcript();
     const Transcript& b = *server.transcript();
     FUZZ_CHECK(a.client_id == b.client_id && a.server_id == b.server_id);

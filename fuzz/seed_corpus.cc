@@ -21,6 +21,7 @@
 #include "channel_test_access.h"
 #include "p2pnet/channel.h"
 #include "p2pnet/connection.h"
+#include "p2pnet/key_schedule.h"
 #include "support/fixtures.h"
 
 namespace p2pnet::fuzz {
@@ -66,6 +67,35 @@ Bytes concat(std::initializer_list<Bytes> parts) {
   Bytes all;
   for (const Bytes& part : parts) all.insert(all.end(), part.begin(), part.end());
   return all;
+}
+
+Bytes flipped(Bytes bytes, std::size_t at) {
+  bytes[at] ^= 0x01;
+  return bytes;
+}
+
+// The public values of a recorded handshake, read back from its messages.
+Transcript transcript_of(const Bytes& server_hello, const Bytes& key_exchange) {
+  Transcript t;
+  t.client_id = client_identity().public_key();
+  t.server_id = server_identity().public_key();
+  std::copy_n(server_hello.begin() + 33, kChallengeSize, t.challenge.begin());
+  std::copy_n(key_exchange.begin() + 1, kX25519KeySize, t.client_eph.begin());
+  return t;
+}
+
+// A correctly signed message whose ephemeral key is the all-zero (low-order) point:
+// only the key derivation can refuse it.
+Bytes signed_low_order(MessageType type, const Identity& signer, Transcript t) {
+  const bool client = type == MessageType::kKeyExchange;
+  if (client) t.client_eph = {};
+  else t.server_eph = {};
+  const Signature sig = signer.sign(client ? client_signed_content(t).span()
+                                           : server_signed_content(t).span());
+  Bytes out{static_cast<std::uint8_t>(type)};
+  out.resize(1 + kX25519KeySize, 0);
+  out.insert(out.end(), sig.begin(), sig.end());
+  return out;
 }
 
 // A real handshake between the fixtures' client and server, with each side's
@@ -128,6 +158,8 @@ void seed_wire_codec(SeedWriter& out, const Recording& t) {
     out.add("wire_codec", Bytes(message->begin(), message->end() - 1));  // one byte short
   }
   for (std::uint8_t code = 0; code <= 7; ++code) out.add("wire_codec", Bytes{0xFF, code});
+  out.add("wire_codec", Bytes{0x00});  // not a message type
+  out.add("wire_codec", Bytes{0x05, 0x01});
 }
 
 void seed_server_connection(SeedWriter& out, const Recording& t) {
@@ -143,6 +175,13 @@ void seed_server_connection(SeedWriter& out, const Recording& t) {
   out.add("server_connection", with_header(0x10, 0, handshake));  // end without close_notify
   out.add("server_connection", with_header(0x00, 0, concat({t.client_hello, Bytes{0xFF, 0x02}})));
   out.add("server_connection", with_header(0x00, 0, concat({session, Bytes{0, 0, 0, 1}})));
+  out.add("server_connection", with_header(0x00, 0, flipped(session, session.size() - 30)));
+  out.add("server_connection",  // KeyExchange with a bad signature
+          with_header(0x00, 0, concat({t.client_hello, flipped(t.key_exchange, 60)})));
+  out.add("server_connection",
+          with_header(0x00, 0, concat({t.client_hello,
+                                       signed_low_order(MessageType::kKeyExchange, client_identity(),
+                                                        transcript_of(t.server_hello, t.key_exchange))})));
 }
 
 void seed_client_connection(SeedWriter& out, const Recording& t) {
@@ -161,6 +200,11 @@ void seed_client_connection(SeedWriter& out, const Recording& t) {
   Bytes bad_accept = t.accept;
   bad_accept.back() ^= 0x01;
   out.add("client_connection", with_header(0x00, 0, concat({t.server_hello, bad_accept})));
+  out.add("client_connection", with_header(0x00, 0, flipped(session, session.size() - 30)));
+  out.add("client_connection",
+          with_header(0x00, 0, concat({t.server_hello,
+                                       signed_low_order(MessageType::kAccept, server_identity(),
+                                                        transcript_of(t.server_hello, t.key_exchange))})));
 }
 
 // Frames a sender channel of |sender_role| seals with the fixtures' keys.
@@ -190,6 +234,9 @@ void seed_channel_frames(SeedWriter& out) {
     out.add("channel_frames", with_header(opts(0x08), 0,
                                           sealed_frames(sender, 2, false, false)));  // truncated
     out.add("channel_frames", with_header(opts(0), 0, concat({frames, Bytes{0x00}})));
+    out.add("channel_frames", with_header(opts(0), 0, flipped(frames, 30)));      // bad tag
+    out.add("channel_frames", with_header(opts(0x20), 9, frames));                // moved
+    out.add("channel_frames", with_header(opts(0x40), 0, frames));                // bad config
   }
 }
 
@@ -204,10 +251,25 @@ void seed_identities(SeedWriter& out) {
     const std::string text = encode_public_key(identity->public_key());
     out.add("public_key_text", Bytes(text.begin(), text.end()));
   }
+  const std::string not_base64(kPublicKeyTextSize, '!');
+  out.add("public_key_text", Bytes(not_base64.begin(), not_base64.end()));
   // Not a point of large order: all-zero key bytes, and their text.
   out.add("public_key_text", Bytes(kPublicKeySize, 0));
   const std::string zero = encode_public_key(PublicKey{});
   out.add("public_key_text", Bytes(zero.begin(), zero.end()));
+}
+
+void seed_replay_cache(SeedWriter& out) {
+  // [capacity] then [slot][tag] pairs: fills past capacity, repeats, and runs of
+  // challenges that share a slot so that deletion has to shift them back.
+  out.add("replay_cache", Bytes{1, 0, 0, 0, 0, 0, 1, 1, 0});
+  out.add("replay_cache", Bytes{4, 3, 0, 3, 1, 3, 2, 4, 0, 3, 3, 3, 4, 3, 0, 5, 0, 3, 1});
+  Bytes many{16};
+  for (std::uint8_t i = 0; i < 40; ++i) {
+    many.push_back(static_cast<std::uint8_t>(i % 5));
+    many.push_back(static_cast<std::uint8_t>(i % 7));
+  }
+  out.add("replay_cache", many);
 }
 
 // FdpScript builds a FuzzedDataProvider input: integers are read from the end of the
@@ -368,6 +430,7 @@ int main(int argc, char** argv) {
   seed_client_connection(out, t);
   seed_channel_frames(out);
   seed_identities(out);
+  seed_replay_cache(out);
   seed_pair_session(out);
   return 0;
 }

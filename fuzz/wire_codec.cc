@@ -85,6 +85,8 @@ void check_error_table(std::uint8_t byte) {
   } else {
     FUZZ_CHECK(!parsed.has_value());
   }
+  // kNone never comes off the wire; if it reached the mapping it must fail closed.
+  if (byte == 0x00) FUZZ_CHECK(error_from_wire_code(wire) == Error::kMalformedMessage);
   constexpr auto kLastError = static_cast<std::uint8_t>(Error::kTimeout);
   const auto error = static_cast<Error>(byte % (kLastError + 1));
   FUZZ_CHECK(!error_name(error).empty());
@@ -144,6 +146,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 write_error_message, kErrorMessageSize, extra);
   }
 
+  // The table is small: check all of it on every input (wire codes 0x00..0x07).
+  for (std::uint8_t byte = 0; byte <= 0x07; ++byte) check_error_table(byte);
   for (std::size_t i = 0; i < std::min<std::size_t>(size, 4); ++i) check_error_table(data[i]);
   return 0;
 }
