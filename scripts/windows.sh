@@ -161,17 +161,26 @@ cmd_build() {
 }
 
 # start_wine prepares a private, headless wine prefix under build/windows. Mono and
-# Gecko installers are disabled: they would open dialogs and are never needed here.
+# Gecko installers and the desktop-menu builder are disabled: they would open dialogs
+# or touch the user's desktop and are never needed here.
 start_wine() {
-  export WINEPREFIX=$win/wineprefix WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+  export WINEPREFIX=$win/wineprefix WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml,winemenubuilder.exe="
   export WINEARCH=win64
   unset DISPLAY
+  # One wineserver and one set of wine's session processes (services.exe and friends)
+  # for the whole run, started here with their output on /dev/null. Started lazily by
+  # the first test instead, they would inherit ctest's pipe, and ctest waits for that
+  # pipe to close: gtest discovery then hangs until its timeout.
+  # A server left by an interrupted run of this prefix is stopped first.
+  mkdir -p "$WINEPREFIX"
+  wineserver --kill >/dev/null 2>&1 || true
+  wineserver --persistent >/dev/null 2>&1 || die "wineserver did not start"
   if [[ ! -f $WINEPREFIX/system.reg ]]; then
     log "creating wine prefix"
-    wineboot --init >/dev/null 2>&1 || die "wineboot failed"
+    wineboot --init >/dev/null 2>&1 </dev/null || die "wineboot --init failed"
+  else
+    wineboot >/dev/null 2>&1 </dev/null || die "wineboot failed"
   fi
-  # Keep one wineserver alive across the test runs instead of one per .exe.
-  wineserver --persistent=60 >/dev/null 2>&1 &
 }
 
 stop_wine() {
@@ -198,7 +207,10 @@ cmd_test() {
   # absolute paths compiled into the tests resolve to the same files.
   log "run the test suite under wine"
   local rc=0
-  ctest --test-dir "$project_build" -j "$jobs" --timeout 300 --output-on-failure || rc=$?
+  # The prefix in the environment too, for tests that configure a nested project with
+  # the toolchain file (the install/consumer test).
+  P2PNET_WINDOWS_PREFIX=$prefix PKG_CONFIG_LIBDIR=$prefix/lib/pkgconfig PKG_CONFIG_PATH= \
+    ctest --test-dir "$project_build" -j "$jobs" --timeout 300 --output-on-failure || rc=$?
   log "$(wine_test_count) of the registered tests ran as Windows executables under wine"
   log "stage time: $((SECONDS - started)) s"
   [[ $rc -eq 0 ]] || die "tests failed under wine (ctest exit $rc)"

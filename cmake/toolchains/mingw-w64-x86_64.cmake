@@ -3,7 +3,7 @@
 #
 # Dependencies built for the target (libsodium, GoogleTest) live in one prefix, given
 # as P2PNET_WINDOWS_PREFIX (scripts/windows.sh sets it to build/windows/prefix and
-# points PKG_CONFIG_LIBDIR at its lib/pkgconfig). Every .exe links libgcc, libstdc++
+# points PKG_CONFIG_LIBDIR at its lib/pkgconfig, which pkg-config needs as well). Every .exe links libgcc, libstdc++
 # and winpthread statically so it runs under wine without copying DLLs next to it.
 set(CMAKE_SYSTEM_NAME Windows)
 set(CMAKE_SYSTEM_PROCESSOR x86_64)
@@ -13,7 +13,12 @@ set(CMAKE_C_COMPILER ${P2PNET_MINGW_TRIPLET}-gcc-posix)
 set(CMAKE_CXX_COMPILER ${P2PNET_MINGW_TRIPLET}-g++-posix)
 set(CMAKE_RC_COMPILER ${P2PNET_MINGW_TRIPLET}-windres)
 
-# try_compile runs in a fresh project that does not see the cache; forward the prefix.
+# The prefix comes as a cache variable or, for nested builds that only get the
+# toolchain file (try_compile, a test that configures a consumer project), from the
+# environment variable of the same name.
+if(NOT P2PNET_WINDOWS_PREFIX AND DEFINED ENV{P2PNET_WINDOWS_PREFIX})
+  set(P2PNET_WINDOWS_PREFIX $ENV{P2PNET_WINDOWS_PREFIX})
+endif()
 list(APPEND CMAKE_TRY_COMPILE_PLATFORM_VARIABLES P2PNET_WINDOWS_PREFIX)
 
 # Search the target's sysroot and the dependency prefix only, never the build
