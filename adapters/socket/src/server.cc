@@ -270,7 +270,8 @@ void Server::flush(Peer& peer) {
       continue;
     }
     if (io.state == IoState::kWouldBlock) break;  // the poller tells us when to go on
-    fail(peer, Status(StatusCode::kConnectionClosed, "connection reset by peer"));
+    // finish, not fail: fail flushes first, and flushing is what just broke.
+    finish(peer, Status(StatusCode::kConnectionClosed, "connection reset by peer"));
     return;
   }
   if (peer.unsent() == 0) {

@@ -1,0 +1,247 @@
+// Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
+//
+// examples_test.cc: the example programs run as processes, the way the README runs
+// them: 08 writes keys (0600, no overwrite without --force), 10 serves on --port 0
+// and reports the real port, 11 echoes stdin lines, failures print [ERROR] and exit
+// 1, SIGTERM/SIGINT stop the server with status 0. The server's resident memory
+// (VmRSS from /proc) is compared before and after clients send it 10 MB of random
+// bytes each. Linux only (fork/exec, /proc).
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "loopback.h"
+
+namespace p2pnet::testing {
+namespace {
+
+const std::string kExampleDir = P2PNET_EXAMPLE_DIR;
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// Child: a program started with stdin from a file (or /dev/null) and stdout+stderr
+// to a file. The destructor kills it if the test did not wait for it.
+class Child {
+ public:
+  Child(const std::vector<std::string>& args, const std::filesystem::path& out,
+        const std::filesystem::path& in = "/dev/null") : out_(out) {
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      const int in_fd = ::open(in.c_str(), O_RDONLY);
+      const int out_fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      if (in_fd < 0 || out_fd < 0) ::_exit(127);
+      ::dup2(in_fd, 0);
+      ::dup2(out_fd, 1);
+      ::dup2(out_fd, 2);
+      std::vector<char*> argv;
+      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+  }
+  ~Child() {
+    if (pid_ > 0 && !reaped_) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+
+  pid_t pid() const { return pid_; }
+  std::string output() const { return read_file(out_); }
+
+  // wait returns the exit status, or -1 if it did not exit in time (then killed).
+  int wait(Duration timeout = kTestDeadline) {
+    const auto deadline = net::Clock::now() + timeout;
+    for (;;) {
+      int status = 0;
+      const pid_t r = ::waitpid(pid_, &status, WNOHANG);
+      if (r == pid_) {
+        reaped_ = true;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+      if (net::Clock::now() >= deadline) return -1;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+
+  // wait_for_line waits until the output matches |pattern|; returns group 1.
+  std::string wait_for_line(const std::string& pattern, Duration timeout = kTestDeadline) const {
+    const std::regex re(pattern);
+    const auto deadline = net::Clock::now() + timeout;
+    while (net::Clock::now() < deadline) {
+      std::smatch match;
+      const std::string text = output();
+      if (std::regex_search(text, match, re)) return match.size() > 1 ? match[1].str() : match[0].str();
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return "";
+  }
+
+ private:
+  pid_t pid_ = -1;
+  bool reaped_ = false;
+  std::filesystem::path out_;
+};
+
+class ExamplesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_GE(sodium_init(), 0);
+    char pattern[] = "/tmp/p2pnet_examples_XXXXXX";
+    ASSERT_NE(::mkdtemp(pattern), nullptr);
+    dir_ = pattern;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string bin(const std::string& name) const { return kExampleDir + "/" + name; }
+
+  // generate runs 08 and returns the public key it printed ("" on failure).
+  std::string generate(const std::string& name, bool force = false, int* status = nullptr) {
+    std::vector<std::string> args{bin("08_generate_identity"), "--out", (dir_ / name).string()};
+    if (force) args.push_back("--force");
+    Child child(args, dir_ / (name + ".out"));
+    const int rc = child.wait();
+    if (status != nullptr) *status = rc;
+    const std::regex re("(^|\n)\\[OK\\] Public key: ([A-Za-z0-9_-]{43})\n");
+    std::smatch match;
+    const std::string text = child.output();
+    return std::regex_search(text, match, re) ? match[2].str() : "";
+  }
+
+  // run_client runs 11 with |lines| on stdin; returns its exit status.
+  int run_client(const std::string& key, const std::string& server_key, const std::string& port,
+                 const std::string& lines, std::string* output) {
+    std::ofstream(dir_ / "stdin.txt") << lines;
+    Child client({bin("11_secure_client"), (dir_ / key).string(), server_key, "--port", port, "--timeout", "5"},
+                 dir_ / "client.out", dir_ / "stdin.txt");
+    const int rc = client.wait();
+    *output = client.output();
+    return rc;
+  }
+
+  std::filesystem::path dir_;
+};
+
+long vm_rss_kib(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
+}
+
+TEST_F(ExamplesTest, GenerateIdentityWrites0600AndNeverOverwritesWithoutForce) {
+  int rc = -1;
+  const std::string key = generate("id.key", false, &rc);
+  EXPECT_EQ(rc, 0);
+  ASSERT_EQ(key.size(), 43u);
+  struct stat info {};
+  ASSERT_EQ(::stat((dir_ / "id.key").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
+  const std::string before = read_file(dir_ / "id.key");
+
+  EXPECT_EQ(generate("id.key", false, &rc), "");
+  EXPECT_EQ(rc, 1);
+  EXPECT_NE(read_file(dir_ / "id.key.out").find("[ERROR]"), std::string::npos);
+  EXPECT_EQ(read_file(dir_ / "id.key"), before);
+
+  const std::string replaced = generate("id.key", true, &rc);
+  EXPECT_EQ(rc, 0);
+  EXPECT_EQ(replaced.size(), 43u);
+  EXPECT_NE(replaced, key);
+}
+
+TEST_F(ExamplesTest, ServerAndClientEchoFailuresAreReportedAndSigtermExitsZero) {
+  const std::string server_key = generate("server.key");
+  const std::string client_key = generate("client.key");
+  const std::string stranger_key = generate("stranger.key");
+  ASSERT_FALSE(server_key.empty() || client_key.empty() || stranger_key.empty());
+
+  Child server({bin("10_secure_server"), (dir_ / "server.key").string(), "--port", "0", "--allow", client_key},
+               dir_ / "server.out");
+  const std::string port = server.wait_for_line("\\[INFO\\] Listening on port ([0-9]+)\n");
+  ASSERT_FALSE(port.empty()) << server.output();
+  ASSERT_NE(port, "0");
+
+  std::string out;
+  EXPECT_EQ(run_client("client.key", server_key, port, "hello\nsecond line\n", &out), 0) << out;
+  EXPECT_NE(out.find("Ready for encrypted communication!\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("[ECHO] hello\n[ECHO] second line\n"), std::string::npos) << out;
+
+  // The wrong server key: the client refuses the server.
+  EXPECT_EQ(run_client("client.key", stranger_key, port, "x\n", &out), 1);
+  EXPECT_NE(out.find("[ERROR] "), std::string::npos) << out;
+  EXPECT_EQ(out.find("[ECHO]"), std::string::npos);
+  // A client the server does not allow.
+  EXPECT_EQ(run_client("stranger.key", server_key, port, "x\n", &out), 1);
+  EXPECT_NE(out.find("[ERROR] "), std::string::npos) << out;
+  // No server on the port.
+  EXPECT_EQ(run_client("client.key", server_key, "1", "x\n", &out), 1);
+  EXPECT_NE(out.find("[ERROR] "), std::string::npos) << out;
+
+  // One line per failed handshake, with the reason.
+  EXPECT_FALSE(server.wait_for_line("(\\[ERROR\\] Handshake with [^\n]*identity not accepted[^\n]*\n[^$]*){2}").empty())
+      << server.output();
+  ASSERT_EQ(::kill(server.pid(), SIGTERM), 0);
+  EXPECT_EQ(server.wait(), 0) << server.output();
+}
+
+TEST_F(ExamplesTest, ServerMemoryStaysFlatUnderTenMegabytesOfGarbage) {
+  ASSERT_FALSE(generate("server.key").empty());
+  const std::string client_key = generate("client.key");
+  Child server({bin("10_secure_server"), (dir_ / "server.key").string(), "--port", "0"}, dir_ / "server.out");
+  const std::string port_text = server.wait_for_line("\\[INFO\\] Listening on port ([0-9]+)\n");
+  ASSERT_FALSE(port_text.empty()) << server.output();
+  const auto port = static_cast<std::uint16_t>(std::stoi(port_text));
+
+  // Warm up with one garbage connection so one-time allocations are counted before.
+  Bytes garbage(10u << 20);
+  DeterministicRandom random(99);
+  ASSERT_TRUE(random.fill(garbage));
+  const auto hurl = [&] {
+    net::Socket socket = connect_raw(port);
+    (void)send_all(socket, garbage, Duration{5'000});
+    EXPECT_TRUE(wait_for_end(socket, Duration{5'000}));
+  };
+  hurl();
+  const long before = vm_rss_kib(server.pid());
+  ASSERT_GT(before, 0);
+  for (int i = 0; i < 5; ++i) hurl();
+  const long after = vm_rss_kib(server.pid());
+  // 50 MB went at the server; its resident memory may move by allocator noise only.
+  EXPECT_LT(after - before, 1024) << "VmRSS grew from " << before << " KiB to " << after << " KiB";
+  std::printf("server VmRSS: %ld KiB before, %ld KiB after 5 x 10 MB of garbage\n", before, after);
+  RecordProperty("server_vmrss_before_kib", static_cast<int>(before));
+  RecordProperty("server_vmrss_after_kib", static_cast<int>(after));
+
+  ASSERT_EQ(::kill(server.pid(), SIGINT), 0);
+  EXPECT_EQ(server.wait(), 0) << server.output();
+  // One failure line per garbage connection (6), each with its reason.
+  const std::string log = server.output();
+  std::size_t failures = 0;
+  for (std::size_t at = log.find("[ERROR] Handshake with"); at != std::string::npos;
+       at = log.find("[ERROR] Handshake with", at + 1)) {
+    ++failures;
+  }
+  EXPECT_EQ(failures, 6u) << log;
+}
+
+}  // namespace
+}  // namespace p2pnet::testing

@@ -1,0 +1,402 @@
+// Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
+//
+// server_test.cc: the non-blocking server and the blocking client over loopback,
+// against good clients and against clients that are wrong, slow, hostile or gone.
+// Each test asserts on what a peer observes (bytes, errors, time) and on the server's
+// own counters (handshakes, buffered bytes), never on log text.
+#include <gtest/gtest.h>
+#include <sodium.h>
+
+#include <cstdio>
+#include <latch>
+
+#include "loopback.h"
+#include "p2pnet/key_schedule.h"
+#include "p2pnet/messages.h"
+#include "pair.h"
+
+namespace p2pnet::testing {
+namespace {
+
+using net::StatusCode;
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_GE(sodium_init(), 0); }
+
+  net::ServerOptions options() {
+    net::ServerOptions o;
+    o.identity = &server_identity_;
+    return o;
+  }
+  ClientConfig client_config() {
+    ClientConfig c;
+    c.identity = &client_identity_;
+    c.expected_server = server_identity_.public_key();
+    return c;
+  }
+
+  Identity server_identity_ = identity_from_byte(0x51);
+  Identity client_identity_ = identity_from_byte(0xC1);
+  Identity other_identity_ = identity_from_byte(0x07);
+};
+
+TEST_F(ServerTest, HandshakeAndEcho) {
+  RunningServer server(options());
+  net::Socket socket;
+  std::unique_ptr<net::BlockingSession> session;
+  const net::Status s = client_session(server.port(), client_config(), &socket, &session);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(session->peer_identity(), server_identity_.public_key());
+  std::string error;
+  for (const std::string& text : std::vector<std::string>{"first", "second message", std::string(100'000, 'x')}) {
+    EXPECT_TRUE(echo_once(*session, text, &error)) << error;
+  }
+  // Clean close both ways: our close_notify, then the server's.
+  ASSERT_TRUE(session->close(net::deadline_after(kTestDeadline)).ok());
+  ByteSpan none;
+  EXPECT_EQ(session->receive(&none, net::deadline_after(kTestDeadline)).code(), StatusCode::kPeerClosed);
+  ASSERT_TRUE(server.wait_for([](const net::ServerStats& st) { return st.sessions_closed == 1; }));
+  EXPECT_EQ(server.session_end_codes(), std::vector<StatusCode>{StatusCode::kPeerClosed});
+  const net::ServerStats st = server.stats();
+  EXPECT_EQ(st.handshakes_completed, 1u);
+  EXPECT_EQ(st.messages_received, 3u);
+  EXPECT_EQ(st.buffered_bytes, 0u);
+}
+
+TEST_F(ServerTest, WrongServerIdentityIsRejectedByTheClient) {
+  RunningServer server(options());
+  ClientConfig config = client_config();
+  config.expected_server = other_identity_.public_key();
+  net::Socket socket;
+  std::unique_ptr<net::BlockingSession> session;
+  const net::Status s = client_session(server.port(), config, &socket, &session);
+  EXPECT_EQ(s.code(), StatusCode::kEngine);
+  EXPECT_EQ(s.engine_error(), Error::kPeerNotAllowed);
+  EXPECT_EQ(session, nullptr);
+  ASSERT_TRUE(server.wait_for([](const net::ServerStats& st) { return st.handshakes_failed == 1; }));
+  // The client said why (Error 0x03) before leaving, without sending KeyExchange.
+  EXPECT_EQ(server.handshake_failures(), std::vector<Error>{Error::kPeerAbortNotAccepted});
+  EXPECT_EQ(server.stats().handshakes_completed, 0u);
+}
+
+TEST_F(ServerTest, ClientNotOnTheAllowListIsRefused) {
+  net::ServerOptions o = options();
+  o.allowed_clients = std::vector<PublicKey>{other_identity_.public_key()};
+  RunningServer server(o);
+  net::Socket socket;
+  std::unique_ptr<net::BlockingSession> session;
+  const net::Status s = client_session(server.port(), client_config(), &socket, &session);
+  EXPECT_EQ(s.engine_error(), Error::kPeerAbortNotAccepted) << s.message();
+  ASSERT_TRUE(server.wait_for([](const net::ServerStats& st) { return st.handshakes_failed == 1; }));
+  EXPECT_EQ(server.handshake_failures(), std::vector<Error>{Error::kPeerNotAllowed});
+
+  // The allowed identity still gets in.
+  ClientConfig allowed = client_config();
+  allowed.identity = &other_identity_;
+  net::Socket socket2;
+  EXPECT_TRUE(client_session(server.port(), allowed, &socket2, &session).ok());
+}
+
+// A raw peer that runs the client side by hand and signs wrongly.
+enum class BadSignature { kFlippedBit, kPlanLiteralContent, kOtherKey };
+
+class InvalidSignatureTest : public ServerTest, public ::testing::WithParamInterface<BadSignature> {};
+
+TEST_P(InvalidSignatureTest, KeyExchangeWithABadSignatureFailsAuthentication) {
+  RunningServer server(options());
+  net::Socket socket = connect_raw(server.port());
+
+  std::array<std::uint8_t, kClientHelloSize> hello{};
+  ByteWriter hello_writer(hello);
+  write_client_hello(hello_writer, ClientHello{client_identity_.public_key()});
+  ASSERT_TRUE(send_all(socket, hello));
+  const Bytes server_hello_bytes = receive_exactly(socket, kServerHelloSize);
+  const auto server_hello = parse_server_hello(server_hello_bytes);
+  ASSERT_TRUE(server_hello.has_value());
+
+  Secret<kX25519KeySize> eph_secret;
+  randombytes_buf(eph_secret.data(), eph_secret.kSize);
+  const EphemeralKeyPair eph = ephemeral_from_secret(std::move(eph_secret));
+  Transcript t;
+  t.client_id = client_identity_.public_key();
+  t.server_id = server_hello->server_id;
+  t.challenge = server_hello->challenge;
+  t.client_eph = eph.public_key;
+  Signature signature{};
+  switch (GetParam()) {
+    case BadSignature::kFlippedBit:
+      signature = client_identity_.sign(client_signed_content(t).span());
+      signature[10] ^= 0x01;
+      break;
+    case BadSignature::kPlanLiteralContent: {
+      // The plan's original signed data (challenge || eph): protocol-v1 must reject it.
+      Bytes content(t.challenge.begin(), t.challenge.end());
+      content.insert(content.end(), t.client_eph.begin(), t.client_eph.end());
+      signature = client_identity_.sign(content);
+      break;
+    }
+    case BadSignature::kOtherKey:
+      signature = other_identity_.sign(client_signed_content(t).span());
+      break;
+  }
+  std::array<std::uint8_t, kKeyExchangeSize> exchange{};
+  ByteWriter exchange_writer(exchange);
+  write_key_exchange(exchange_writer, KeyExchange{eph.public_key, signature});
+  ASSERT_TRUE(send_all(socket, exchange));
+
+  // The server answers Error 0x02 (authentication failed) and closes.
+  const Bytes reply = receive_exactly(socket, kErrorMessageSize);
+  ASSERT_EQ(reply.size(), kErrorMessageSize);
+  EXPECT_EQ(reply[0], 0xFF);
+  EXPECT_EQ(reply[1], 0x02);
+  EXPECT_TRUE(wait_for_end(socket));
+  ASSERT_TRUE(server.wait_for([](const net::ServerStats& st) { return st.handshakes_failed == 1; }));
+  EXPECT_EQ(server.handshake_failures(), std::vector<Error>{Error::kAuthenticationFailed});
+  EXPECT_EQ(server.stats().handshakes_completed, 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Signatures, InvalidSignatureTest,
+                         ::testing::Values(BadSignature::kFlippedBit, BadSignature::kPlanLiteralContent,
+                                           BadSignature::kOtherKey));
+
+TEST_F(ServerTest, TwoHundredClientsHandshakeAtOnce) {
+  constexpr int kClients = 200;
+  RunningServer server(options());
+  std::atomic<int> succeeded{0};
+  std::mutex errors_mutex;
+  std::vector<std::string> errors;
+  std::latch start(kClients);
+  std::vector<std::thread> clients;
+  clients.reserve(kClients);
+  for (int i = 0; i < kClients; ++i) {
+    clients.emplace_back([&, i] {
+      const Identity me = identity_from_byte(static_cast<std::uint8_t>(i));
+      ClientConfig config = client_config();
+      config.identity = &me;
+      start.arrive_and_wait();  // every client connects at the same moment
+      net::Socket socket;
+      std::unique_ptr<net::BlockingSession> session;
+      const net::Status s = client_session(server.port(), config, &socket, &session);
+      std::string error;
+      if (s.ok() && echo_once(*session, "client " + std::to_string(i), &error)) {
+        succeeded.fetch_add(1);
+      } else {
+        std::lock_guard lock(errors_mutex);
+        errors.push_back(s.ok() ? error : s.message());
+      }
+    });
+  }
+  for (auto& client : clients) client.join();
+  EXPECT_EQ(succeeded.load(), kClients) << (errors.empty() ? "" : errors.front());
+  EXPECT_EQ(server.stats().handshakes_completed, static_cast<std::uint64_t>(kClients));
+  EXPECT_EQ(server.stats().refused, 0u);
+}
+
+TEST_F(ServerTest, StalledHandshakeIsCutAtTheDeadlineWhileOthersAreServed) {
+  net::ServerOptions o = options();
+  o.handshake_timeout = Duration{600};
+  RunningServer server(o);
+
+  // Half a ClientHello, then silence.
+  net::Socket staller = connect_raw(server.port());
+  std::array<std::uint8_t, kClientHelloSize> hello{};
+  ByteWriter writer(hello);
+  write_client_hello(writer, ClientHello{client_identity_.public_key()});
+  const auto started = net::Clock::now();
+  ASSERT_TRUE(send_all(staller, ByteSpan(hello).first(10)));
+
+  // Meanwhile other clients get through.
+  for (int i = 0; i < 5; ++i) {
+    net::Socket socket;
+    std::unique_ptr<net::BlockingSession> session;
+    ASSERT_TRUE(client_session(server.port(), client_config(), &socket, &session).ok());
+    std::string error;
+    EXPECT_TRUE(echo_once(*session, "while another stalls", &error)) << error;
+  }
+
+  // The staller is told "timeout" (Error 0x04) and cut off at about the deadline.
+  const Bytes reply = receive_exactly(staller, kErrorMessageSize);
+  const auto elapsed = net::Clock::now() - started;
+  ASSERT_EQ(reply.size(), kErrorMessageSize);
+  EXPECT_EQ(reply[0], 0xFF);
+  EXPECT_EQ(reply[1], 0x04);
+  EXPECT_TRUE(wait_for_end(staller));
+  EXPECT_GE(elapsed, std::chrono::milliseconds(550));
+  EXPECT_LT(elapsed, std::chrono::milliseconds(5000));
+  ASSERT_TRUE(server.wait_for([](const net::ServerStats& st) { return st.handshakes_timed_out == 1; }));
+  EXPECT_EQ(server.stats().handshakes_completed, 5u);
+}
+
+TEST_F(ServerTest, ClientLeavingAfterEveryByteCountOfTheHandshakeLeavesTheServerHealthy) {
+  RunningServer server(options());
+  constexpr std::size_t kClientBytes = kClientHelloSize + kKeyExchangeSize;
+  std::uint64_t ended = 0;
+  for (std::size_t n = 0; n <= kClientBytes; ++n) {
+    SCOPED_TRACE("bytes sent: " + std::to_string(n));
+    net::Socket socket = connect_raw(server.port());
+    ClientConfig config = client_config();
+    Connection client = Connection::client(config, net::engine_now());
+    const Bytes client_hello = take_output(client);
+    ASSERT_EQ(client_hello.size(), kClientHelloSize);
+    ASSERT_TRUE(send_all(socket, ByteSpan(client_hello).first(std::min(n, kClientHelloSize))));
+    if (n > kClientHelloSize) {
+      const Bytes server_hello = receive_exactly(socket, kServerHelloSize);
+      Inbox inbox;
+      ASSERT_EQ(feed(client, server_hello, net::engine_now(), inbox), Error::kNone);
+      const Bytes key_exchange = take_output(client);
+      ASSERT_EQ(key_exchange.size(), kKeyExchangeSize);
+      ASSERT_TRUE(send_all(socket, ByteSpan(key_exchange).first(n - kClientHelloSize)));
+    }
+    // Leave: a FIN for even counts, a reset for odd ones.
+    if (n % 2 == 0) {
+      socket.close();
+    } else {
+      reset_close(socket);
+    }
+    ++ended;
+    ASSERT_TRUE(server.wait_for([&](const net::ServerStats& st) {
+      return st.handshakes_failed + st.sessions_closed == ended && st.active_handshakes == 0 &&
+             st.active_sessions == 0;
+    })) << "server did not settle";
+  }
+  // Every count but the last leaves mid-handshake; the last completes it first.
+  EXPECT_EQ(server.stats().handshakes_failed, kClientBytes);
+  EXPECT_EQ(server.stats().handshakes_completed, 1u);
+  EXPECT_EQ(server.stats().buffered_bytes, 0u);
+
+  net::Socket socket;
+  std::unique_ptr<net::BlockingSession> session;
+  ASSERT_TRUE(client_session(server.port(), client_config(), &socket, &session).ok());
+  std::string error;
+  EXPECT_TRUE(echo_once(*session, "still healthy", &error)) << error;
+}
+
+TEST_F(ServerTest, TenMegabytesOfRandomBytesAreRejectedQuicklyWithBoundedBuffers) {
+  RunningServer server(options());
+  Bytes garbage(10u << 20);
+  for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    DeterministicRandom random(seed);
+    ASSERT_TRUE(random.fill(garbage));
+    const std::uint64_t failed_before = server.stats().handshakes_failed;
+    const auto started = net::Clock::now();
+    net::Socket socket = connect_raw(server.port());
+    (void)send_all(socket, garbage, Duration{5'000});  // the server cuts us off partway
+    EXPECT_TRUE(wait_for_end(socket, Duration{5'000}));
+    ASSERT_TRUE(server.wait_for([&](const net::ServerStats& st) { return st.handshakes_failed == failed_before + 1; }));
+    EXPECT_LT(net::Clock::now() - started, std::chrono::seconds(5));
+  }
+  const net::ServerStats st = server.stats();
+  std::printf("3 x 10 MB of garbage: server read %llu bytes in all, peak per-connection buffer %zu bytes\n",
+              static_cast<unsigned long long>(st.bytes_received), st.peak_connection_buffered);
+  // The server read at most a few 16 KiB reads per connection before closing, and
+  // never held more than one read's worth for any connection.
+  EXPECT_LT(st.bytes_received, 3u * (1u << 20)) << "server kept reading garbage";
+  EXPECT_LE(st.peak_connection_buffered, 16u * 1024);
+  EXPECT_EQ(st.buffered_bytes, 0u);
+  EXPECT_EQ(st.active_handshakes, 0u);
+  const std::vector<Error> failures = server.handshake_failures();
+  for (const Error e : failures) {
+    EXPECT_TRUE(e == Error::kMalformedMessage || e == Error::kAuthenticationFailed) << error_name(e);
+  }
+}
+
+TEST_F(ServerTest, ClientThatNeverReadsIsThrottledAndOthersAreServed) {
+  net::ServerOptions o = options();
+  o.max_message_size = 64 * 1024;
+  RunningServer server(o);
+  ClientConfig config = client_config();
+  config.channel.max_message_size = o.max_message_size;
+  net::Socket flooder_socket;
+  std::unique_ptr<net::BlockingSession> flooder;
+  ASSERT_TRUE(client_session(server.port(), config, &flooder_socket, &flooder).ok());
+
+  // Send until the server stops reading and TCP fills up: a send then times out.
+  const Bytes chunk(o.max_message_size, 0x5A);
+  int sent = 0;
+  for (; sent < 4000; ++sent) {
+    if (!flooder->send(chunk, net::deadline_after(Duration{1'000})).ok()) break;
+  }
+  EXPECT_LT(sent, 4000) << "the server never pushed back";
+
+  // The flooder's backlog is capped...
+  const std::size_t limit = 2 * (o.max_message_size + kFrameOverhead) + 2 * 16 * 1024;
+  std::printf("flooder: %d x 64 KiB sent before the server pushed back; peak per-connection buffer %zu "
+              "bytes (limit %zu)\n", sent, server.stats().peak_connection_buffered, limit);
+  EXPECT_LE(server.stats().peak_connection_buffered, limit);
+  // ...and another client is served while it is stuck.
+  net::Socket socket;
+  std::unique_ptr<net::BlockingSession> session;
+  ASSERT_TRUE(client_session(server.port(), client_config(), &socket, &session).ok());
+  std::string error;
+  EXPECT_TRUE(echo_once(*session, "not disturbed", &error)) << error;
+
+  reset_close(flooder_socket);
+  ASSERT_TRUE(server.wait_for([](const net::ServerStats& st) { return st.sessions_closed == 1; }));
+  EXPECT_EQ(server.session_end_codes(), std::vector<StatusCode>{StatusCode::kConnectionClosed});
+}
+
+TEST_F(ServerTest, HandshakesOverTheBoundAreRefusedWithOverload) {
+  net::ServerOptions o = options();
+  o.max_handshakes = 2;
+  RunningServer server(o);
+  net::Socket first = connect_raw(server.port());
+  net::Socket second = connect_raw(server.port());
+  ASSERT_TRUE(server.wait_for([](const net::ServerStats& st) { return st.active_handshakes == 2; }));
+  net::Socket third = connect_raw(server.port());
+  const Bytes reply = receive_exactly(third, kErrorMessageSize);
+  ASSERT_EQ(reply.size(), kErrorMessageSize);
+  EXPECT_EQ(reply[0], 0xFF);
+  EXPECT_EQ(reply[1], 0x06);
+  EXPECT_TRUE(wait_for_end(third));
+  EXPECT_EQ(server.stats().refused, 1u);
+
+  // Once a slot frees up, handshakes go through again.
+  first.close();
+  ASSERT_TRUE(server.wait_for([](const net::ServerStats& st) { return st.active_handshakes == 1; }));
+  net::Socket socket;
+  std::unique_ptr<net::BlockingSession> session;
+  EXPECT_TRUE(client_session(server.port(), client_config(), &socket, &session).ok());
+}
+
+TEST_F(ServerTest, ResetAndTruncatedSessionsAreReportedAndForgotten) {
+  RunningServer server(options());
+  for (const bool reset : {true, false}) {
+    net::Socket socket;
+    std::unique_ptr<net::BlockingSession> session;
+    ASSERT_TRUE(client_session(server.port(), client_config(), &socket, &session).ok());
+    std::string error;
+    ASSERT_TRUE(echo_once(*session, "then gone", &error)) << error;
+    session.reset();
+    if (reset) {
+      reset_close(socket);
+    } else {
+      socket.close();  // FIN without close_notify: truncated
+    }
+  }
+  ASSERT_TRUE(server.wait_for([](const net::ServerStats& st) { return st.sessions_closed == 2; }));
+  EXPECT_EQ(server.session_end_codes(),
+            (std::vector<StatusCode>{StatusCode::kConnectionClosed, StatusCode::kConnectionClosed}));
+  EXPECT_EQ(server.stats().active_sessions, 0u);
+  EXPECT_EQ(server.stats().buffered_bytes, 0u);
+}
+
+TEST_F(ServerTest, IdleSessionIsClosed) {
+  net::ServerOptions o = options();
+  o.idle_timeout = Duration{300};
+  RunningServer server(o);
+  net::Socket socket;
+  std::unique_ptr<net::BlockingSession> session;
+  ASSERT_TRUE(client_session(server.port(), client_config(), &socket, &session).ok());
+  const auto started = net::Clock::now();
+  ByteSpan message;
+  const net::Status s = session->receive(&message, net::deadline_after(kTestDeadline));
+  EXPECT_EQ(s.code(), StatusCode::kConnectionClosed) << s.message();
+  EXPECT_GE(net::Clock::now() - started, std::chrono::milliseconds(250));
+  ASSERT_TRUE(server.wait_for([](const net::ServerStats& st) { return st.sessions_closed == 1; }));
+  EXPECT_EQ(server.session_end_codes(), std::vector<StatusCode>{StatusCode::kTimeout});
+}
+
+}  // namespace
+}  // namespace p2pnet::testing
