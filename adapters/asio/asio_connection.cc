@@ -137,23 +137,8 @@ void AsioConnection::on_read(const std::error_code& ec, std::size_t n) {
     fail_transport(ec);
     return;
   }
-  // A failed engine has said its last word; what the peer still sends is discarded
-  // while we linger for its EOF.
-  if (engine_.state() != ConnectionState::kFailed) {
-    ByteSpan input(read_buffer_.data(), n);
-    while (!closing_ && !input.empty()) {
-      const ReadResult result = engine_.handle_bytes(input, clock_now());
-      const std::size_t events = deliver_events();
-      if (result.error != Error::kNone) break;
-      // The engine stops short only when an event waits; without one it would never
-      // advance. That would be an engine bug: give up rather than spin.
-      if (result.consumed == 0 && events == 0) {
-        abort();
-        return;
-      }
-      input = input.subspan(result.consumed);
-    }
-  }
+  unread_ = ByteSpan(read_buffer_.data(), n);
+  feed_unread();
   pump();
 }
 
@@ -164,6 +149,7 @@ void AsioConnection::on_written(const std::error_code& ec) {
     fail_transport(ec);
     return;
   }
+  feed_unread();  // input held back by the backlog, now that the backlog shrank
   pump();
 }
 
@@ -210,6 +196,32 @@ std::size_t AsioConnection::deliver_events() {
     }
   }
   return count;
+}
+
+void AsioConnection::feed_unread() {
+  // A failed engine has said its last word; what the peer still sends is discarded
+  // while we linger for its EOF.
+  if (engine_.state() == ConnectionState::kFailed) unread_ = {};
+  // One read can hold thousands of small messages, each of which the embedder may
+  // answer; stopping between messages once the backlog is over its bound is what
+  // keeps our output bounded. The rest waits in read_buffer_ and no new read starts.
+  // Only loop completions call this, never send() or close(), so an embedder's call
+  // never runs its own callbacks re-entrantly.
+  while (!closing_ && !unread_.empty() && write_backlog() <= options_.max_write_backlog) {
+    const ReadResult result = engine_.handle_bytes(unread_, clock_now());
+    const std::size_t events = deliver_events();
+    if (result.error != Error::kNone) {
+      unread_ = {};
+      return;
+    }
+    // The engine stops short only when an event waits; without one it would never
+    // advance. That would be an engine bug: give up rather than spin.
+    if (result.consumed == 0 && events == 0) {
+      abort();
+      return;
+    }
+    unread_ = unread_.subspan(result.consumed);
+  }
 }
 
 void AsioConnection::fail_transport(const std::error_code& ec) {
@@ -263,6 +275,7 @@ void AsioConnection::pump_once() {
     return;
   }
   flush();
+  if (closing_) return;
   if (send_blocked_ && engine_.pending_transmit() == 0) {
     send_blocked_ = false;
     if (callbacks_.on_drain) callbacks_.on_drain(*this);
@@ -298,8 +311,11 @@ void AsioConnection::flush() {
 }
 
 void AsioConnection::start_read() {
-  // Not reading while the backlog is large is what keeps our output bounded.
-  if (read_in_flight_ || eof_ || write_backlog() > options_.max_write_backlog) return;
+  // Not reading while input waits or the backlog is large keeps our output bounded.
+  if (read_in_flight_ || eof_ || !unread_.empty() ||
+      write_backlog() > options_.max_write_backlog) {
+    return;
+  }
   read_in_flight_ = true;
   socket_.async_read_some(asio::buffer(read_buffer_),
                           [self = shared_from_this()](const std::error_code& ec, std::size_t n) {

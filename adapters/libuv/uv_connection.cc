@@ -173,24 +173,8 @@ void UvConnection::on_read(ssize_t nread) {
     fail_transport(static_cast<int>(nread));
     return;
   }
-  // A failed engine has said its last word; what the peer still sends is discarded
-  // while we linger for its EOF.
-  if (engine_.state() != ConnectionState::kFailed) {
-    ByteSpan input(read_buffer_.data(), static_cast<std::size_t>(nread));
-    while (!closing_) {
-      const ReadResult result = engine_.handle_bytes(input, now());
-      const std::size_t events = deliver_events();
-      if (result.error != Error::kNone) break;
-      input = input.subspan(result.consumed);
-      if (input.empty()) break;
-      // The engine stops short only when an event waits; without one it would never
-      // advance. That would be an engine bug: give up rather than spin.
-      if (result.consumed == 0 && events == 0) {
-        abort();
-        return;
-      }
-    }
-  }
+  unread_ = ByteSpan(read_buffer_.data(), static_cast<std::size_t>(nread));
+  feed_unread();
   pump();
 }
 
@@ -201,6 +185,7 @@ void UvConnection::on_written(int status) {
     fail_transport(status);
     return;
   }
+  feed_unread();  // input held back by the backlog, now that the backlog shrank
   pump();
 }
 
@@ -255,6 +240,32 @@ std::size_t UvConnection::deliver_events() {
     }
   }
   return count;
+}
+
+void UvConnection::feed_unread() {
+  // A failed engine has said its last word; what the peer still sends is discarded
+  // while we linger for its EOF.
+  if (engine_.state() == ConnectionState::kFailed) unread_ = {};
+  // One read can hold thousands of small messages, each of which the embedder may
+  // answer; stopping between messages once the backlog is over its bound is what
+  // keeps our output bounded. The rest waits in read_buffer_ and no new read starts.
+  // Only loop completions call this, never send() or close(), so an embedder's call
+  // never runs its own callbacks re-entrantly.
+  while (!closing_ && !unread_.empty() && write_backlog() <= options_.max_write_backlog) {
+    const ReadResult result = engine_.handle_bytes(unread_, now());
+    const std::size_t events = deliver_events();
+    if (result.error != Error::kNone) {
+      unread_ = {};
+      return;
+    }
+    // The engine stops short only when an event waits; without one it would never
+    // advance. That would be an engine bug: give up rather than spin.
+    if (result.consumed == 0 && events == 0) {
+      abort();
+      return;
+    }
+    unread_ = unread_.subspan(result.consumed);
+  }
 }
 
 void UvConnection::fail_transport(int uv_status) {
@@ -350,7 +361,7 @@ void UvConnection::flush() {
 }
 
 void UvConnection::update_reading() {
-  const bool want = !eof_ && write_backlog() <= options_.max_write_backlog;
+  const bool want = !eof_ && unread_.empty() && write_backlog() <= options_.max_write_backlog;
   if (want == reading_) return;
   const int rc = want ? uv_read_start(stream(), alloc_cb, read_cb) : uv_read_stop(stream());
   reading_ = want;

@@ -22,6 +22,7 @@ class AsioHarness {
  public:
   using Conn = AsioConnection;
   using Callbacks = AsioCallbacks;
+  using Options = AsioOptions;
   static constexpr const char* kName = "Asio";
 
   AsioHarness() = default;

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <string>
 
 #include "loop_peers.h"
 #include "p2pnet/messages.h"
@@ -35,6 +36,7 @@ class LoopConversationTest : public ::testing::Test {
  protected:
   using Conn = typename Harness::Conn;
   using Callbacks = typename Harness::Callbacks;
+  using Options = typename Harness::Options;
 
   Identity client_id = testing::identity_from_byte(1);
   Identity server_id = testing::identity_from_byte(2);
@@ -131,6 +133,35 @@ TYPED_TEST_P(LoopConversationTest, LargeMessagesCrossManyReadsAndWaitForDrain) {
     echo.insert(echo.end(), greetings[i].begin(), greetings[i].end());
     EXPECT_TRUE(this->client.seen.messages[i] == echo) << "echo " << i;
   }
+  EXPECT_EQ(this->client.seen.final_state, "Closed");
+  EXPECT_EQ(this->server.seen.final_state, "Closed");
+}
+
+// Many small requests arrive in one read, and each is answered with a large reply:
+// the server must stop offering input to the engine between messages once its
+// backlog passes max_write_backlog, or one read's worth of replies overflows the
+// engine's send buffer (kSendBufferFull) and its pending output grows with the read.
+TYPED_TEST_P(LoopConversationTest, ManySmallRequestsWithLargeRepliesStayBounded) {
+  constexpr std::size_t kRequests = 100;
+  constexpr std::size_t kReplyPadding = std::size_t{64} << 10;
+  std::vector<Bytes> greetings;
+  for (std::size_t i = 0; i < kRequests; ++i) greetings.push_back(to_bytes("q" + std::to_string(i)));
+  this->client.script = {greetings, 0, true};
+  this->server.script = {{}, kRequests, false, kReplyPadding};
+  const ClientConfig cc = this->client_config();
+  const ServerConfig sc = this->server_config();
+  const std::uint16_t port = this->loop.serve(sc, this->peer(this->server));
+  this->loop.connect(port, cc, this->peer(this->client));
+  ASSERT_TRUE(this->loop.run(kGuard)) << "the loop did not finish on its own";
+
+  EXPECT_EQ(this->client.seen.echoes_received, kRequests);
+  EXPECT_EQ(this->server.seen.greetings_received, kRequests);
+  EXPECT_EQ(this->server.seen.send_buffer_full, 0u);
+  EXPECT_TRUE(this->server.seen.send_errors.empty());
+  // Over the bound by at most the one reply that crossed it.
+  const std::size_t largest_reply_frame = kEchoPrefix.size() + 3 + kReplyPadding + kFrameOverhead;
+  EXPECT_LE(this->server.seen.peak_pending_output,
+            typename TestFixture::Options{}.max_write_backlog + largest_reply_frame);
   EXPECT_EQ(this->client.seen.final_state, "Closed");
   EXPECT_EQ(this->server.seen.final_state, "Closed");
 }
@@ -236,6 +267,7 @@ TYPED_TEST_P(LoopConversationTest, RefusedConnectIsReportedOnce) {
 
 REGISTER_TYPED_TEST_SUITE_P(LoopConversationTest, HandshakeEchoBothWaysAndCleanClose,
                             LargeMessagesCrossManyReadsAndWaitForDrain,
+                            ManySmallRequestsWithLargeRepliesStayBounded,
                             WrongServerIdentityFailsBothSides, ClientNotOnAllowListFailsBothSides,
                             HandshakeDeadlineFiresAgainstSilentServer,
                             HandshakeDeadlineFiresAgainstSilentClient, RefusedConnectIsReportedOnce);

@@ -12,6 +12,7 @@
 #ifndef P2PNET_TESTS_LOOPS_LOOP_PEERS_H_
 #define P2PNET_TESTS_LOOPS_LOOP_PEERS_H_
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -46,6 +47,7 @@ struct Observed {
   std::size_t greetings_received = 0;
   std::vector<Error> send_errors;   // any send() or close() that did not return kNone
   std::size_t send_buffer_full = 0; // sends refused with kSendBufferFull, then retried
+  std::size_t peak_pending_output = 0;  // most sealed bytes the engine held after a send
   std::optional<Error> error;       // from on_error
   bool transport_failed = false;    // on_error said the socket failed
   int error_calls = 0;
@@ -62,6 +64,7 @@ struct EchoScript {
   std::vector<Bytes> greetings;
   std::size_t expected_peer_greetings = 0;
   bool close_when_done = false;
+  std::size_t echo_padding = 0;  // zero bytes appended to each echo, to make replies big
 };
 
 // PeerState: a script, what it saw, and the greetings still to send (a greeting
@@ -90,6 +93,8 @@ void send_outbox(Conn& conn, PeerState& state) {
     }
     record_send(state, error);
     state.outbox.pop_front();
+    state.seen.peak_pending_output =
+        std::max(state.seen.peak_pending_output, conn.engine().pending_transmit());
   }
 }
 
@@ -129,6 +134,7 @@ Callbacks echo_peer(PeerState& state) {
       ++state.seen.greetings_received;
       Bytes echo = to_bytes(kEchoPrefix);
       echo.insert(echo.end(), message.begin(), message.end());
+      echo.resize(echo.size() + state.script.echo_padding, 0);
       state.outbox.push_back(std::move(echo));
       internal::send_outbox(conn, state);
     }

@@ -24,6 +24,7 @@ class UvHarness {
  public:
   using Conn = UvConnection;
   using Callbacks = UvCallbacks;
+  using Options = UvOptions;
   static constexpr const char* kName = "libuv";
 
   UvHarness();

@@ -8,8 +8,9 @@
 //   - after every step: drain poll_transmit() into one async_write at a time;
 //   - the timer is armed for poll_timeout() and calls handle_timeout(now).
 // "now" is std::chrono::steady_clock, read here, never in the engine. Output stays
-// bounded: no read is started while more than max_write_backlog bytes wait to be
-// written. docs/event-loops.md has the full mapping and an example.
+// bounded: while more than max_write_backlog bytes wait to be written, received bytes
+// are not offered to the engine (between two messages of one read) and no read is
+// started. docs/event-loops.md has the full mapping and an example.
 //
 // Everything runs on the io_context's thread (or one strand); no call here is
 // thread-safe.
@@ -123,6 +124,7 @@ class AsioConnection : public std::enable_shared_from_this<AsioConnection> {
   void on_written(const std::error_code& ec);
   void on_timer(const std::error_code& ec);
 
+  void feed_unread();            // offers unread_ to the engine while the backlog allows
   std::size_t deliver_events();  // returns how many events it delivered
   void fail_transport(const std::error_code& ec);
   void pump();  // after any change: report, flush, read or pause, shut down, re-arm
@@ -138,6 +140,7 @@ class AsioConnection : public std::enable_shared_from_this<AsioConnection> {
   AsioOptions options_;
 
   std::vector<std::uint8_t> read_buffer_;
+  ByteSpan unread_;  // received bytes the engine has not consumed yet (in read_buffer_)
   std::vector<std::uint8_t> write_buffer_;
   std::size_t write_in_flight_ = 0;  // bytes of write_buffer_ handed to async_write
 

@@ -7,8 +7,9 @@
 //     EOF: handle_bytes with empty input;
 //   - after every step: drain poll_transmit() into one uv_write at a time;
 //   - the loop timer is armed for poll_timeout() and calls handle_timeout(uv_now).
-// Output stays bounded: the socket is not read while more than max_write_backlog
-// bytes wait to be written, so a peer that does not read cannot make us buffer
+// Output stays bounded: while more than max_write_backlog bytes wait to be written,
+// received bytes are not offered to the engine (between two messages of one read)
+// and the socket is not read, so a peer that does not read cannot make us buffer
 // without limit. docs/event-loops.md has the full mapping and an example.
 //
 // Everything runs on the loop's thread; no call here is thread-safe.
@@ -118,6 +119,7 @@ class UvConnection {
   void on_shutdown(int status);
   void on_timer();
 
+  void feed_unread();            // offers unread_ to the engine while the backlog allows
   std::size_t deliver_events();  // returns how many events it delivered
   void fail_transport(int uv_status);
   void pump();  // after any change: report, flush, read or pause, shut down, re-arm
@@ -145,6 +147,7 @@ class UvConnection {
   uv_write_t write_request_{};
   uv_shutdown_t shutdown_request_{};
   std::vector<std::uint8_t> read_buffer_;
+  ByteSpan unread_;  // received bytes the engine has not consumed yet (in read_buffer_)
   std::vector<std::uint8_t> write_buffer_;
   std::size_t write_in_flight_ = 0;  // bytes of write_buffer_ handed to uv_write
 
