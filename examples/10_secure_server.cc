@@ -98,7 +98,7 @@ class EchoHandler final : public p2pnet::net::ServerHandler {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // each log line reaches a pipe at once
+  p2pnet::examples::line_buffer_stdout();
   std::string key_path;
   std::string host = "127.0.0.1";
   unsigned long long port = 8080;

@@ -47,7 +47,7 @@ std::string handshake_reason(const Status& status) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::setvbuf(stdout, nullptr, _IOLBF, 0);
+  p2pnet::examples::line_buffer_stdout();
   std::string positional[2];
   int positional_count = 0;
   std::string host = "127.0.0.1";

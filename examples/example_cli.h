@@ -16,6 +16,17 @@
 
 namespace p2pnet::examples {
 
+// line_buffer_stdout makes every log line reach a pipe or file at once, so scripts
+// can wait for "Listening on port N". The Windows C runtime has no line buffering
+// (and rejects a zero size for it), so output is unbuffered there.
+inline void line_buffer_stdout() {
+#ifdef _WIN32
+  std::setvbuf(stdout, nullptr, _IONBF, 0);
+#else
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
+#endif
+}
+
 // print_banner prints the plan's three-line banner, title padded to 39 columns as in the plan.
 inline void print_banner(const std::string& title) {
   std::string line = " " + title;

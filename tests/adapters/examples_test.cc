@@ -18,7 +18,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <regex>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -32,6 +32,25 @@ const std::string kExampleDir = P2PNET_EXAMPLE_DIR;
 std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// line_after finds a complete line that starts with |prefix| and returns the rest.
+// (std::regex is avoided: GCC 12 warns inside it under the sanitizers.)
+std::optional<std::string> line_after(const std::string& text, const std::string& prefix) {
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const std::size_t end = text.find('\n', at);
+    if (end == std::string::npos) break;  // an incomplete last line: wait for the rest
+    if (text.compare(at, prefix.size(), prefix) == 0) return text.substr(at + prefix.size(), end - at - prefix.size());
+    at = end + 1;
+  }
+  return std::nullopt;
+}
+
+std::size_t occurrences(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (std::size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
 }
 
 // Child: a program started with stdin from a file (or /dev/null) and stdout+stderr
@@ -80,17 +99,25 @@ class Child {
     }
   }
 
-  // wait_for_line waits until the output matches |pattern|; returns group 1.
-  std::string wait_for_line(const std::string& pattern, Duration timeout = kTestDeadline) const {
-    const std::regex re(pattern);
+  // wait_for_line waits until a complete output line starts with |prefix| and
+  // returns the rest of that line ("" on timeout).
+  std::string wait_for_line(const std::string& prefix, Duration timeout = kTestDeadline) const {
     const auto deadline = net::Clock::now() + timeout;
     while (net::Clock::now() < deadline) {
-      std::smatch match;
-      const std::string text = output();
-      if (std::regex_search(text, match, re)) return match.size() > 1 ? match[1].str() : match[0].str();
+      if (auto rest = line_after(output(), prefix)) return *rest;
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     return "";
+  }
+
+  // wait_for_count waits until |needle| occurs |count| times in the output.
+  bool wait_for_count(const std::string& needle, std::size_t count, Duration timeout = kTestDeadline) const {
+    const auto deadline = net::Clock::now() + timeout;
+    while (net::Clock::now() < deadline) {
+      if (occurrences(output(), needle) >= count) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
   }
 
  private:
@@ -102,12 +129,17 @@ class Child {
 class ExamplesTest : public ::testing::Test {
  protected:
   void SetUp() override {
+#ifdef P2PNET_NO_EXAMPLES
+    GTEST_SKIP() << "examples are not built (P2PNET_BUILD_EXAMPLES=OFF)";
+#endif
     ASSERT_GE(sodium_init(), 0);
     char pattern[] = "/tmp/p2pnet_examples_XXXXXX";
     ASSERT_NE(::mkdtemp(pattern), nullptr);
     dir_ = pattern;
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void TearDown() override {
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
 
   std::string bin(const std::string& name) const { return kExampleDir + "/" + name; }
 
@@ -118,10 +150,12 @@ class ExamplesTest : public ::testing::Test {
     Child child(args, dir_ / (name + ".out"));
     const int rc = child.wait();
     if (status != nullptr) *status = rc;
-    const std::regex re("(^|\n)\\[OK\\] Public key: ([A-Za-z0-9_-]{43})\n");
-    std::smatch match;
-    const std::string text = child.output();
-    return std::regex_search(text, match, re) ? match[2].str() : "";
+    const std::optional<std::string> key = line_after(child.output(), "[OK] Public key: ");
+    if (!key || key->size() != 43 ||
+        key->find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != std::string::npos) {
+      return "";
+    }
+    return *key;
   }
 
   // run_client runs 11 with |lines| on stdin; returns its exit status.
@@ -176,7 +210,7 @@ TEST_F(ExamplesTest, ServerAndClientEchoFailuresAreReportedAndSigtermExitsZero) 
 
   Child server({bin("10_secure_server"), (dir_ / "server.key").string(), "--port", "0", "--allow", client_key},
                dir_ / "server.out");
-  const std::string port = server.wait_for_line("\\[INFO\\] Listening on port ([0-9]+)\n");
+  const std::string port = server.wait_for_line("[INFO] Listening on port ");
   ASSERT_FALSE(port.empty()) << server.output();
   ASSERT_NE(port, "0");
 
@@ -197,8 +231,8 @@ TEST_F(ExamplesTest, ServerAndClientEchoFailuresAreReportedAndSigtermExitsZero) 
   EXPECT_NE(out.find("[ERROR] "), std::string::npos) << out;
 
   // One line per failed handshake, with the reason.
-  EXPECT_FALSE(server.wait_for_line("(\\[ERROR\\] Handshake with [^\n]*identity not accepted[^\n]*\n[^$]*){2}").empty())
-      << server.output();
+  EXPECT_TRUE(server.wait_for_count("identity not accepted\n", 2)) << server.output();
+  EXPECT_EQ(occurrences(server.output(), "[ERROR] Handshake with "), 2u) << server.output();
   ASSERT_EQ(::kill(server.pid(), SIGTERM), 0);
   EXPECT_EQ(server.wait(), 0) << server.output();
 }
@@ -207,7 +241,7 @@ TEST_F(ExamplesTest, ServerMemoryStaysFlatUnderTenMegabytesOfGarbage) {
   ASSERT_FALSE(generate("server.key").empty());
   const std::string client_key = generate("client.key");
   Child server({bin("10_secure_server"), (dir_ / "server.key").string(), "--port", "0"}, dir_ / "server.out");
-  const std::string port_text = server.wait_for_line("\\[INFO\\] Listening on port ([0-9]+)\n");
+  const std::string port_text = server.wait_for_line("[INFO] Listening on port ");
   ASSERT_FALSE(port_text.empty()) << server.output();
   const auto port = static_cast<std::uint16_t>(std::stoi(port_text));
 
@@ -234,13 +268,7 @@ TEST_F(ExamplesTest, ServerMemoryStaysFlatUnderTenMegabytesOfGarbage) {
   ASSERT_EQ(::kill(server.pid(), SIGINT), 0);
   EXPECT_EQ(server.wait(), 0) << server.output();
   // One failure line per garbage connection (6), each with its reason.
-  const std::string log = server.output();
-  std::size_t failures = 0;
-  for (std::size_t at = log.find("[ERROR] Handshake with"); at != std::string::npos;
-       at = log.find("[ERROR] Handshake with", at + 1)) {
-    ++failures;
-  }
-  EXPECT_EQ(failures, 6u) << log;
+  EXPECT_EQ(occurrences(server.output(), "[ERROR] Handshake with "), 6u) << server.output();
 }
 
 }  // namespace
