@@ -2,7 +2,11 @@
 #include "loopback.h"
 
 #include <gtest/gtest.h>
+#ifdef _WIN32
+#include <winsock2.h>
+#else
 #include <sys/socket.h>
+#endif
 
 #include <chrono>
 
@@ -126,7 +130,12 @@ void reset_close(net::Socket& socket) {
   linger option{};
   option.l_onoff = 1;
   option.l_linger = 0;
+#ifdef _WIN32  // Winsock takes a SOCKET and a char pointer
+  ::setsockopt(static_cast<SOCKET>(socket.native()), SOL_SOCKET, SO_LINGER,
+               reinterpret_cast<const char*>(&option), sizeof option);
+#else
   ::setsockopt(socket.native(), SOL_SOCKET, SO_LINGER, &option, sizeof option);
+#endif
   socket.close();
 }
 
