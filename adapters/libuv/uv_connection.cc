@@ -300,6 +300,7 @@ void UvConnection::pump() {
 void UvConnection::pump_once() {
   if (closing_) return;
   const bool failed = engine_.state() == ConnectionState::kFailed;
+  if (failed) unread_ = {};  // what the peer sent after the failure is never read
   if ((failed || engine_.sent_close()) && !close_deadline_) {
     close_deadline_ = now() + options_.close_timeout;
   }

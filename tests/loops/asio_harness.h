@@ -33,8 +33,9 @@ class AsioHarness {
   // serve listens on 127.0.0.1:0 and runs a server Conn on the first connection (the
   // acceptor then closes). Returns the port.
   std::uint16_t serve(const ServerConfig& config, Callbacks callbacks);
-  // connect starts a client Conn to 127.0.0.1:|port|.
-  void connect(std::uint16_t port, const ClientConfig& config, Callbacks callbacks);
+  // connect starts a client Conn to 127.0.0.1:|port|; false if the adapter refused
+  // to start one (a nullptr from AsioConnection::connect).
+  bool connect(std::uint16_t port, const ClientConfig& config, Callbacks callbacks);
   // serve_silently accepts one connection and reads it to EOF, never sending a byte.
   std::uint16_t serve_silently();
   // connect_silently connects to |port| and reads to EOF, never sending a byte.
@@ -48,6 +49,8 @@ class AsioHarness {
 
   const Bytes& raw_received() const { return raw_received_; }
   bool raw_saw_eof() const { return raw_eof_; }
+  // How many incoming connections AsioConnection::accept refused (returned nullptr).
+  int refused_accepts() const { return refused_accepts_; }
 
  private:
   std::uint16_t listen();
@@ -62,6 +65,7 @@ class AsioHarness {
   std::array<std::uint8_t, 4096> raw_buffer_{};
   Bytes raw_received_;
   bool raw_eof_ = false;
+  int refused_accepts_ = 0;
 };
 
 }  // namespace p2pnet::loops

@@ -68,7 +68,7 @@ TYPED_TEST_P(LoopConversationTest, HandshakeEchoBothWaysAndCleanClose) {
   const ClientConfig cc = this->client_config();
   const ServerConfig sc = this->server_config();
   const std::uint16_t port = this->loop.serve(sc, this->peer(this->server));
-  this->loop.connect(port, cc, this->peer(this->client));
+  ASSERT_TRUE(this->loop.connect(port, cc, this->peer(this->client)));
   ASSERT_TRUE(this->loop.run(kGuard)) << "the loop did not finish on its own";
 
   for (const PeerState* side : {&this->client, &this->server}) {
@@ -118,7 +118,7 @@ TYPED_TEST_P(LoopConversationTest, LargeMessagesCrossManyReadsAndWaitForDrain) {
   const ClientConfig cc = this->client_config();
   const ServerConfig sc = this->server_config();
   const std::uint16_t port = this->loop.serve(sc, this->peer(this->server));
-  this->loop.connect(port, cc, this->peer(this->client));
+  ASSERT_TRUE(this->loop.connect(port, cc, this->peer(this->client)));
   ASSERT_TRUE(this->loop.run(kGuard)) << "the loop did not finish on its own";
 
   EXPECT_GT(this->client.seen.send_buffer_full, 0u) << "the test never filled the send buffer";
@@ -151,7 +151,7 @@ TYPED_TEST_P(LoopConversationTest, ManySmallRequestsWithLargeRepliesStayBounded)
   const ClientConfig cc = this->client_config();
   const ServerConfig sc = this->server_config();
   const std::uint16_t port = this->loop.serve(sc, this->peer(this->server));
-  this->loop.connect(port, cc, this->peer(this->client));
+  ASSERT_TRUE(this->loop.connect(port, cc, this->peer(this->client)));
   ASSERT_TRUE(this->loop.run(kGuard)) << "the loop did not finish on its own";
 
   EXPECT_EQ(this->client.seen.echoes_received, kRequests);
@@ -173,7 +173,7 @@ TYPED_TEST_P(LoopConversationTest, WrongServerIdentityFailsBothSides) {
   cc.expected_server = this->stranger_id.public_key();
   const ServerConfig sc = this->server_config();
   const std::uint16_t port = this->loop.serve(sc, this->peer(this->server));
-  this->loop.connect(port, cc, this->peer(this->client));
+  ASSERT_TRUE(this->loop.connect(port, cc, this->peer(this->client)));
   ASSERT_TRUE(this->loop.run(kGuard)) << "the loop did not finish on its own";
 
   EXPECT_EQ(this->client.seen.error, Error::kPeerNotAllowed);
@@ -193,7 +193,7 @@ TYPED_TEST_P(LoopConversationTest, ClientNotOnAllowListFailsBothSides) {
   const PublicKey allowed[] = {this->stranger_id.public_key()};
   sc.allowed_clients = std::span<const PublicKey>(allowed);
   const std::uint16_t port = this->loop.serve(sc, this->peer(this->server));
-  this->loop.connect(port, cc, this->peer(this->client));
+  ASSERT_TRUE(this->loop.connect(port, cc, this->peer(this->client)));
   ASSERT_TRUE(this->loop.run(kGuard)) << "the loop did not finish on its own";
 
   EXPECT_EQ(this->server.seen.error, Error::kPeerNotAllowed);
@@ -211,7 +211,7 @@ TYPED_TEST_P(LoopConversationTest, HandshakeDeadlineFiresAgainstSilentServer) {
   cc.handshake_timeout = kShortDeadline;
   const std::uint16_t port = this->loop.serve_silently();
   const auto start = std::chrono::steady_clock::now();
-  this->loop.connect(port, cc, this->peer(this->client));
+  ASSERT_TRUE(this->loop.connect(port, cc, this->peer(this->client)));
   ASSERT_TRUE(this->loop.run(kGuard)) << "the loop did not finish on its own";
   const auto elapsed = std::chrono::steady_clock::now() - start;
 
@@ -255,7 +255,7 @@ TYPED_TEST_P(LoopConversationTest, HandshakeDeadlineFiresAgainstSilentClient) {
 TYPED_TEST_P(LoopConversationTest, RefusedConnectIsReportedOnce) {
   const ClientConfig cc = this->client_config();
   const std::uint16_t port = this->loop.closed_port();
-  this->loop.connect(port, cc, this->peer(this->client));
+  ASSERT_TRUE(this->loop.connect(port, cc, this->peer(this->client)));
   ASSERT_TRUE(this->loop.run(kGuard)) << "the loop did not finish on its own";
 
   EXPECT_EQ(this->client.seen.error, Error::kConnectionClosed);
@@ -265,12 +265,36 @@ TYPED_TEST_P(LoopConversationTest, RefusedConnectIsReportedOnce) {
   EXPECT_FALSE(this->client.seen.established);
 }
 
+// A config the engine rejects: connect refuses at once and calls nothing back; a
+// server with a bad config accepts and closes each connection, and its client learns
+// that the stream ended during the handshake.
+TYPED_TEST_P(LoopConversationTest, InvalidConfigsAreRefusedWithoutCallbacks) {
+  ClientConfig no_identity = this->client_config();
+  no_identity.identity = nullptr;
+  ServerConfig bad_server = this->server_config();
+  bad_server.handshake_timeout = Duration{0};
+  PeerState refused;
+  const std::uint16_t port = this->loop.serve(bad_server, this->peer(this->server));
+  EXPECT_FALSE(this->loop.connect(port, no_identity, this->peer(refused)));
+  ASSERT_TRUE(this->loop.connect(port, this->client_config(), this->peer(this->client)));
+  ASSERT_TRUE(this->loop.run(kGuard)) << "the loop did not finish on its own";
+
+  EXPECT_EQ(refused.seen.error_calls, 0);
+  EXPECT_EQ(refused.seen.closed_calls, 0);
+  EXPECT_EQ(this->loop.refused_accepts(), 1);
+  EXPECT_EQ(this->server.seen.closed_calls, 0);
+  EXPECT_EQ(this->client.seen.error, Error::kConnectionClosed);
+  EXPECT_EQ(this->client.seen.error_calls, 1);
+  EXPECT_EQ(this->client.seen.closed_calls, 1);
+}
+
 REGISTER_TYPED_TEST_SUITE_P(LoopConversationTest, HandshakeEchoBothWaysAndCleanClose,
                             LargeMessagesCrossManyReadsAndWaitForDrain,
                             ManySmallRequestsWithLargeRepliesStayBounded,
                             WrongServerIdentityFailsBothSides, ClientNotOnAllowListFailsBothSides,
                             HandshakeDeadlineFiresAgainstSilentServer,
-                            HandshakeDeadlineFiresAgainstSilentClient, RefusedConnectIsReportedOnce);
+                            HandshakeDeadlineFiresAgainstSilentClient, RefusedConnectIsReportedOnce,
+                            InvalidConfigsAreRefusedWithoutCallbacks);
 
 }  // namespace p2pnet::loops
 

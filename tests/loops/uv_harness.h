@@ -35,8 +35,9 @@ class UvHarness {
   // serve listens on 127.0.0.1:0 and runs a server Conn on the first connection (the
   // listener then closes). Returns the port.
   std::uint16_t serve(const ServerConfig& config, Callbacks callbacks);
-  // connect starts a client Conn to 127.0.0.1:|port|.
-  void connect(std::uint16_t port, const ClientConfig& config, Callbacks callbacks);
+  // connect starts a client Conn to 127.0.0.1:|port|; false if the adapter refused
+  // to start one (a nullptr from UvConnection::connect).
+  bool connect(std::uint16_t port, const ClientConfig& config, Callbacks callbacks);
   // serve_silently accepts one connection and reads it to EOF, never sending a byte.
   std::uint16_t serve_silently();
   // connect_silently connects to |port| and reads to EOF, never sending a byte.
@@ -51,6 +52,8 @@ class UvHarness {
   // What a silent peer received, and whether it saw the stream end.
   const Bytes& raw_received() const { return raw_received_; }
   bool raw_saw_eof() const { return raw_eof_; }
+  // How many incoming connections UvConnection::accept refused (returned nullptr).
+  int refused_accepts() const { return refused_accepts_; }
 
  private:
   std::uint16_t listen();
@@ -69,6 +72,7 @@ class UvHarness {
   Callbacks server_callbacks_;
   std::set<Conn*> live_;  // connections whose on_closed has not run yet
   bool timed_out_ = false;
+  int refused_accepts_ = 0;
 
   uv_tcp_t raw_{};
   bool raw_open_ = false;
