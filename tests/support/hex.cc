@@ -6,6 +6,7 @@
 namespace p2pnet::testing {
 
 std::string to_hex(std::span<const std::uint8_t> bytes) {
+  if (bytes.empty()) return {};  // libsodium's arguments must not be null
   std::string text(bytes.size() * 2 + 1, '\0');
   sodium_bin2hex(text.data(), text.size(), bytes.data(), bytes.size());
   text.pop_back();
@@ -14,6 +15,7 @@ std::string to_hex(std::span<const std::uint8_t> bytes) {
 
 std::optional<std::vector<std::uint8_t>> from_hex(std::string_view text) {
   if (text.size() % 2 != 0) return std::nullopt;
+  if (text.empty()) return std::vector<std::uint8_t>{};  // libsodium's arguments must not be null
   std::vector<std::uint8_t> bytes(text.size() / 2);
   std::size_t decoded = 0;
   const char* end = nullptr;
