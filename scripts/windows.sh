@@ -21,7 +21,7 @@ readonly project_build=$win/project
 readonly toolchain=$top/cmake/toolchains/mingw-w64-x86_64.cmake
 jobs=2
 
-log() { printf 'windows: %s\n' "$*"; }
+log() { printf 'windows [%4ds]: %s\n' "$SECONDS" "$*"; }  # seconds since the start
 die() { printf 'windows: error: %s\n' "$*" >&2; exit 1; }
 
 as_root() {
