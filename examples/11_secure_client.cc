@@ -35,13 +35,13 @@ int fail(const std::string& reason) {
 
 // handshake_reason explains a failed handshake from the client's point of view.
 std::string handshake_reason(const Status& status) {
-  switch (status.engine_error()) {
-    case p2pnet::Error::kPeerNotAllowed:
-      return "Handshake failed: the server's identity is not the expected SERVER_PUBKEY";
-    case p2pnet::Error::kPeerAbortNotAccepted:
-      return "Handshake failed: the server does not accept this client's identity";
-    default: return "Handshake failed: " + status.message();
+  if (status.engine_error() == p2pnet::Error::kPeerNotAllowed) {
+    return "Handshake failed: the server's identity is not the expected SERVER_PUBKEY";
   }
+  if (status.engine_error() == p2pnet::Error::kPeerAbortNotAccepted) {
+    return "Handshake failed: the server does not accept this client's identity";
+  }
+  return "Handshake failed: " + status.message();
 }
 
 }  // namespace

@@ -65,30 +65,38 @@ p2p_error_t set_error(p2p_error_t code, std::string message) {
 
 p2p_error_t from_engine(p2pnet::Error error) {
   using p2pnet::Error;
-  switch (p2pnet::error_category(error)) {
-    case p2pnet::ErrorCategory::kNone: return P2P_OK;
-    case p2pnet::ErrorCategory::kPeerAbort: return P2P_ERR_REJECTED_BY_PEER;
-    case p2pnet::ErrorCategory::kTimeout: return P2P_ERR_TIMEOUT;
-    case p2pnet::ErrorCategory::kLocal:
-    case p2pnet::ErrorCategory::kRemote: break;
-  }
+  // Every engine error is listed (no default), so a new one fails to compile here
+  // until it is given a C code.
   switch (error) {
+    case Error::kNone: return P2P_OK;
     case Error::kInvalidArgument:
     case Error::kBadPublicKeyText: return P2P_ERR_INVALID_ARGUMENT;
-    case Error::kMessageTooLarge: return P2P_ERR_MESSAGE_TOO_LARGE;
     case Error::kWrongState:
     case Error::kAlreadyClosed:
     case Error::kCounterExhausted: return P2P_ERR_STATE;
+    case Error::kMessageTooLarge: return P2P_ERR_MESSAGE_TOO_LARGE;
+    case Error::kSendBufferFull: return P2P_ERR_INTERNAL;  // the driver drains before retrying
     case Error::kRandomFailure: return P2P_ERR_RANDOM;
     case Error::kBadIdentityFile: return P2P_ERR_FILE_INVALID;
     case Error::kAuthenticationFailed: return P2P_ERR_AUTHENTICATION;
     case Error::kPeerNotAllowed: return P2P_ERR_PEER_NOT_ALLOWED;
     case Error::kConnectionClosed:
     case Error::kTruncated: return P2P_ERR_CONNECTION_CLOSED;
-    default:
-      return p2pnet::error_category(error) == p2pnet::ErrorCategory::kRemote ? P2P_ERR_PROTOCOL
-                                                                              : P2P_ERR_INTERNAL;
+    case Error::kMalformedMessage:
+    case Error::kReplayedChallenge:
+    case Error::kFrameTooLarge:
+    case Error::kFrameAuthFailed:
+    case Error::kDataAfterClose:
+    case Error::kCounterExhaustedRemote: return P2P_ERR_PROTOCOL;
+    case Error::kPeerAbortMalformed:
+    case Error::kPeerAbortAuthenticationFailed:
+    case Error::kPeerAbortNotAccepted:
+    case Error::kPeerAbortTimeout:
+    case Error::kPeerAbortReplayedChallenge:
+    case Error::kPeerAbortInternal: return P2P_ERR_REJECTED_BY_PEER;
+    case Error::kTimeout: return P2P_ERR_TIMEOUT;
   }
+  return P2P_ERR_INTERNAL;
 }
 
 p2p_error_t from_status(const Status& status) {
