@@ -52,7 +52,11 @@ int main(int argc, char** argv) {
                 saved.code() == p2pnet::net::StatusCode::kFileExists ? " (use --force to replace it)" : "");
     return 1;
   }
+#ifdef _WIN32
+  std::printf("[OK] Identity written to %s\n", path.c_str());  // no mode bits on Windows
+#else
   std::printf("[OK] Identity written to %s (mode 0600)\n", path.c_str());
+#endif
   std::printf("[OK] Public key: %s\n", p2pnet::encode_public_key(identity->public_key()).c_str());
   return 0;
 }
