@@ -73,8 +73,7 @@ mode_ci() {
   for target in "${targets[@]}"; do
     local log=$fuzz_dir/work/$target/log
     if [[ $(cat "$fuzz_dir/work/$target.rc" 2>/dev/null) == 0 ]]; then
-      echo "fuzz: $target: clean, $(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" |
-        awk '{print $2}') runs in ${seconds}s"
+      echo "fuzz: $target: clean, $(awk '/^stat::number_of_executed_units:/ {print $2}' "$log") runs in ${seconds}s"
     else
       failed+=("$target")
       echo "fuzz: $target: FAILED; end of its log:" >&2
@@ -149,7 +148,7 @@ mode_measure() {
   for target in "${targets[@]}"; do
     fuzz_one "$target" "$seconds" "$fuzz_dir/work/$target"
     local rate
-    rate=$(grep -o 'stat::average_exec_per_sec: [0-9]*' "$fuzz_dir/work/$target/log" | awk '{print $2}')
+    rate=$(awk '/^stat::average_exec_per_sec:/ {print $2}' "$fuzz_dir/work/$target/log")
     table+=$'\n'"| $target | $(ls corpus/"$target" | wc -l) | $rate |"
     echo "fuzz: $target: $rate exec/s"
   done
@@ -171,8 +170,7 @@ mode_measure() {
   coverage=$(awk '
     /^Filename/ {next} /^-+$/ {next}
     NF >= 10 {
-      name = $1; sub(".*/engine/", "engine/", name)
-      if ($1 == "TOTAL") name = "**total**"
+      name = ($1 == "TOTAL") ? "**total**" : "engine/" $1
       printf "| %s | %s | %s | %s |\n", name, $8, $9, $10
     }' "$cov/report.txt")
   local total
