@@ -12,6 +12,8 @@
 
 #include <algorithm>
 
+#include "p2pnet/messages.h"
+
 namespace p2pnet::net {
 namespace {
 
@@ -158,8 +160,12 @@ void Server::accept_pending() {
     const std::size_t live = peers_.size() - dead_.size();
     if (counters_.active_handshakes.load() >= options_.max_handshakes || live >= options_.max_connections) {
       // Over a bound: say so (best effort, 2 bytes fit any socket buffer) and close.
+      // A ClientHello already received is read and dropped first: closing with unread
+      // input would send a reset, which can destroy the Error before the client reads it.
+      counters_.refused.fetch_add(1);  // counted before the client can see the answer
       (void)send_some(socket, ByteSpan(kOverloadMessage));
-      counters_.refused.fetch_add(1);
+      std::uint8_t discard[kMaxHandshakeMessageSize];
+      (void)receive_some(socket, discard);
       handler_.on_refused(address);
       continue;
     }
@@ -355,15 +361,17 @@ void Server::fail(Peer& peer, const Status& reason) {
 void Server::finish(Peer& peer, const Status& reason) {
   if (peer.dead) return;
   peer.dead = true;
+  // The handler runs before the counters move, so whoever sees a counter change
+  // (another thread reading stats()) also sees what the handler recorded.
   if (peer.handshaking) {
-    counters_.active_handshakes.fetch_sub(1);
-    counters_.handshakes_failed.fetch_add(1);
-    if (reason.code() == StatusCode::kTimeout) counters_.handshakes_timed_out.fetch_add(1);
     handler_.on_handshake_failed(peer.id, reason);
+    if (reason.code() == StatusCode::kTimeout) counters_.handshakes_timed_out.fetch_add(1);
+    counters_.handshakes_failed.fetch_add(1);
+    counters_.active_handshakes.fetch_sub(1);
   } else {
-    counters_.active_sessions.fetch_sub(1);
-    counters_.sessions_closed.fetch_add(1);
     handler_.on_closed(peer.id, reason);
+    counters_.sessions_closed.fetch_add(1);
+    counters_.active_sessions.fetch_sub(1);
   }
   poller_->remove(peer.socket.native());
   peer.socket.close();

@@ -1,0 +1,129 @@
+// Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
+//
+// blocking_test.cc: the blocking driver never waits past its deadline: against a
+// server that accepts and says nothing, a session that receives nothing, and a port
+// where nobody listens. Plus the server's connection bound.
+#include <gtest/gtest.h>
+#include <sodium.h>
+
+#include "loopback.h"
+#include "p2pnet/messages.h"
+#include "pair.h"
+
+namespace p2pnet::testing {
+namespace {
+
+using net::StatusCode;
+
+class BlockingTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_GE(sodium_init(), 0); }
+  Identity server_identity_ = identity_from_byte(0x61);
+  Identity client_identity_ = identity_from_byte(0x62);
+};
+
+TEST_F(BlockingTest, HandshakeAgainstASilentServerTimesOutAndSaysSo) {
+  net::Socket listener;
+  ASSERT_TRUE(net::listen_tcp(&listener, "127.0.0.1", 0, 4).ok());
+  std::uint16_t port = 0;
+  ASSERT_TRUE(net::local_port(listener, &port).ok());
+
+  net::Socket client_socket = connect_raw(port);
+  net::Socket accepted;
+  std::string peer;
+  unsigned ready = 0;
+  ASSERT_TRUE(net::wait_ready(listener, net::kWaitReadable, net::deadline_after(kTestDeadline), &ready).ok());
+  ASSERT_TRUE(net::accept_tcp(listener, &accepted, &peer).ok());
+
+  ClientConfig config;
+  config.identity = &client_identity_;
+  config.handshake_timeout = Duration{300};
+  std::unique_ptr<net::BlockingSession> session;
+  const auto started = net::Clock::now();
+  const net::Status s = net::BlockingSession::handshake_client(&session, client_socket, config,
+                                                               net::deadline_after(kTestDeadline));
+  const auto elapsed = net::Clock::now() - started;
+  EXPECT_EQ(s.code(), StatusCode::kTimeout) << s.message();
+  EXPECT_EQ(s.engine_error(), Error::kTimeout);
+  EXPECT_GE(elapsed, std::chrono::milliseconds(250));
+  EXPECT_LT(elapsed, std::chrono::milliseconds(3000));
+  // The silent server got the ClientHello, then Error 0x04 (timeout).
+  const Bytes got = receive_exactly(accepted, kClientHelloSize + kErrorMessageSize);
+  ASSERT_EQ(got.size(), kClientHelloSize + kErrorMessageSize);
+  EXPECT_EQ(got[kClientHelloSize], 0xFF);
+  EXPECT_EQ(got[kClientHelloSize + 1], 0x04);
+}
+
+TEST_F(BlockingTest, CallerDeadlineBoundsTheHandshakeToo) {
+  net::Socket listener;
+  ASSERT_TRUE(net::listen_tcp(&listener, "127.0.0.1", 0, 4).ok());
+  std::uint16_t port = 0;
+  ASSERT_TRUE(net::local_port(listener, &port).ok());
+  net::Socket client_socket = connect_raw(port);
+  ClientConfig config;
+  config.identity = &client_identity_;  // the engine's own deadline stays at 10 s
+  std::unique_ptr<net::BlockingSession> session;
+  const auto started = net::Clock::now();
+  const net::Status s = net::BlockingSession::handshake_client(&session, client_socket, config,
+                                                               net::deadline_after(Duration{200}));
+  EXPECT_EQ(s.code(), StatusCode::kTimeout) << s.message();
+  EXPECT_LT(net::Clock::now() - started, std::chrono::milliseconds(2000));
+}
+
+TEST_F(BlockingTest, ReceiveTimesOutAndTheSessionStaysUsable) {
+  net::ServerOptions options;
+  options.identity = &server_identity_;
+  RunningServer server(options);
+  ClientConfig config;
+  config.identity = &client_identity_;
+  config.expected_server = server_identity_.public_key();
+  net::Socket socket;
+  std::unique_ptr<net::BlockingSession> session;
+  ASSERT_TRUE(client_session(server.port(), config, &socket, &session).ok());
+
+  ByteSpan message;
+  const auto started = net::Clock::now();
+  EXPECT_EQ(session->receive(&message, net::deadline_after(Duration{200})).code(), StatusCode::kTimeout);
+  const auto elapsed = net::Clock::now() - started;
+  EXPECT_GE(elapsed, std::chrono::milliseconds(190));
+  EXPECT_LT(elapsed, std::chrono::milliseconds(2000));
+  std::string error;
+  EXPECT_TRUE(echo_once(*session, "after a timeout", &error)) << error;
+}
+
+TEST_F(BlockingTest, ConnectToAClosedPortFails) {
+  net::Socket listener;
+  ASSERT_TRUE(net::listen_tcp(&listener, "127.0.0.1", 0, 1).ok());
+  std::uint16_t port = 0;
+  ASSERT_TRUE(net::local_port(listener, &port).ok());
+  listener.close();  // nobody listens there now
+  net::Socket socket;
+  const net::Status s = net::connect_tcp(&socket, "127.0.0.1", port, net::deadline_after(kTestDeadline));
+  EXPECT_EQ(s.code(), StatusCode::kConnectFailed) << s.message();
+  EXPECT_EQ(net::connect_tcp(&socket, "localhost", port, net::deadline_after(kTestDeadline)).code(),
+            StatusCode::kAddress);
+}
+
+TEST_F(BlockingTest, ServerRefusesConnectionsOverItsConnectionBound) {
+  net::ServerOptions options;
+  options.identity = &server_identity_;
+  options.max_connections = 1;
+  RunningServer server(options);
+  ClientConfig config;
+  config.identity = &client_identity_;
+  config.expected_server = server_identity_.public_key();
+  net::Socket socket;
+  std::unique_ptr<net::BlockingSession> session;
+  ASSERT_TRUE(client_session(server.port(), config, &socket, &session).ok());
+
+  net::Socket second;
+  std::unique_ptr<net::BlockingSession> refused;
+  const net::Status s = client_session(server.port(), config, &second, &refused);
+  EXPECT_EQ(s.engine_error(), Error::kPeerAbortInternal) << s.message();  // Error 0x06: overload
+  EXPECT_EQ(server.stats().refused, 1u);
+  std::string error;
+  EXPECT_TRUE(echo_once(*session, "the first is unaffected", &error)) << error;
+}
+
+}  // namespace
+}  // namespace p2pnet::testing
