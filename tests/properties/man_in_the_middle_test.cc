@@ -48,12 +48,24 @@ struct Inject {  // a message Mallory builds from seen values (indices wrap the 
   Crafted type;
   std::array<std::uint8_t, 6> pick;  // pool indices: ids, challenge, ephemerals, signature source
 };
+struct Rewrite {  // relay |from|'s next whole message to |to|, its identity field replaced
+  Node from;
+  Node to;
+  std::uint8_t id;  // index into {Alice, Bob, Mallory}
+};
 struct Converse {  // relay faithfully both ways between two nodes for a few round trips
   Node client;
   Node server;
   std::size_t rounds;
 };
-using Action = std::variant<Relay, FlipBit, Splice, Inject, Converse>;
+struct RenamingConverse {  // Converse, but every Hello passed on names someone else
+  Node client;
+  Node server;
+  std::uint8_t client_as;  // ClientHello's client_id becomes ids[client_as]; 3: kept
+  std::uint8_t server_as;  // ServerHello's server_id becomes ids[server_as]; 3: kept
+  std::size_t rounds;
+};
+using Action = std::variant<Relay, FlipBit, Splice, Inject, Converse, Rewrite, RenamingConverse>;
 
 const char* node_name(Node n) {
   static constexpr std::array kNames{"Alice", "Bob", "MalloryClient", "MalloryServer"};
@@ -71,6 +83,11 @@ void showValue(const Action& action, std::ostream& os) {
         } else if constexpr (std::is_same_v<T, Splice>) {
           os << "Splice " << node_name(a.from) << " into " << node_name(a.into) << " @" << a.offset
              << " len " << a.length;
+        } else if constexpr (std::is_same_v<T, Rewrite>) {
+          os << "Rewrite " << node_name(a.from) << "->" << node_name(a.to) << " id " << int{a.id};
+        } else if constexpr (std::is_same_v<T, RenamingConverse>) {
+          os << "RenamingConverse " << node_name(a.client) << "<->" << node_name(a.server) << " as "
+             << int{a.client_as} << "/" << int{a.server_as} << " x" << a.rounds;
         } else if constexpr (std::is_same_v<T, Converse>) {
           os << "Converse " << node_name(a.client) << "<->" << node_name(a.server) << " x" << a.rounds;
         } else {
@@ -113,8 +130,27 @@ rc::Gen<Action> gen_action() {
       [](std::pair<std::pair<Node, Node>, std::size_t> p) {
         return Converse{p.first.first, p.first.second, p.second};
       });
+  const auto rewrite = rc::gen::map(
+      rc::gen::pair(rc::gen::element(std::pair(kAlice, kBob), std::pair(kBob, kAlice),
+                                     std::pair(kAlice, kMalloryServer), std::pair(kMalloryServer, kAlice),
+                                     std::pair(kMalloryClient, kBob), std::pair(kBob, kMalloryClient)),
+                    rc::gen::inRange<std::uint8_t>(0, 3)),
+      [](std::pair<std::pair<Node, Node>, std::uint8_t> p) {
+        return Rewrite{p.first.first, p.first.second, p.second};
+      });
+  const auto renaming = rc::gen::map(
+      rc::gen::tuple(rc::gen::element(std::pair(kAlice, kBob), std::pair(kAlice, kMalloryServer),
+                                      std::pair(kMalloryClient, kBob)),
+                     rc::gen::inRange<std::uint8_t>(0, 4), rc::gen::inRange<std::uint8_t>(0, 4),
+                     rc::gen::inRange<std::size_t>(1, 4)),
+      [](const std::tuple<std::pair<Node, Node>, std::uint8_t, std::uint8_t, std::size_t>& t) {
+        const auto& [ends, client_as, server_as, rounds] = t;
+        return RenamingConverse{ends.first, ends.second, client_as, server_as, rounds};
+      });
   return rc::gen::weightedOneOf<Action>({
       {3, rc::gen::cast<Action>(converse)},
+      {3, rc::gen::cast<Action>(renaming)},
+      {3, rc::gen::cast<Action>(rewrite)},
       {6, rc::gen::cast<Action>(route)},
       {2, rc::gen::cast<Action>(relay)},
       {1, rc::gen::cast<Action>(flip)},
@@ -215,6 +251,39 @@ class World {
     }
   }
   void do_act(const Inject& inj) { deliver(inj.to, craft(inj)); }
+  void do_act(const Rewrite& r) {
+    // The classic relay attack: pass a Hello on with another name in it, and a
+    // KeyExchange or Accept with Mallory's signature over what she claims.
+    Bytes& q = pending_[r.from];
+    if (q.empty()) return;
+    const std::size_t size = wire_size_of(q[0]);
+    if (size == 0 || q.size() < size) return;
+    Bytes m(q.begin(), q.begin() + static_cast<std::ptrdiff_t>(size));
+    q.erase(q.begin(), q.begin() + static_cast<std::ptrdiff_t>(size));
+    const std::array ids{alice(), bob(), mallory()};
+    const PublicKey& id = ids[r.id];
+    if (m[0] == 0x01 || m[0] == 0x02) std::copy(id.bytes.begin(), id.bytes.end(), m.begin() + 1);
+    deliver(r.to, m);
+  }
+  void do_act(const RenamingConverse& c) {
+    const std::array ids{alice(), bob(), mallory()};
+    const auto pass = [&](Node from, Node to, std::uint8_t as) {
+      Bytes out;
+      for (Bytes m : split_messages(pending_[from], 8)) {
+        if (as < ids.size() && (m[0] == 0x01 || m[0] == 0x02) && m.size() >= 1 + kPublicKeySize) {
+          std::copy(ids[as].bytes.begin(), ids[as].bytes.end(), m.begin() + 1);
+        }
+        out.insert(out.end(), m.begin(), m.end());
+      }
+      pending_[from].clear();
+      deliver(to, out);
+      collect();
+    };
+    for (std::size_t i = 0; i < c.rounds; ++i) {
+      pass(c.client, c.server, c.client_as);
+      pass(c.server, c.client, c.server_as);
+    }
+  }
   void do_act(const Converse& c) {
     for (std::size_t i = 0; i < c.rounds; ++i) {
       do_act(Relay{c.client, c.server, 0});
@@ -227,9 +296,11 @@ class World {
   // craft builds a message from values seen on the wire and Mallory's own key.
   Bytes craft(const Inject& inj) const {
     std::vector<PublicKey> ids{alice(), bob(), mallory()};
-    std::vector<Challenge> challenges{Challenge{}};
-    std::vector<EphemeralPublicKey> ephs{EphemeralPublicKey{}};  // all-zero: low order
-    std::vector<Signature> sigs{Signature{}};
+    // Observed values first; the all-zero ones (a low-order X25519 point among them)
+    // are appended last.
+    std::vector<Challenge> challenges;
+    std::vector<EphemeralPublicKey> ephs;
+    std::vector<Signature> sigs;
     for (const Bytes& stream : history) {
       for (const Bytes& m : split_messages(stream, 4)) {
         if (m.size() == kWireServerHello && m[0] == 0x02) {
@@ -246,6 +317,9 @@ class World {
         }
       }
     }
+    challenges.push_back(Challenge{});
+    ephs.push_back(EphemeralPublicKey{});
+    sigs.push_back(Signature{});
     const auto& p = inj.pick;
     Transcript t;
     t.client_id = ids[p[0] % ids.size()];
