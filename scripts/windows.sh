@@ -134,13 +134,32 @@ stage_header_only() {  # stage_header_only INCLUDE_SUBDIR CMAKE_CONFIG_DIR
   cp -r "$config" "$prefix/share/cmake/"
 }
 
+# stage_asio copies standalone Asio (header-only, libasio-dev) into the prefix, so the
+# Asio adapter and its loop tests build for Windows too. Only once the adapter's CMake
+# has its Windows branch (_WIN32_WINNT and ws2_32/mswsock): before that, a found Asio
+# would break the build instead of being skipped. Asio is removed again if the branch
+# goes away.
+stage_asio() {
+  if ! grep -q 'ws2_32' adapters/asio/CMakeLists.txt 2>/dev/null; then
+    rm -rf "$prefix/include/asio" "$prefix/include/asio.hpp"
+    return
+  fi
+  [[ -f $prefix/include/asio.hpp ]] && return
+  [[ -f /usr/include/asio.hpp ]] || die "/usr/include/asio.hpp missing (package libasio-dev)"
+  log "staging header-only asio"
+  mkdir -p "$prefix/include"
+  cp -r /usr/include/asio /usr/include/asio.hpp "$prefix/include/"
+}
+
 cmd_deps() {
-  # build: cmake, ninja, pkg-config; test: nlohmann-json3-dev (header-only, staged).
-  scripts/setup.sh build test windows
+  # build: cmake, ninja, pkg-config; test: nlohmann-json3-dev; loops: libasio-dev
+  # (both header-only, staged into the prefix).
+  scripts/setup.sh build test loops windows
   mkdir -p "$win"
   build_sodium
   build_googletest
   stage_header_only nlohmann nlohmann_json
+  stage_asio
 }
 
 cmd_build() {
@@ -151,6 +170,7 @@ cmd_build() {
     -DCMAKE_TOOLCHAIN_FILE="$toolchain" -DP2PNET_WINDOWS_PREFIX="$prefix" \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_GTEST_DISCOVER_TESTS_DISCOVERY_MODE=PRE_TEST \
+    -UASIO_INCLUDE_DIR \
     -DP2PNET_BUILD_TESTS=ON -DP2PNET_BUILD_BENCHMARKS=OFF -DP2PNET_BUILD_FUZZERS=OFF \
     >/dev/null
   # The default target: engine, adapters, examples and every test the tree registers
