@@ -12,7 +12,7 @@
 namespace {
 
 // Enough for CI on two cores under ASan+UBSan; docs/testing.md has the timings.
-constexpr const char* kDefaultCases = "max_success=150";
+constexpr const char* kDefaultCases = "max_success=300";
 
 void set_default_case_count() {
   const char* current = std::getenv("RC_PARAMS");
