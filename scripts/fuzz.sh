@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # scripts/fuzz.sh MODE: builds and runs the libFuzzer targets of fuzz/ (docs/fuzzing.md).
 #   ci            build with clang (-fsanitize=fuzzer,address,undefined) in build/fuzz
-#                 and run every target for FUZZ_SECONDS (default 40) from a temporary
+#                 and run every target for FUZZ_SECONDS (default 60) from a temporary
 #                 copy of its corpus, two at a time; fails on any crash, leak, timeout
 #                 or out-of-memory. The committed corpus is never written.
 #   run TARGET [SECONDS]   fuzz one target, growing a temporary copy of its corpus
@@ -61,7 +61,7 @@ fuzz_one() {  # fuzz_one TARGET SECONDS WORKDIR: fuzz from a copy of the corpus
 }
 
 mode_ci() {
-  local seconds=${FUZZ_SECONDS:-40} failed=()
+  local seconds=${FUZZ_SECONDS:-60} failed=()
   build_fuzzers
   for target in "${targets[@]}"; do
     # Two at a time (one per core); each records its exit status for the summary.
