@@ -8,7 +8,7 @@ declare -A packages=(
   [build]="cmake ninja-build g++ pkg-config libsodium-dev"
   [test]="libgtest-dev libgmock-dev librapidcheck-dev nlohmann-json3-dev python3-nacl"
   [loops]="libuv1-dev libasio-dev"
-  [fuzz]="clang llvm libclang-rt-14-dev"
+  [fuzz]="clang llvm libclang-rt-14-dev zip unzip python3"
   [bench]="libbenchmark-dev libssl-dev gnuplot-nox python3"
   [windows]="g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix wine wine64 dpkg-dev autoconf automake libtool make googletest"
 )
