@@ -6,8 +6,16 @@ execute_process(COMMAND ${CMAKE_COMMAND} --install "${BUILD_DIR}" --prefix "${WO
 if(rc)
   message(FATAL_ERROR "install failed: ${rc}")
 endif()
+# A cross build (mingw-w64) hands the consumer the same toolchain, and runs it under the
+# same emulator (wine); a native build passes the compiler.
+if(TOOLCHAIN)
+  set(compiler_args -DCMAKE_TOOLCHAIN_FILE=${TOOLCHAIN})
+else()
+  set(compiler_args -DCMAKE_CXX_COMPILER=${CXX})
+endif()
 execute_process(COMMAND ${CMAKE_COMMAND} -S "${SOURCE_DIR}" -B "${WORK_DIR}/build"
-                        -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix -DCMAKE_CXX_COMPILER=${CXX}
+                        -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix ${compiler_args}
+                        -Dp2pnet_DIR=${WORK_DIR}/prefix/lib/cmake/p2pnet
                 RESULT_VARIABLE rc)
 if(rc)
   message(FATAL_ERROR "configuring the consumer failed: ${rc}")
@@ -16,7 +24,7 @@ execute_process(COMMAND ${CMAKE_COMMAND} --build "${WORK_DIR}/build" RESULT_VARI
 if(rc)
   message(FATAL_ERROR "building the consumer failed: ${rc}")
 endif()
-execute_process(COMMAND "${WORK_DIR}/build/consumer" RESULT_VARIABLE rc)
+execute_process(COMMAND ${EMULATOR} "${WORK_DIR}/build/consumer${EXE_SUFFIX}" RESULT_VARIABLE rc)
 if(rc)
   message(FATAL_ERROR "the consumer's handshake failed: ${rc}")
 endif()
