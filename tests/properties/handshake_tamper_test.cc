@@ -204,11 +204,11 @@ Expected oracle(const Attack& a, const Config& config, const Reference& ref) {
   const Bytes& message = ref.messages[a.client_to_server ? 0 : 1][a.index];
   // R receives the tampered stream, S sent it. R is the server for client->server.
   const bool receiver_is_server = a.client_to_server;
-  // Is this R's last handshake message (KeyExchange for the server, Accept for the
-  // client)? Then R is complete when it has read it, and S is waiting for nothing
-  // (client after KeyExchange waits for Accept, so only Accept leaves S complete).
+  // The second message of either stream (KeyExchange, Accept) is the receiver's last
+  // handshake message: R is complete once it has read it. Only Accept leaves its
+  // sender complete too; a client that sent KeyExchange still waits for Accept.
   const bool last_for_receiver = a.index == 1;
-  const bool sender_complete_after = !a.client_to_server && a.index == 1;  // server after Accept
+  const bool sender_complete_after = !a.client_to_server && a.index == 1;
   Expected e;
   Error& r = receiver_is_server ? e.server : e.client;
   Error& s = receiver_is_server ? e.client : e.server;
@@ -299,7 +299,6 @@ Expected oracle(const Attack& a, const Config& config, const Reference& ref) {
       break;
     }
   }
-  (void)ref;
   return e;
 }
 
