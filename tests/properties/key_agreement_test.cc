@@ -38,7 +38,10 @@ RC_GTEST_PROP(KeyAgreement, BothSidesDeriveTheSameKeysAndTheRightPeers, ()) {
   RC_ASSERT(client.session_key != client.key_c2s);
   RC_ASSERT(client.session_key != client.key_s2c);
   // A key of all zeros would mean a key was never derived (or was wiped).
-  RC_ASSERT(std::ranges::any_of(client.session_key, [](std::uint8_t b) { return b != 0; }));
+  const auto nonzero = [](const Bytes& key) {
+    return std::ranges::any_of(key, [](std::uint8_t b) { return b != 0; });
+  };
+  RC_ASSERT(nonzero(client.session_key) && nonzero(client.key_c2s) && nonzero(client.key_s2c));
 }
 
 // Handshakes are drawn from small pools of identities and random seeds, so many of
