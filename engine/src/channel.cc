@@ -48,6 +48,9 @@ ReadResult Channel::fail(Error error, std::size_t consumed) {
   receive_key_.wipe();
   message_ready_.reset();
   rx_.wipe();
+  // Fail closed: frames sealed before the failure are not sent after it either.
+  tx_.wipe();
+  tx_begin_ = tx_end_ = 0;
   return {consumed, error_};
 }
 

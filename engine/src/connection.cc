@@ -66,6 +66,9 @@ std::optional<Event> Connection::poll_event() {
 }
 
 std::size_t Connection::poll_transmit(MutableByteSpan out) {
+  // A channel that failed sends nothing more, not even an Accept still queued from
+  // the same input: the peer must not become established with a dead connection.
+  if (channel_ && channel_->error() != Error::kNone) return 0;
   // The handshake's last message goes out before any frame sealed after it.
   std::size_t n = handshake_.poll_transmit(out);
   if (channel_) n += channel_->poll_transmit(out.subspan(n));
@@ -73,6 +76,7 @@ std::size_t Connection::poll_transmit(MutableByteSpan out) {
 }
 
 std::size_t Connection::pending_transmit() const {
+  if (channel_ && channel_->error() != Error::kNone) return 0;
   return handshake_.pending_transmit() + (channel_ ? channel_->pending_transmit() : 0);
 }
 

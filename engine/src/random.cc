@@ -9,6 +9,27 @@
 
 namespace p2pnet {
 
+#if defined(FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION)
+#if !defined(__clang__)
+#error "the fuzzing build mode is for clang libFuzzer builds only"
+#endif
+
+namespace {
+// The one piece of global mutable state in the engine, and only in fuzzing builds.
+DeterministicRandom& fuzzing_random() {
+  static DeterministicRandom instance(std::uint64_t{0});
+  return instance;
+}
+}  // namespace
+
+void fuzzing::reset_system_random(std::uint64_t seed) { fuzzing_random() = DeterministicRandom(seed); }
+
+bool SystemRandom::fill(std::span<std::uint8_t> out) { return fuzzing_random().fill(out); }
+
+RandomSource& system_random() { return fuzzing_random(); }
+
+#else
+
 bool SystemRandom::fill(std::span<std::uint8_t> out) {
   randombytes_buf(out.data(), out.size());
   return true;
@@ -19,6 +40,8 @@ RandomSource& system_random() {
   static SystemRandom instance;
   return instance;
 }
+
+#endif  // FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
 
 DeterministicRandom::DeterministicRandom(std::span<const std::uint8_t, 32> seed) {
   std::copy(seed.begin(), seed.end(), key_.bytes().begin());

@@ -149,6 +149,16 @@ TEST_F(ChannelTest, AuthenticationFailureWipesKeysAndRepeats) {
   EXPECT_EQ(server.handle_bytes(message_of(3)).error, Error::kFrameAuthFailed);
 }
 
+TEST_F(ChannelTest, NothingQueuedBeforeAFailureIsSentAfterIt) {
+  ASSERT_EQ(server.send(message_of(64)), Error::kNone);
+  ASSERT_GT(server.pending_transmit(), 0u);
+  Bytes frame = client_frames({message_of(4)}, false);
+  frame[5] ^= 1;
+  EXPECT_EQ(feed(server, frame).error, Error::kFrameAuthFailed);
+  EXPECT_EQ(server.pending_transmit(), 0u);
+  EXPECT_TRUE(drain(server).empty());
+}
+
 TEST_F(ChannelTest, ReplayedReorderedDroppedOrDuplicatedFramesAreFatal) {
   const Bytes f0 = client_frames({message_of(10)}, false);
   const Bytes f1 = client_frames({message_of(11)}, false);

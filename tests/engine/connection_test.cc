@@ -152,6 +152,24 @@ TEST_F(ConnectionTest, FramesInTheSameBufferAsAcceptReachTheChannel) {
   EXPECT_EQ(client_inbox.messages, (std::vector<Bytes>{{'a'}, {'b'}}));
 }
 
+// A server whose channel fails on bytes that came with the KeyExchange must not send
+// the Accept queued by the same call: the client would be established with a dead peer.
+TEST_F(ConnectionTest, AcceptIsNotSentWhenTheChannelFailsInTheSameInput) {
+  const ClientConfig cc = client_config();
+  const ServerConfig sc = server_config();
+  Connection client = Connection::client(cc, Instant{0});
+  Connection server = Connection::server(sc, Instant{0});
+  testing::Inbox client_inbox, server_inbox;
+  testing::feed(server, testing::take_output(client), Instant{0}, server_inbox);
+  testing::feed(client, testing::take_output(server), Instant{0}, client_inbox);
+  Bytes exchange_and_junk = testing::take_output(client);
+  exchange_and_junk.resize(exchange_and_junk.size() + kFrameOverhead + 3, 0x00);
+  exchange_and_junk[kKeyExchangeSize + 3] = 3;  // a frame header, then a bad tag
+  EXPECT_EQ(testing::feed(server, exchange_and_junk, Instant{0}, server_inbox), Error::kFrameAuthFailed);
+  EXPECT_EQ(server.pending_transmit(), 0u);
+  EXPECT_TRUE(testing::take_output(server).empty());
+}
+
 TEST_F(ConnectionTest, SendBeforeEstablishedIsMisuse) {
   const ClientConfig cc = client_config();
   Connection client = Connection::client(cc, Instant{0});

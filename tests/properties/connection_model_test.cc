@@ -208,6 +208,10 @@ void deliver(Model& m, std::size_t dir, std::size_t n) {
   if (n == 0) return;
   // The handshake checks its deadline on every input, before reading it.
   if (handshaking(s) && m.now >= Instant{0} + kTimeoutForModel) fail(m, side, Error::kTimeout);
+  // What the receiver queues during this delivery is still unsent when the call ends;
+  // a channel that fails drops it (an Accept included: see Connection::poll_transmit).
+  const std::size_t queued_before = m.link[side].size();
+  const bool failed_before = s.phase == Phase::kFailed;
   auto& q = m.link[dir];
   while (n > 0) {
     Item& it = q.front();
@@ -249,6 +253,9 @@ void deliver(Model& m, std::size_t dir, std::size_t n) {
       q.pop_front();
       m.head_offset[dir] = 0;
     }
+  }
+  if (!failed_before && s.phase == Phase::kFailed && s.was_established) {
+    m.link[side].resize(queued_before);
   }
 }
 

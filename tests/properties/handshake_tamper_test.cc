@@ -261,7 +261,10 @@ Expected oracle(const Attack& a, const Config& config, const Reference& ref) {
       if (last_for_receiver) {
         // The copy reaches the channel: its type byte makes a length over the maximum.
         r = Error::kFrameTooLarge;
-        s = Error::kNone;  // S completes: R's last reply was queued before the copy
+        // A server whose channel fails in the same input never sends its queued Accept
+        // (Connection::poll_transmit), so the client waits and times out. A client
+        // that fails on a copied Accept leaves the server complete.
+        s = receiver_is_server ? Error::kTimeout : Error::kNone;
       } else {
         receiver_fails(Error::kMalformedMessage, true);  // a second Hello is out of order
       }
@@ -273,7 +276,8 @@ Expected oracle(const Attack& a, const Config& config, const Reference& ref) {
       const Bytes& x = a.extra;
       if (last_for_receiver) {  // R is complete; the extra bytes are channel input
         r = channel_verdict(x);
-        s = Error::kNone;
+        // As for a duplicate: a server failing here withholds its Accept.
+        s = (receiver_is_server && r != Error::kNone) ? Error::kTimeout : Error::kNone;
         break;
       }
       // R read its Hello and queued its answer; x starts R's next message.

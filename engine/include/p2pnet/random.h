@@ -29,6 +29,7 @@ class SystemRandom final : public RandomSource {
 };
 
 // system_random returns a process-wide SystemRandom (immutable, hence safe to share).
+// In a fuzzing build (below) it returns a deterministic source instead.
 RandomSource& system_random();
 
 // DeterministicRandom expands a 32-byte seed with ChaCha20 (a fresh nonce per call).
@@ -45,6 +46,19 @@ class DeterministicRandom final : public RandomSource {
   Secret<32> key_;
   std::uint64_t calls_ = 0;
 };
+
+#if defined(FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION)
+// Fuzzing builds only (CMake option P2PNET_FUZZING_BUILD_MODE, which refuses to be
+// set outside a clang libFuzzer build, and which disables installing the library):
+// system_random() and SystemRandom draw from one DeterministicRandom, so no input can
+// reach the operating system's RNG. A fuzz target that relies on the default source
+// calls reset_system_random at the start of each input so every run of an input sees
+// the same bytes; today's targets all inject their own DeterministicRandom, so for
+// them the mode is a guard that nothing falls back to real randomness.
+namespace fuzzing {
+void reset_system_random(std::uint64_t seed);
+}  // namespace fuzzing
+#endif
 
 }  // namespace p2pnet
 
