@@ -2,7 +2,7 @@
 //
 // 10_secure_server KEYFILE [--host ADDR] [--port N] [--allow PUBKEY]...
 //                  [--handshake-timeout SECONDS] [--max-message BYTES]
-//                  [--max-handshakes N] [--idle-timeout SECONDS]
+//                  [--max-handshakes N] [--max-connections N] [--idle-timeout SECONDS]
 // The plan's secure server: authenticates every client with the handshake and echoes
 // each message back over the encrypted channel. It runs on the non-blocking server
 // (adapters/socket/server.h), so many clients are served at once and a slow or
@@ -35,7 +35,8 @@ void usage() {
   std::fprintf(stderr,
                "usage: 10_secure_server KEYFILE [--host ADDR] [--port N] [--allow PUBKEY]...\n"
                "                        [--handshake-timeout SECONDS] [--max-message BYTES]\n"
-               "                        [--max-handshakes N] [--idle-timeout SECONDS]\n");
+               "                        [--max-handshakes N] [--max-connections N]\n"
+               "                        [--idle-timeout SECONDS]\n");
 }
 
 // printable shows a message for the log: bytes outside printable ASCII as '.', and
@@ -135,6 +136,10 @@ int main(int argc, char** argv) {
       const auto value = p2pnet::examples::parse_unsigned(argv[++i], 1'000'000);
       if (!value || *value == 0) return std::printf("[ERROR] --max-handshakes needs a positive number\n"), 1;
       options.max_handshakes = static_cast<std::size_t>(*value);
+    } else if (arg == "--max-connections" && has_value) {
+      const auto value = p2pnet::examples::parse_unsigned(argv[++i], 1'000'000);
+      if (!value || *value == 0) return std::printf("[ERROR] --max-connections needs a positive number\n"), 1;
+      options.max_connections = static_cast<std::size_t>(*value);
     } else if (arg == "--help" || arg == "-h") {
       usage();
       return 0;

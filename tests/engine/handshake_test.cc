@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "hex.h"
 #include "low_order_points.h"
 #include "pair.h"
 #include "wire.h"
@@ -301,17 +302,40 @@ TEST_F(HandshakeTest, ClientRejectsEveryLowOrderServerEphemeralKey) {
   }
 }
 
-TEST_F(HandshakeTest, InvalidIdentityKeysAreRejectedAtHello) {
-  PublicKey small_order{};  // all zero
-  Handshake server = Handshake::server(server_config(), now);
-  EXPECT_EQ(server.handle_bytes(encode(ClientHello{small_order}), now).error,
-            Error::kAuthenticationFailed);
-  EXPECT_EQ(server_random.drawn, 0u);
-  ClientConfig config = client_config();
-  config.expected_server = std::nullopt;
-  Handshake client = Handshake::client(config, now);
-  EXPECT_EQ(client.handle_bytes(encode(ServerHello{small_order, {}}), now).error,
-            Error::kAuthenticationFailed);
+// A small-order identity key is not validated at hello (that costs a scalar
+// multiplication per handshake); it must fail at verification instead. The neutral
+// element as the key makes the forged signature (R = B, s = 1) valid under a naive
+// verification equation, so this shows libsodium's small-order rejection is in force.
+Signature forged_for_neutral_key() {
+  Signature sig{};
+  const auto base_point = testing::from_hex("5866666666666666666666666666666666666666666666666666666666666666");
+  std::copy(base_point->begin(), base_point->end(), sig.begin());
+  sig[32] = 1;  // s = 1
+  return sig;
+}
+
+TEST_F(HandshakeTest, SmallOrderIdentityKeysFailAuthentication) {
+  PublicKey neutral{};
+  neutral.bytes[0] = 1;
+  {
+    Handshake server = Handshake::server(server_config(), now);
+    ASSERT_EQ(server.handle_bytes(encode(ClientHello{neutral}), now).error, Error::kNone);
+    (void)output_of(server);
+    const KeyExchange exchange{eph_of(7).public_key, forged_for_neutral_key()};
+    EXPECT_EQ(server.handle_bytes(encode(exchange), now).error, Error::kAuthenticationFailed);
+    EXPECT_EQ(output_of(server), error_bytes(WireErrorCode::kAuthenticationFailed));
+  }
+  {
+    ClientConfig config = client_config();
+    config.expected_server = std::nullopt;
+    Handshake client = Handshake::client(config, now);
+    (void)output_of(client);
+    ASSERT_EQ(client.handle_bytes(encode(ServerHello{neutral, {}}), now).error, Error::kNone);
+    (void)output_of(client);
+    const Accept accept{eph_of(8).public_key, forged_for_neutral_key()};
+    EXPECT_EQ(client.handle_bytes(encode(accept), now).error, Error::kAuthenticationFailed);
+    EXPECT_EQ(output_of(client), error_bytes(WireErrorCode::kAuthenticationFailed));
+  }
 }
 
 TEST_F(HandshakeTest, ClientTimesOutAtTheDeadlineAndSaysSo) {

@@ -105,12 +105,14 @@ std::string address_text(const sockaddr_storage& storage) {
   if (storage.ss_family == AF_INET) {
     const auto* v4 = reinterpret_cast<const sockaddr_in*>(&storage);
     ::inet_ntop(AF_INET, &v4->sin_addr, text, sizeof text);
-    return std::string(text) + ":" + std::to_string(ntohs(v4->sin_port));
+    std::string out(text);  // append, not "literal" + string: GCC 12 -O3 -Wrestrict false positive
+    return out.append(":").append(std::to_string(ntohs(v4->sin_port)));
   }
   if (storage.ss_family == AF_INET6) {
     const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&storage);
     ::inet_ntop(AF_INET6, &v6->sin6_addr, text, sizeof text);
-    return "[" + std::string(text) + "]:" + std::to_string(ntohs(v6->sin6_port));
+    std::string out("[");
+    return out.append(text).append("]:").append(std::to_string(ntohs(v6->sin6_port)));
   }
   return "unknown";
 }

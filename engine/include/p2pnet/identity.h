@@ -42,8 +42,10 @@ std::string encode_public_key(const PublicKey& key);
 // failure returns nullopt (Error::kBadPublicKeyText is the error to report).
 std::optional<PublicKey> decode_public_key(std::string_view text);
 
-// is_valid_public_key is true when |key| is a canonical Ed25519 point of large order,
-// the keys libsodium's verification can accept.
+// is_valid_public_key is true when |key| is a canonical Ed25519 point of large order.
+// decode_public_key requires it of keys typed by people. The handshake does not call
+// it (it costs a scalar multiplication): verify_signature already rejects small-order
+// and non-canonical keys, so a bad key in a hello fails authentication.
 bool is_valid_public_key(const PublicKey& key);
 
 // Identity is an Ed25519 key pair. It cannot be copied, only moved.
