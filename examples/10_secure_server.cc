@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "example_cli.h"
+#include "p2pnet/key_schedule.h"
 #include "p2pnet/socket/identity_file.h"
 #include "p2pnet/socket/server.h"
 
@@ -65,9 +66,14 @@ class EchoHandler final : public p2pnet::net::ServerHandler {
   void on_refused(const std::string& address) override {
     std::printf("[WARN] Refused %s: too many connections or handshakes in progress\n", address.c_str());
   }
-  void on_handshake_complete(ConnectionId, const p2pnet::PublicKey& peer) override {
+  void on_handshake_complete(ConnectionId id, const p2pnet::PublicKey& peer) override {
     std::printf("[OK] Handshake complete!\n");
     std::printf("[OK] Peer identity: %s\n", p2pnet::examples::short_key(peer).c_str());
+    if (const p2pnet::Connection* connection = server_->connection(id)) {
+      // A hash of the session key, never the key: the client prints the same one.
+      std::printf("[OK] Session key fingerprint: %s\n",
+                  p2pnet::key_fingerprint(connection->session_key()).c_str());
+    }
     std::printf("[INFO] Session established\n");
   }
   void on_handshake_failed(ConnectionId id, const Status& reason) override {

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "example_cli.h"
+#include "p2pnet/key_schedule.h"
 #include "p2pnet/socket/blocking.h"
 #include "p2pnet/socket/identity_file.h"
 
@@ -112,6 +113,9 @@ int main(int argc, char** argv) {
   }
   std::printf("[OK] Handshake complete!\n");
   std::printf("[OK] Peer identity: %s\n", p2pnet::examples::short_key(session->peer_identity()).c_str());
+  // A hash of the session key, never the key: the server prints the same one.
+  std::printf("[OK] Session key fingerprint: %s\n",
+              p2pnet::key_fingerprint(session->connection().session_key()).c_str());
   std::printf("[INFO] Session established\n\n");
   std::printf("Ready for encrypted communication!\n");
 

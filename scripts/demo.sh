@@ -64,6 +64,11 @@ failed=0
 [[ $client_status -eq 0 ]] || { echo "demo: client exited with $client_status" >&2; failed=1; }
 [[ $server_status -eq 0 ]] || { echo "demo: server exited with $server_status after SIGTERM" >&2; failed=1; }
 [[ $echoed == "$expected" ]] || { echo "demo: the echoes do not match the lines sent" >&2; failed=1; }
+client_fingerprint=$(sed -n 's/^\[OK\] Session key fingerprint: //p' "$work/client.log")
+server_fingerprint=$(sed -n 's/^\[OK\] Session key fingerprint: //p' "$work/server.log")
+[[ -n $client_fingerprint && $client_fingerprint == "$server_fingerprint" ]] ||
+  { echo "demo: the session key fingerprints differ or are missing" >&2; failed=1; }
 [[ $failed -eq 0 ]] || exit 1
 echo
-echo "demo: OK (handshake, $(printf "%s\n" "$lines" | wc -l) lines echoed over the encrypted channel, clean shutdown)"
+echo "demo: OK (handshake with matching session key fingerprints $client_fingerprint," \
+  "$(printf "%s\n" "$lines" | wc -l) lines echoed over the encrypted channel, clean shutdown)"

@@ -386,6 +386,12 @@ void Server::reap() {
   dead_.clear();
 }
 
+const Connection* Server::connection(ConnectionId id) const {
+  const auto it = peers_.find(id);
+  if (it == peers_.end() || it->second->dead || it->second->handshaking) return nullptr;
+  return &it->second->connection;
+}
+
 Error Server::send(ConnectionId id, ByteSpan message) {
   const auto it = peers_.find(id);
   if (it == peers_.end() || it->second->dead || it->second->handshaking) return Error::kWrongState;

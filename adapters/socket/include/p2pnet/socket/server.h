@@ -109,6 +109,9 @@ class Server {
   Error send(ConnectionId id, ByteSpan message);
   // close sends close_notify; the connection closes once the peer answers or leaves.
   void close(ConnectionId id);
+  // connection gives read access to an established session's engine (peer, session
+  // key fingerprint, state), or nullptr for an unknown or not yet established one.
+  const Connection* connection(ConnectionId id) const;
 
   ServerStats stats() const;
 
