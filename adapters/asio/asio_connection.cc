@@ -70,7 +70,7 @@ std::shared_ptr<AsioConnection> AsioConnection::accept(asio::ip::tcp::socket soc
 }
 
 Error AsioConnection::send(ByteSpan message) {
-  if (closing_) return engine_.error() != Error::kNone ? engine_.error() : Error::kWrongState;
+  if (closing_) return refused();
   const Error error = engine_.send(message);
   if (error == Error::kSendBufferFull) send_blocked_ = true;
   if (error == Error::kNone) pump();
@@ -78,13 +78,13 @@ Error AsioConnection::send(ByteSpan message) {
 }
 
 Error AsioConnection::close() {
-  if (closing_) return engine_.error() != Error::kNone ? engine_.error() : Error::kWrongState;
+  if (closing_) return refused();
   const Error error = engine_.close();
   if (error == Error::kNone) pump();
   return error;
 }
 
-void AsioConnection::abort() { close_socket(); }
+void AsioConnection::abort() { close_transport(); }
 
 Instant AsioConnection::clock_now() {
   return std::chrono::duration_cast<Instant>(std::chrono::steady_clock::now().time_since_epoch());
@@ -94,7 +94,7 @@ std::size_t AsioConnection::write_backlog() const {
   return engine_.pending_transmit() + write_in_flight_;
 }
 
-void AsioConnection::close_socket() {
+void AsioConnection::close_transport() {
   if (closing_) return;
   closing_ = true;
   // Pending operations complete with operation_aborted; their handlers see closing_.
@@ -124,12 +124,7 @@ void AsioConnection::on_read(const std::error_code& ec, std::size_t n) {
   read_in_flight_ = false;
   if (closing_) return;
   if (ec == asio::error::eof) {
-    eof_ = true;
-    // The engine decides whether the end is clean (after close_notify) or not.
-    if (engine_.state() != ConnectionState::kFailed) {
-      (void)engine_.handle_bytes({}, clock_now());
-      deliver_events();
-    }
+    handle_eof();
     pump();
     return;
   }
@@ -159,99 +154,14 @@ void AsioConnection::on_timer(const std::error_code& ec) {
   const Instant t = clock_now();
   (void)engine_.handle_timeout(t);  // a handshake past its deadline fails with kTimeout
   if (close_deadline_ && t >= *close_deadline_) {
-    if (!error_reported_) {
-      error_reported_ = true;
-      if (callbacks_.on_error) {
-        callbacks_.on_error(*this, engine_.error(), make_error_code(asio::error::timed_out));
-      }
-    }
-    close_socket();
+    report_error(make_error_code(asio::error::timed_out));
+    close_transport();
     return;
   }
   pump();
 }
 
-// --- Driving the engine -------------------------------------------------------------
-
-std::size_t AsioConnection::deliver_events() {
-  std::size_t count = 0;
-  while (!closing_) {
-    const std::optional<Event> event = engine_.poll_event();
-    if (!event) break;
-    ++count;
-    switch (event->type) {
-      case EventType::kHandshakeComplete:
-        if (callbacks_.on_established) callbacks_.on_established(*this);
-        break;
-      case EventType::kMessage:
-        if (callbacks_.on_message) callbacks_.on_message(*this, event->message);
-        break;
-      case EventType::kPeerClosed:
-        if (callbacks_.on_peer_closed) {
-          callbacks_.on_peer_closed(*this);
-        } else if (!engine_.sent_close()) {
-          (void)close();
-        }
-        break;
-    }
-  }
-  return count;
-}
-
-void AsioConnection::feed_unread() {
-  // A failed engine has said its last word; what the peer still sends is discarded
-  // while we linger for its EOF.
-  if (engine_.state() == ConnectionState::kFailed) unread_ = {};
-  // One read can hold thousands of small messages, each of which the embedder may
-  // answer; stopping between messages once the backlog is over its bound is what
-  // keeps our output bounded. The rest waits in read_buffer_ and no new read starts.
-  // Only loop completions call this, never send() or close(), so an embedder's call
-  // never runs its own callbacks re-entrantly.
-  while (!closing_ && !unread_.empty() && write_backlog() <= options_.max_write_backlog) {
-    const ReadResult result = engine_.handle_bytes(unread_, clock_now());
-    const std::size_t events = deliver_events();
-    if (result.error != Error::kNone) {
-      unread_ = {};
-      return;
-    }
-    // The engine stops short only when an event waits; without one it would never
-    // advance. That would be an engine bug: give up rather than spin.
-    if (result.consumed == 0 && events == 0) {
-      abort();
-      return;
-    }
-    unread_ = unread_.subspan(result.consumed);
-  }
-}
-
-void AsioConnection::fail_transport(const std::error_code& ec) {
-  if (closing_) return;
-  // Show the engine the stream's end, so it names the failure in protocol terms.
-  if (!eof_ && engine_.state() != ConnectionState::kFailed) {
-    (void)engine_.handle_bytes({}, clock_now());
-  }
-  eof_ = true;
-  if (!error_reported_) {
-    error_reported_ = true;
-    if (callbacks_.on_error) callbacks_.on_error(*this, engine_.error(), ec);
-  }
-  close_socket();
-}
-
-void AsioConnection::pump() {
-  // send() or close() called from a callback inside pump_once must not nest a second
-  // pass; the outer pass runs again instead.
-  if (pumping_) {
-    repump_ = true;
-    return;
-  }
-  pumping_ = true;
-  do {
-    repump_ = false;
-    pump_once();
-  } while (repump_ && !closing_);
-  pumping_ = false;
-}
+// --- Driving the engine (pump, events, input: stream::StreamDriver) ---------------
 
 void AsioConnection::pump_once() {
   if (closing_) return;
@@ -261,15 +171,14 @@ void AsioConnection::pump_once() {
     close_deadline_ = clock_now() + options_.close_timeout;
   }
   if (failed && !error_reported_) {
-    error_reported_ = true;
-    if (callbacks_.on_error) callbacks_.on_error(*this, engine_.error(), {});
+    report_error(std::error_code{});
     if (closing_) return;
   }
   if (!connected_) {
     // A client whose handshake failed before the TCP connect finished has nothing
     // it can still send.
     if (failed) {
-      close_socket();
+      close_transport();
     } else {
       arm_timer();
     }
@@ -294,7 +203,7 @@ void AsioConnection::pump_once() {
     }
   }
   if (shut_down_ && (eof_ || engine_.peer_closed())) {
-    close_socket();
+    close_transport();
     return;
   }
   arm_timer();

@@ -94,7 +94,7 @@ UvConnection* UvConnection::accept(uv_stream_t* listener, const ServerConfig& co
 }
 
 Error UvConnection::send(ByteSpan message) {
-  if (closing_) return engine_.error() != Error::kNone ? engine_.error() : Error::kWrongState;
+  if (closing_) return refused();
   const Error error = engine_.send(message);
   if (error == Error::kSendBufferFull) send_blocked_ = true;
   if (error == Error::kNone) pump();
@@ -102,13 +102,13 @@ Error UvConnection::send(ByteSpan message) {
 }
 
 Error UvConnection::close() {
-  if (closing_) return engine_.error() != Error::kNone ? engine_.error() : Error::kWrongState;
+  if (closing_) return refused();
   const Error error = engine_.close();
   if (error == Error::kNone) pump();
   return error;
 }
 
-void UvConnection::abort() { close_handles(); }
+void UvConnection::abort() { close_transport(); }
 
 Instant UvConnection::now() const { return loop_now(loop_); }
 
@@ -126,10 +126,10 @@ void UvConnection::close_quietly() {
     delete this;
     return;
   }
-  close_handles();
+  close_transport();
 }
 
-void UvConnection::close_handles() {
+void UvConnection::close_transport() {
   if (closing_) return;
   closing_ = true;
   reading_ = false;
@@ -160,12 +160,7 @@ void UvConnection::on_connected(int status) {
 void UvConnection::on_read(ssize_t nread) {
   if (closing_ || nread == 0) return;  // 0: nothing read this time (EAGAIN)
   if (nread == UV_EOF) {
-    eof_ = true;
-    // The engine decides whether the end is clean (after close_notify) or not.
-    if (engine_.state() != ConnectionState::kFailed) {
-      (void)engine_.handle_bytes({}, now());
-      deliver_events();
-    }
+    handle_eof();
     pump();
     return;
   }
@@ -205,97 +200,14 @@ void UvConnection::on_timer() {
   const Instant t = now();
   (void)engine_.handle_timeout(t);  // a handshake past its deadline fails with kTimeout
   if (close_deadline_ && t >= *close_deadline_) {
-    if (!error_reported_) {
-      error_reported_ = true;
-      if (callbacks_.on_error) callbacks_.on_error(*this, engine_.error(), UV_ETIMEDOUT);
-    }
-    close_handles();
+    report_error(UV_ETIMEDOUT);
+    close_transport();
     return;
   }
   pump();
 }
 
-// --- Driving the engine -------------------------------------------------------------
-
-std::size_t UvConnection::deliver_events() {
-  std::size_t count = 0;
-  while (!closing_) {
-    const std::optional<Event> event = engine_.poll_event();
-    if (!event) break;
-    ++count;
-    switch (event->type) {
-      case EventType::kHandshakeComplete:
-        if (callbacks_.on_established) callbacks_.on_established(*this);
-        break;
-      case EventType::kMessage:
-        if (callbacks_.on_message) callbacks_.on_message(*this, event->message);
-        break;
-      case EventType::kPeerClosed:
-        if (callbacks_.on_peer_closed) {
-          callbacks_.on_peer_closed(*this);
-        } else if (!engine_.sent_close()) {
-          (void)close();
-        }
-        break;
-    }
-  }
-  return count;
-}
-
-void UvConnection::feed_unread() {
-  // A failed engine has said its last word; what the peer still sends is discarded
-  // while we linger for its EOF.
-  if (engine_.state() == ConnectionState::kFailed) unread_ = {};
-  // One read can hold thousands of small messages, each of which the embedder may
-  // answer; stopping between messages once the backlog is over its bound is what
-  // keeps our output bounded. The rest waits in read_buffer_ and no new read starts.
-  // Only loop completions call this, never send() or close(), so an embedder's call
-  // never runs its own callbacks re-entrantly.
-  while (!closing_ && !unread_.empty() && write_backlog() <= options_.max_write_backlog) {
-    const ReadResult result = engine_.handle_bytes(unread_, now());
-    const std::size_t events = deliver_events();
-    if (result.error != Error::kNone) {
-      unread_ = {};
-      return;
-    }
-    // The engine stops short only when an event waits; without one it would never
-    // advance. That would be an engine bug: give up rather than spin.
-    if (result.consumed == 0 && events == 0) {
-      abort();
-      return;
-    }
-    unread_ = unread_.subspan(result.consumed);
-  }
-}
-
-void UvConnection::fail_transport(int uv_status) {
-  if (closing_) return;
-  // Show the engine the stream's end, so it names the failure in protocol terms.
-  if (!eof_ && engine_.state() != ConnectionState::kFailed) {
-    (void)engine_.handle_bytes({}, now());
-  }
-  eof_ = true;
-  if (!error_reported_) {
-    error_reported_ = true;
-    if (callbacks_.on_error) callbacks_.on_error(*this, engine_.error(), uv_status);
-  }
-  close_handles();
-}
-
-void UvConnection::pump() {
-  // send() or close() called from a callback inside pump_once must not nest a second
-  // pass; the outer pass runs again instead.
-  if (pumping_) {
-    repump_ = true;
-    return;
-  }
-  pumping_ = true;
-  do {
-    repump_ = false;
-    pump_once();
-  } while (repump_ && !closing_);
-  pumping_ = false;
-}
+// --- Driving the engine (pump, events, input: stream::StreamDriver) ---------------
 
 void UvConnection::pump_once() {
   if (closing_) return;
@@ -305,15 +217,14 @@ void UvConnection::pump_once() {
     close_deadline_ = now() + options_.close_timeout;
   }
   if (failed && !error_reported_) {
-    error_reported_ = true;
-    if (callbacks_.on_error) callbacks_.on_error(*this, engine_.error(), 0);
+    report_error(0);
     if (closing_) return;
   }
   if (!connected_) {
     // A client whose handshake failed before the TCP connect finished has nothing
     // it can still send.
     if (failed) {
-      close_handles();
+      close_transport();
     } else {
       arm_timer();
     }
@@ -339,7 +250,7 @@ void UvConnection::pump_once() {
     }
   }
   if (shutdown_done_ && (eof_ || engine_.peer_closed())) {
-    close_handles();
+    close_transport();
     return;
   }
   arm_timer();

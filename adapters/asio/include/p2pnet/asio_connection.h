@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "p2pnet/connection.h"
+#include "p2pnet/stream/stream_driver.h"
 
 namespace p2pnet {
 
@@ -72,7 +73,8 @@ struct AsioOptions {
 // AsioConnection lives while the embedder or a pending operation holds a shared_ptr
 // to it; after on_closed nothing holds it but the embedder. The config, and
 // everything it points to (identity, allow-list, random source), must outlive it.
-class AsioConnection : public std::enable_shared_from_this<AsioConnection> {
+class AsioConnection : public std::enable_shared_from_this<AsioConnection>,
+                       private stream::StreamDriver<AsioConnection> {
  public:
   struct Private;  // makes the constructor usable by make_shared only
 
@@ -115,20 +117,19 @@ class AsioConnection : public std::enable_shared_from_this<AsioConnection> {
   const Connection& engine() const { return engine_; }
 
  private:
+  friend class stream::StreamDriver<AsioConnection>;  // engine driving shared with libuv
+
   static Instant clock_now();
+  Instant now() const { return clock_now(); }
   std::size_t write_backlog() const;
-  void close_socket();
+  void close_transport();  // closes the socket and posts on_closed
 
   void on_connected(const std::error_code& ec);
   void on_read(const std::error_code& ec, std::size_t n);
   void on_written(const std::error_code& ec);
   void on_timer(const std::error_code& ec);
 
-  void feed_unread();            // offers unread_ to the engine while the backlog allows
-  std::size_t deliver_events();  // returns how many events it delivered
-  void fail_transport(const std::error_code& ec);
-  void pump();  // after any change: report, flush, read or pause, shut down, re-arm
-  void pump_once();
+  void pump_once();  // one pass of pump(): report, flush, read or pause, shut down, re-arm
   void flush();
   void start_read();
   void arm_timer();
@@ -140,19 +141,13 @@ class AsioConnection : public std::enable_shared_from_this<AsioConnection> {
   AsioOptions options_;
 
   std::vector<std::uint8_t> read_buffer_;
-  ByteSpan unread_;  // received bytes the engine has not consumed yet (in read_buffer_)
   std::vector<std::uint8_t> write_buffer_;
   std::size_t write_in_flight_ = 0;  // bytes of write_buffer_ handed to async_write
 
   bool connected_ = false;
   bool read_in_flight_ = false;
-  bool eof_ = false;
   bool shut_down_ = false;
-  bool error_reported_ = false;
   bool send_blocked_ = false;  // a send() got kSendBufferFull: on_drain is owed
-  bool closing_ = false;       // socket closed: no more I/O, only on_closed
-  bool pumping_ = false;
-  bool repump_ = false;
   std::optional<Instant> close_deadline_;
   std::optional<Instant> armed_deadline_;
 };

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "p2pnet/connection.h"
+#include "p2pnet/stream/stream_driver.h"
 
 namespace p2pnet {
 
@@ -64,7 +65,7 @@ struct UvOptions {
 // UvConnection manages its own lifetime: it frees itself after on_closed. A pointer
 // returned by connect() or accept() is valid until on_closed returns. The config, and
 // everything it points to (identity, allow-list, random source), must outlive it.
-class UvConnection {
+class UvConnection : private stream::StreamDriver<UvConnection> {
  public:
   UvConnection(const UvConnection&) = delete;
   UvConnection& operator=(const UvConnection&) = delete;
@@ -102,6 +103,8 @@ class UvConnection {
   uv_loop_t* loop() const { return loop_; }
 
  private:
+  friend class stream::StreamDriver<UvConnection>;  // engine driving shared with Asio
+
   UvConnection(uv_loop_t* loop, Connection engine, UvCallbacks callbacks, UvOptions options);
   ~UvConnection() = default;
 
@@ -110,7 +113,7 @@ class UvConnection {
   uv_stream_t* stream();
   std::size_t write_backlog() const;
   void close_quietly();  // closes the handles without calling back, for the factories
-  void close_handles();
+  void close_transport();  // closes both handles; on_closed follows
   void on_handle_closed();
 
   void on_connected(int status);
@@ -119,11 +122,7 @@ class UvConnection {
   void on_shutdown(int status);
   void on_timer();
 
-  void feed_unread();            // offers unread_ to the engine while the backlog allows
-  std::size_t deliver_events();  // returns how many events it delivered
-  void fail_transport(int uv_status);
-  void pump();  // after any change: report, flush, read or pause, shut down, re-arm
-  void pump_once();
+  void pump_once();  // one pass of pump(): report, flush, read or pause, shut down, re-arm
   void flush();
   void update_reading();
   void arm_timer();
@@ -147,22 +146,16 @@ class UvConnection {
   uv_write_t write_request_{};
   uv_shutdown_t shutdown_request_{};
   std::vector<std::uint8_t> read_buffer_;
-  ByteSpan unread_;  // received bytes the engine has not consumed yet (in read_buffer_)
   std::vector<std::uint8_t> write_buffer_;
   std::size_t write_in_flight_ = 0;  // bytes of write_buffer_ handed to uv_write
 
   int open_handles_ = 0;
   bool connected_ = false;
   bool reading_ = false;
-  bool eof_ = false;
   bool shutdown_started_ = false;
   bool shutdown_done_ = false;
-  bool error_reported_ = false;
   bool send_blocked_ = false;  // a send() got kSendBufferFull: on_drain is owed
-  bool closing_ = false;       // uv_close called: no more I/O, only on_closed
   bool quiet_ = false;         // closed by a factory: no callback at all
-  bool pumping_ = false;
-  bool repump_ = false;
   std::optional<Instant> close_deadline_;
   std::optional<Instant> armed_deadline_;
 };
