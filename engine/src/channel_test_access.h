@@ -17,7 +17,6 @@ struct ChannelTestAccess {
     channel.receive_counter_ = value;
   }
   static std::size_t receive_buffer_capacity(const Channel& channel) { return channel.rx_.capacity(); }
-  static std::size_t send_buffer_capacity(const Channel& channel) { return channel.tx_.capacity(); }
 };
 
 }  // namespace p2pnet
