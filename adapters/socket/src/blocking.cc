@@ -1,13 +1,33 @@
 // Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
 //
-// blocking.cc: the blocking driver. Every wait goes through wait_ready with the
-// earlier of the caller's deadline and the engine's handshake deadline.
+// blocking.cc: the blocking driver. Every wait goes through wait_ready, bounded by
+// the caller's deadline, or during the handshake by the engine's deadline.
+//
+// A handshake that gives up must tell the peer (protocol-v1 "Timeouts": Error 0x04),
+// and only the engine writes that message, when its own deadline passes. So the
+// engine's deadline is made the handshake's only one: it starts as the earlier of
+// handshake_timeout and the caller's deadline (rounded down to the millisecond, so
+// it is never later), and the waits during the handshake end at it.
 #include "p2pnet/socket/blocking.h"
 
 #include <algorithm>
 
 namespace p2pnet::net {
 namespace {
+
+// bounded_timeout is |timeout| cut to the time from |now| to the caller's |deadline|,
+// in whole milliseconds rounded down, so that Instant to_instant(now) + the result is
+// never after |deadline|. A deadline less than a millisecond away (or past) gives the
+// smallest timeout the engine takes, 1 ms. A timeout the engine refuses (zero or
+// negative) is passed on unchanged, so the engine reports kInvalidArgument as usual.
+Duration bounded_timeout(Duration timeout, Deadline now, Deadline deadline) {
+  if (timeout <= Duration::zero()) return timeout;
+  if (deadline <= now) return Duration{1};
+  // deadline - now cannot overflow: deadline > now >= 0 (steady_clock counts up from
+  // boot), so the difference is at most Deadline::max().
+  const Duration left = std::chrono::floor<Duration>(deadline - now);
+  return std::clamp(left, Duration{1}, timeout);
+}
 
 // stream_status maps an engine error to a status; a stream that ended without
 // close_notify is reported as a closed connection, which is what callers test for.
@@ -23,12 +43,18 @@ Status stream_status(Error error) {
 
 Status BlockingSession::handshake_client(std::unique_ptr<BlockingSession>* out, Socket& socket,
                                          const ClientConfig& config, Deadline deadline) {
-  return run_handshake(out, socket, Connection::client(config, engine_now()), deadline);
+  const Deadline now = Clock::now();
+  ClientConfig bounded = config;
+  bounded.handshake_timeout = bounded_timeout(config.handshake_timeout, now, deadline);
+  return run_handshake(out, socket, Connection::client(bounded, to_instant(now)), deadline);
 }
 
 Status BlockingSession::handshake_server(std::unique_ptr<BlockingSession>* out, Socket& socket,
                                          const ServerConfig& config, Deadline deadline) {
-  return run_handshake(out, socket, Connection::server(config, engine_now()), deadline);
+  const Deadline now = Clock::now();
+  ServerConfig bounded = config;
+  bounded.handshake_timeout = bounded_timeout(config.handshake_timeout, now, deadline);
+  return run_handshake(out, socket, Connection::server(bounded, to_instant(now)), deadline);
 }
 
 Status BlockingSession::run_handshake(std::unique_ptr<BlockingSession>* out, Socket& socket,
@@ -139,19 +165,21 @@ Status BlockingSession::read_and_handle(Deadline deadline) {
   if (input_begin_ < input_end_) return handle_buffered();
   if (Status s = flush(deadline); !s.ok()) return s;
 
-  Deadline wait_until = deadline;
+  // During the handshake the engine's deadline is the one to wait for: the start of
+  // the handshake made it no later than the caller's (see the top of this file),
+  // except by under a millisecond when the caller's deadline had already passed.
   const std::optional<Instant> engine_deadline = connection_.poll_timeout();
-  if (engine_deadline) wait_until = std::min(wait_until, to_deadline(*engine_deadline));
+  const Deadline wait_until = engine_deadline ? to_deadline(*engine_deadline) : deadline;
   unsigned ready = 0;
   if (Status s = wait_ready(*socket_, kWaitReadable, wait_until, &ready); !s.ok()) {
     if (s.code() != StatusCode::kTimeout) return s;
-    if (engine_deadline && engine_now() >= *engine_deadline) {
-      // The handshake deadline: the engine queues Error 0x04 for the peer.
-      (void)connection_.handle_timeout(engine_now());
-      if (connection_.error() != Error::kNone) return fail_with_engine_error();
+    if (engine_deadline) {
+      // The handshake deadline: the engine fails with kTimeout and queues Error 0x04,
+      // which goes out (without waiting) before the timeout is reported.
+      if (connection_.handle_timeout(engine_now()) != Error::kNone) return fail_with_engine_error();
+      return Status();  // not quite reached (the clock rounds to milliseconds): wait again
     }
-    if (Clock::now() >= deadline) return Status(StatusCode::kTimeout, "timed out waiting for the peer");
-    return Status();  // the engine deadline is not quite reached yet: wait again
+    return Status(StatusCode::kTimeout, "timed out waiting for the peer");
   }
 
   const IoResult io = receive_some(*socket_, input_);

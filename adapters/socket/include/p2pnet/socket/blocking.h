@@ -4,8 +4,9 @@
 // on every call. Each call loops "drain poll_transmit into the socket, wait with
 // poll/WSAPoll for at most the time left, read, handle_bytes, pull events" in the
 // order connection.h gives, and returns when its goal is reached or the deadline
-// passes; it never waits unbounded. During the handshake the engine's own deadline
-// (poll_timeout/handle_timeout) also applies, so the earlier of the two wins.
+// passes; it never waits unbounded. A handshake ends at the earlier of the caller's
+// deadline and config.handshake_timeout, and either way the engine's timeout fires
+// and Error 0x04 goes to the peer (protocol-v1 "Timeouts").
 //
 // A BlockingSession borrows its socket (the caller closes it after the session is
 // gone) and the identity and allow-list its config points to.

@@ -16,10 +16,13 @@ namespace p2pnet::net {
 using Clock = std::chrono::steady_clock;
 using Deadline = Clock::time_point;
 
-// engine_now is steady_clock's current time as the engine's Instant (milliseconds).
-inline Instant engine_now() {
-  return std::chrono::duration_cast<Instant>(Clock::now().time_since_epoch());
+// to_instant is |time| as the engine's Instant: whole milliseconds, rounded down.
+inline Instant to_instant(Deadline time) {
+  return std::chrono::floor<Instant>(time.time_since_epoch());
 }
+
+// engine_now is steady_clock's current time as the engine's Instant.
+inline Instant engine_now() { return to_instant(Clock::now()); }
 
 // to_deadline maps an engine Instant (from poll_timeout) back onto steady_clock.
 inline Deadline to_deadline(Instant instant) { return Deadline(instant); }
