@@ -3,7 +3,8 @@
 // blocking_test.cc: the blocking driver never waits past its deadline: against a
 // server that accepts and says nothing, a session that receives nothing, and a port
 // where nobody listens. A handshake that ends at the caller's deadline still tells the
-// peer (Error 0x04). Plus the server's connection bound.
+// peer (Error 0x04), and Duration::max() timeouts saturate instead of overflowing.
+// Plus the server's connection bound.
 #include <gtest/gtest.h>
 #include <sodium.h>
 
@@ -111,6 +112,40 @@ TEST_F(CallerDeadlineTest, ServerHandshakeEndingAtTheCallersDeadlineSendsError04
   ASSERT_EQ(got.size(), kErrorMessageSize) << "no Error message";
   EXPECT_EQ(got[0], 0xFF);
   EXPECT_EQ(got[1], 0x04);
+}
+
+// Duration::max() as a timeout means "no limit" to a careful user. It used to
+// overflow now + timeout (undefined behaviour, and in practice a deadline in the
+// past, so the first message failed with kTimeout); it must saturate instead.
+TEST_F(BlockingTest, DurationMaxTimeoutsSaturateInsteadOfOverflowing) {
+  const net::Deadline now = net::Clock::now();
+  EXPECT_EQ(net::deadline_after(Duration::max()), net::Deadline::max());
+  EXPECT_LE(net::deadline_after(Duration::min()), now);
+  EXPECT_EQ(net::to_deadline(Instant::max()), net::Deadline::max());
+  EXPECT_EQ(net::to_deadline(Instant::min()), net::Deadline::min());
+  EXPECT_GT(net::remaining_ms(net::Deadline::max()), 0);
+  EXPECT_EQ(net::remaining_ms(net::Deadline::min()), 0);
+
+  net::ServerOptions options;
+  options.identity = &server_identity_;
+  RunningServer server(options);
+  ClientConfig config;
+  config.identity = &client_identity_;
+  config.expected_server = server_identity_.public_key();
+  config.handshake_timeout = Duration::max();
+  net::Socket socket = connect_raw(server.port());
+  std::unique_ptr<net::BlockingSession> session;
+  const net::Status s = net::BlockingSession::handshake_client(&session, socket, config,
+                                                               net::deadline_after(Duration::max()));
+  ASSERT_TRUE(s.ok()) << s.message();
+  const std::string text = "no deadline";
+  const ByteSpan message(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
+  ASSERT_TRUE(session->send(message, net::deadline_after(Duration::max())).ok());
+  ByteSpan echo;
+  const net::Status received = session->receive(&echo, net::deadline_after(Duration::max()));
+  ASSERT_TRUE(received.ok()) << received.message();
+  EXPECT_EQ(std::string(echo.begin(), echo.end()), text);
+  EXPECT_TRUE(session->close(net::deadline_after(Duration::max())).ok());
 }
 
 TEST_F(BlockingTest, ReceiveTimesOutAndTheSessionStaysUsable) {

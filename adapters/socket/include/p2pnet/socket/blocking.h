@@ -6,7 +6,8 @@
 // order connection.h gives, and returns when its goal is reached or the deadline
 // passes; it never waits unbounded. A handshake ends at the earlier of the caller's
 // deadline and config.handshake_timeout, and either way the engine's timeout fires
-// and Error 0x04 goes to the peer (protocol-v1 "Timeouts").
+// and Error 0x04 goes to the peer (protocol-v1 "Timeouts"). Timeouts and deadlines
+// saturate: Duration::max() and Deadline::max() mean no limit.
 //
 // A BlockingSession borrows its socket (the caller closes it after the session is
 // gone) and the identity and allow-list its config points to.
