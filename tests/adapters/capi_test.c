@@ -4,14 +4,18 @@
  * accepts, runs p2p_handshake_server and echoes; the main thread is the client. Also
  * the failure paths a C caller sees: wrong server identity, client not on the
  * allow-list, NULL arguments, accept timeout, key files (0600, no overwrite, loose
- * permissions refused), and a receive buffer that is too small. Every wait is bounded
- * by a socket timeout, so a bug fails the test instead of hanging it. */
+ * permissions refused, a FIFO refused without blocking), and a receive buffer that
+ * is too small. Every wait is bounded by a socket timeout, so a bug fails the test
+ * instead of hanging it. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifndef _WIN32
+#include <sys/wait.h>
+#endif
 
 #include "p2pnet.h"
 
@@ -213,6 +217,28 @@ static void test_key_files(p2p_keypair_t* kp) {
   snprintf(missing, sizeof missing, "%s/missing.key", dir);
   CHECK(p2p_keypair_load(missing) == NULL);
   CHECK(p2p_last_error() == P2P_ERR_FILE_NOT_FOUND);
+
+#ifndef _WIN32
+  /* A FIFO is refused at once, not waited on (forever) for a writer. The load runs in
+   * a child that alarm() ends if it blocks, so a regression fails instead of hanging. */
+  char fifo[300];
+  snprintf(fifo, sizeof fifo, "%s/fifo.key", dir);
+  CHECK(mkfifo(fifo, 0600) == 0);
+  const pid_t child = fork();
+  if (child == 0) {
+    alarm(5);
+    const p2p_keypair_t* fifo_kp = p2p_keypair_load(fifo);
+    _exit(fifo_kp == NULL && p2p_last_error() == P2P_ERR_FILE_INVALID &&
+                  strstr(p2p_last_error_message(), "FIFO") != NULL
+              ? 0
+              : 1);
+  }
+  int status = 0;
+  CHECK(child > 0 && waitpid(child, &status, 0) == child);
+  CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0 && "p2p_keypair_load(FIFO) returns FILE_INVALID at once");
+  if (WIFSIGNALED(status)) fprintf(stderr, "  p2p_keypair_load(FIFO) was still blocked after 5 s\n");
+  unlink(fifo);
+#endif
 
   unlink(path);
   rmdir(dir);

@@ -2,18 +2,29 @@
 //
 // identity_file_test.cc: the file-system rules of identity files (POSIX): created
 // 0600, never overwritten without asking, loose permissions and symlinks refused with
-// a clear message, exact size, corrupt content refused.
+// a clear message, exact size, corrupt content refused, FIFOs and devices refused
+// without blocking.
 #include "p2pnet/socket/identity_file.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sodium.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <thread>
+#include <vector>
 
 #include "pair.h"
 
@@ -21,6 +32,30 @@ namespace p2pnet::testing {
 namespace {
 
 using net::StatusCode;
+
+// in_child runs |body| in a forked child and returns its exit status, or -1 if it did
+// not finish within |timeout| (the child is then killed). A call that blocks forever
+// fails the test instead of hanging it.
+int in_child(const std::function<int()>& body, Duration timeout = Duration{5'000}) {
+  const pid_t pid = ::fork();
+  if (pid == 0) ::_exit(body());
+  if (pid < 0) return -2;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+      return -1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+// Exit statuses of a child that checks a Status: 0 for the expected result.
+constexpr int kExpected = 0;
+constexpr int kUnexpected = 1;
 
 class IdentityFileTest : public ::testing::Test {
  protected:
@@ -41,6 +76,14 @@ class IdentityFileTest : public ::testing::Test {
   std::string contents() const {
     std::ifstream in(path_, std::ios::binary);
     return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+
+  // entries lists the folder, to show that no temporary file was left behind.
+  std::vector<std::string> entries() const {
+    std::vector<std::string> names;
+    for (const auto& entry : std::filesystem::directory_iterator(dir_)) names.push_back(entry.path().filename());
+    std::sort(names.begin(), names.end());
+    return names;
   }
 
   std::filesystem::path dir_;
@@ -130,6 +173,75 @@ TEST_F(IdentityFileTest, WrongSizeAndCorruptContentAreRefused) {
   EXPECT_FALSE(loaded.has_value());
   EXPECT_EQ(net::load_identity_file((dir_ / "missing").string(), &loaded).code(), StatusCode::kFileNotFound);
   EXPECT_EQ(net::load_identity_file(dir_.string(), &loaded).code(), StatusCode::kFileInvalid);  // a directory
+}
+
+// A FIFO as identity file: opening it for reading waits for a writer, forever. Load
+// must refuse it (and every other non-regular file) at once, naming what it is.
+TEST_F(IdentityFileTest, LoadRefusesAFifoOrDeviceWithoutBlockingAndNamesTheKind) {
+  const std::string fifo = (dir_ / "fifo.key").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const int status = in_child([&] {
+    std::optional<Identity> loaded;
+    const net::Status s = net::load_identity_file(fifo, &loaded);
+    std::printf("load(FIFO): %s\n", s.message().c_str());
+    std::fflush(stdout);
+    return s.code() == StatusCode::kFileInvalid && s.message().find("FIFO") != std::string::npos &&
+                   !loaded ? kExpected : kUnexpected;
+  });
+  EXPECT_EQ(status, kExpected) << (status == -1 ? "load_identity_file blocked on a FIFO" : "wrong status");
+
+  const struct {
+    std::string path;
+    const char* kind;
+  } cases[] = {{dir_.string(), "directory"}, {"/dev/null", "character device"}};
+  for (const auto& c : cases) {
+    std::optional<Identity> loaded;
+    const net::Status s = net::load_identity_file(c.path, &loaded);
+    EXPECT_EQ(s.code(), StatusCode::kFileInvalid) << c.path;
+    EXPECT_NE(s.message().find(c.kind), std::string::npos) << s.message();
+    EXPECT_FALSE(loaded.has_value());
+  }
+
+  // A Unix-domain socket cannot even be opened; the refusal still names it.
+  const std::string socket_path = (dir_ / "socket.key").string();
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  ASSERT_LT(socket_path.size(), sizeof address.sun_path);
+  std::memcpy(address.sun_path, socket_path.c_str(), socket_path.size() + 1);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address), 0);
+  std::optional<Identity> loaded;
+  const net::Status s = net::load_identity_file(socket_path, &loaded);
+  EXPECT_EQ(s.code(), StatusCode::kFileInvalid);
+  EXPECT_NE(s.message().find("socket"), std::string::npos) << s.message();
+  ::close(fd);
+}
+
+// Overwriting must not replace (or, as before, open and block on) something that is
+// not a key file: a FIFO or a folder at the path is refused and left as it was.
+TEST_F(IdentityFileTest, SaveRefusesToReplaceAFifoOrFolderWithoutBlocking) {
+  const std::string fifo = (dir_ / "fifo.key").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const int status = in_child([&] {
+    const net::Status s = net::save_identity_file(fifo, identity_, true);
+    std::printf("save(FIFO): %s\n", s.message().c_str());
+    std::fflush(stdout);
+    return s.code() == StatusCode::kFileInvalid && s.message().find("FIFO") != std::string::npos ? kExpected
+                                                                                                  : kUnexpected;
+  });
+  EXPECT_EQ(status, kExpected) << (status == -1 ? "save_identity_file blocked on a FIFO" : "wrong status");
+  struct stat info {};
+  ASSERT_EQ(::lstat(fifo.c_str(), &info), 0);
+  EXPECT_TRUE(S_ISFIFO(info.st_mode));
+
+  const std::filesystem::path folder = dir_ / "folder.key";
+  ASSERT_TRUE(std::filesystem::create_directory(folder));
+  const net::Status s = net::save_identity_file(folder.string(), identity_, true);
+  EXPECT_EQ(s.code(), StatusCode::kFileInvalid);
+  EXPECT_NE(s.message().find("directory"), std::string::npos) << s.message();
+  EXPECT_TRUE(std::filesystem::is_directory(folder));
+  EXPECT_EQ(entries(), (std::vector<std::string>{"fifo.key", "folder.key"}));
 }
 
 }  // namespace

@@ -21,6 +21,24 @@
 namespace p2pnet::net {
 namespace {
 
+constexpr const char* kSymlinkKind = "a symbolic link";
+
+// file_kind names a file type from its st_mode, for refusals ("it is a FIFO ...").
+const char* file_kind(unsigned mode) {
+  if (S_ISREG(mode)) return "a regular file";
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO (named pipe)";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+#ifdef S_ISLNK
+  if (S_ISLNK(mode)) return kSymlinkKind;
+#endif
+#ifdef S_ISSOCK
+  if (S_ISSOCK(mode)) return "a socket";
+#endif
+  return "an unknown kind of file";
+}
+
 #ifdef _WIN32
 constexpr int kSaveFlags = _O_WRONLY | _O_CREAT | _O_BINARY | _O_NOINHERIT;
 constexpr int kLoadFlags = _O_RDONLY | _O_BINARY | _O_NOINHERIT;
@@ -33,13 +51,22 @@ long long write_file(int fd, const std::uint8_t* data, std::size_t n) {
 }
 long long read_file(int fd, std::uint8_t* data, std::size_t n) { return ::_read(fd, data, static_cast<unsigned>(n)); }
 int sync_file(int fd) { return ::_commit(fd); }
-bool is_link(const std::string& path) {
+// kind_at names what is at |path| without opening it: nullptr when nothing is there
+// or it is a regular file. A reparse point counts as a symbolic link; a device name
+// such as NUL is found by the fstat after opening.
+const char* kind_at(const std::string& path) {
   const DWORD attributes = ::GetFileAttributesA(path.c_str());
-  return attributes != INVALID_FILE_ATTRIBUTES && (attributes & FILE_ATTRIBUTE_REPARSE_POINT) != 0;
+  if (attributes == INVALID_FILE_ATTRIBUTES) return nullptr;
+  if ((attributes & FILE_ATTRIBUTE_REPARSE_POINT) != 0) return kSymlinkKind;
+  if ((attributes & FILE_ATTRIBUTE_DIRECTORY) != 0) return "a directory";
+  return nullptr;
 }
 #else
 constexpr int kSaveFlags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC;
-constexpr int kLoadFlags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY;
+// O_NONBLOCK: if a FIFO replaces the file between kind_at and open, the open
+// returns at once instead of waiting for a writer, and fstat refuses it. Reads from
+// a regular file ignore the flag.
+constexpr int kLoadFlags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
 constexpr int kExclusive = O_EXCL;
 constexpr int kTruncate = O_TRUNC;
 int open_file(const std::string& path, int flags) { return ::open(path.c_str(), flags, 0600); }
@@ -47,14 +74,25 @@ int close_file(int fd) { return ::close(fd); }
 long long write_file(int fd, const std::uint8_t* data, std::size_t n) { return ::write(fd, data, n); }
 long long read_file(int fd, std::uint8_t* data, std::size_t n) { return ::read(fd, data, n); }
 int sync_file(int fd) { return ::fsync(fd); }
-bool is_link(const std::string& path) {
+// kind_at names what is at |path| without following or opening it (opening a FIFO
+// waits for a writer; opening a device may have side effects): nullptr when nothing
+// is there (or lstat fails: the open that follows reports why) or it is a regular file.
+const char* kind_at(const std::string& path) {
   struct stat info {};
-  return ::lstat(path.c_str(), &info) == 0 && S_ISLNK(info.st_mode);
+  if (::lstat(path.c_str(), &info) != 0 || S_ISREG(info.st_mode)) return nullptr;
+  return file_kind(info.st_mode);
 }
 #endif
 
 Status errno_status(const std::string& what, const std::string& path, int code) {
   return Status(StatusCode::kSystem, what + " '" + path + "': " + std::strerror(code));
+}
+
+// refusal reports what is at |path| when it is not a regular file: a symbolic link
+// is a permission matter (it could point anywhere), anything else an invalid file.
+Status refusal(const std::string& action, const std::string& path, const char* kind) {
+  const StatusCode code = kind == kSymlinkKind ? StatusCode::kFilePermissions : StatusCode::kFileInvalid;
+  return Status(code, "refusing to " + action + " '" + path + "': it is " + kind + ", not a regular file");
 }
 
 // FileCloser closes the descriptor on every return path.
@@ -77,9 +115,7 @@ std::string mode_text(unsigned mode) {
 
 Status save_identity_file(const std::string& path, const Identity& identity, bool overwrite) {
   if (path.empty()) return Status(StatusCode::kInvalidArgument, "identity file path is empty");
-  if (is_link(path)) {
-    return Status(StatusCode::kFilePermissions, "refusing to write '" + path + "': it is a symbolic link");
-  }
+  if (const char* kind = kind_at(path)) return refusal("write", path, kind);
   const int fd = open_file(path, kSaveFlags | (overwrite ? kTruncate : kExclusive));
   if (fd < 0) {
     const int code = errno;
@@ -87,9 +123,7 @@ Status save_identity_file(const std::string& path, const Identity& identity, boo
       return Status(StatusCode::kFileExists, "'" + path + "' already exists; refusing to overwrite it");
     }
 #ifdef ELOOP
-    if (code == ELOOP) {
-      return Status(StatusCode::kFilePermissions, "refusing to write '" + path + "': it is a symbolic link");
-    }
+    if (code == ELOOP) return refusal("write", path, kSymlinkKind);
 #endif
     return errno_status("cannot create", path, code);
   }
@@ -116,26 +150,20 @@ Status save_identity_file(const std::string& path, const Identity& identity, boo
 
 Status load_identity_file(const std::string& path, std::optional<Identity>* out) {
   if (path.empty()) return Status(StatusCode::kInvalidArgument, "identity file path is empty");
-  if (is_link(path)) {
-    return Status(StatusCode::kFilePermissions, "refusing to read '" + path + "': it is a symbolic link");
-  }
+  if (const char* kind = kind_at(path)) return refusal("read", path, kind);
   const int fd = open_file(path, kLoadFlags);
   if (fd < 0) {
     const int code = errno;
     if (code == ENOENT) return Status(StatusCode::kFileNotFound, "identity file '" + path + "' does not exist");
 #ifdef ELOOP
-    if (code == ELOOP) {
-      return Status(StatusCode::kFilePermissions, "refusing to read '" + path + "': it is a symbolic link");
-    }
+    if (code == ELOOP) return refusal("read", path, kSymlinkKind);
 #endif
     return errno_status("cannot open", path, code);
   }
   FileCloser closer{fd};
   struct stat info {};
   if (::fstat(fd, &info) != 0) return errno_status("cannot stat", path, errno);
-  if ((info.st_mode & S_IFMT) != S_IFREG) {
-    return Status(StatusCode::kFileInvalid, "'" + path + "' is not a regular file");
-  }
+  if (!S_ISREG(info.st_mode)) return refusal("read", path, file_kind(static_cast<unsigned>(info.st_mode)));
 #ifndef _WIN32
   // As ssh does for private keys: a key others can read is no longer secret, and one
   // others can write may not be ours.

@@ -5,8 +5,10 @@
 // this file adds the file-system rules, after ssh's handling of private keys:
 //   save: created with mode 0600, O_EXCL unless overwriting is asked for, O_NOFOLLOW,
 //         written completely and fsync'ed before success is reported;
-//   load: a symlink is refused, a mode with any group/other bit is refused with a
-//         message naming the mode, the size must be exactly 72 bytes.
+//   load: a symlink is refused, and so is anything but a regular file (a FIFO, a
+//         device, a folder: named in the message) without blocking on it; a mode
+//         with any group/other bit is refused with a message naming the mode; the
+//         size must be exactly 72 bytes.
 // On Windows there are no mode bits: the file is created exclusively and a reparse
 // point (symlink) is refused, but ACLs are not inspected (docs/identity-file.md).
 // Buffers that held the secret seed are wiped before they are released.
@@ -24,12 +26,16 @@ namespace p2pnet::net {
 // save_identity_file writes |identity| to |path|. Without |overwrite| an existing
 // file is never touched (kFileExists); with it, the file is truncated, set to 0600
 // and rewritten. Errors: kInvalidArgument (empty path), kFileExists,
-// kFilePermissions (the path is a symlink), kSystem (any other I/O failure).
+// kFilePermissions (the path is a symlink), kFileInvalid (the path is something
+// other than a regular file: a FIFO, a device, a folder), kSystem (any other I/O
+// failure).
 Status save_identity_file(const std::string& path, const Identity& identity, bool overwrite);
 
-// load_identity_file reads the identity at |path| into *out. Errors: kFileNotFound,
+// load_identity_file reads the identity at |path| into *out. It never waits: a FIFO
+// or device is refused, not opened for reading. Errors: kFileNotFound,
 // kFilePermissions (symlink, or group/other permission bits set), kFileInvalid (not a
-// regular file, wrong size, bad magic, key mismatch), kSystem.
+// regular file, with its kind in the message; wrong size, bad magic, key mismatch),
+// kSystem.
 Status load_identity_file(const std::string& path, std::optional<Identity>* out);
 
 }  // namespace p2pnet::net
