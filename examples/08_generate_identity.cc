@@ -2,7 +2,9 @@
 //
 // 08_generate_identity [--out PATH] [--force]: creates a fresh Ed25519 identity and
 // writes it to PATH (default identity.key) with mode 0600. An existing file is never
-// replaced unless --force is given. Prints the public key in full, alone on its line
+// replaced unless --force is given; then the new key is written to a temporary file
+// and renamed over the old one, so the old key is replaced whole or not at all
+// (docs/identity-file.md). Prints the public key in full, alone on its line
 // after "[OK] Public key: ", so scripts can take it with `sed -n 's/^\[OK\] Public key: //p'`.
 #include <sodium.h>
 

@@ -202,6 +202,27 @@ TEST_F(ExamplesTest, GenerateIdentityWrites0600AndNeverOverwritesWithoutForce) {
   EXPECT_NE(replaced, key);
 }
 
+// --force replaces the key file by renaming a new one over it: a descriptor opened on
+// the old file (which may have had a loose mode) still reads the old seed.
+TEST_F(ExamplesTest, GenerateIdentityForceLeavesDescriptorsOnTheOldFileWithTheOldKey) {
+  ASSERT_EQ(generate("id.key").size(), 43u);
+  const std::string before = read_file(dir_ / "id.key");
+  ASSERT_EQ(::chmod((dir_ / "id.key").c_str(), 0644), 0);
+  const int old_fd = ::open((dir_ / "id.key").c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(old_fd, 0);
+  int rc = -1;
+  EXPECT_EQ(generate("id.key", true, &rc).size(), 43u);
+  EXPECT_EQ(rc, 0);
+  std::string seen(before.size(), '\0');
+  EXPECT_EQ(::pread(old_fd, seen.data(), seen.size(), 0), static_cast<ssize_t>(seen.size()));
+  ::close(old_fd);
+  EXPECT_TRUE(seen == before) << "the old descriptor reads the new key";  // no secret in the log
+  EXPECT_FALSE(read_file(dir_ / "id.key") == before) << "the key was not replaced";
+  struct stat info {};
+  ASSERT_EQ(::stat((dir_ / "id.key").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
+}
+
 TEST_F(ExamplesTest, ServerAndClientEchoFailuresAreReportedAndSigtermExitsZero) {
   const std::string server_key = generate("server.key");
   const std::string client_key = generate("client.key");

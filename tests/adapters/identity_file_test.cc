@@ -3,13 +3,14 @@
 // identity_file_test.cc: the file-system rules of identity files (POSIX): created
 // 0600, never overwritten without asking, loose permissions and symlinks refused with
 // a clear message, exact size, corrupt content refused, FIFOs and devices refused
-// without blocking.
+// without blocking, and an overwrite that replaces the file whole or not at all.
 #include "p2pnet/socket/identity_file.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sodium.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -35,7 +36,8 @@ using net::StatusCode;
 
 // in_child runs |body| in a forked child and returns its exit status, or -1 if it did
 // not finish within |timeout| (the child is then killed). A call that blocks forever
-// fails the test instead of hanging it.
+// fails the test instead of hanging it, and limits set in the child (RLIMIT_FSIZE)
+// never reach the test process.
 int in_child(const std::function<int()>& body, Duration timeout = Duration{5'000}) {
   const pid_t pid = ::fork();
   if (pid == 0) ::_exit(body());
@@ -242,6 +244,55 @@ TEST_F(IdentityFileTest, SaveRefusesToReplaceAFifoOrFolderWithoutBlocking) {
   EXPECT_NE(s.message().find("directory"), std::string::npos) << s.message();
   EXPECT_TRUE(std::filesystem::is_directory(folder));
   EXPECT_EQ(entries(), (std::vector<std::string>{"fifo.key", "folder.key"}));
+}
+
+// An overwrite writes a new file and renames it over the old one: a descriptor opened
+// on the old file (when it was still readable by others, say) keeps reading the old
+// seed, never the new one, and the new file is 0600 whatever the old mode was.
+TEST_F(IdentityFileTest, OverwriteReplacesTheFileSoOpenDescriptorsKeepTheOldKey) {
+  ASSERT_TRUE(net::save_identity_file(path_, identity_, false).ok());
+  const std::string before = contents();
+  ASSERT_EQ(::chmod(path_.c_str(), 0644), 0);
+  const int old_fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(old_fd, 0);
+
+  const net::Status s = net::save_identity_file(path_, other_, true);
+  ASSERT_TRUE(s.ok()) << s.message();
+  std::string seen(kIdentityFileSize, '\0');
+  EXPECT_EQ(::pread(old_fd, seen.data(), seen.size(), 0), static_cast<ssize_t>(seen.size()));
+  ::close(old_fd);
+  EXPECT_TRUE(seen == before) << "a descriptor on the old file reads the new key";
+
+  EXPECT_EQ(mode(), 0600u);
+  std::optional<Identity> loaded;
+  ASSERT_TRUE(net::load_identity_file(path_, &loaded).ok());
+  EXPECT_EQ(loaded->public_key(), other_.public_key());
+  EXPECT_EQ(entries(), std::vector<std::string>{"id.key"});  // no temporary file left
+}
+
+// A write that fails midway (here: the file size limit, as a full disk would) leaves
+// the old key exactly as it was and no partial file anywhere, with or without
+// overwrite.
+TEST_F(IdentityFileTest, FailedWriteKeepsTheOldKeyAndLeavesNothingHalfWritten) {
+  ASSERT_TRUE(net::save_identity_file(path_, identity_, false).ok());
+  const std::string before = contents();
+  const std::string fresh = (dir_ / "fresh.key").string();
+  const auto save_with_small_file_limit = [&](const std::string& path, bool overwrite) {
+    return in_child([&] {
+      ::signal(SIGXFSZ, SIG_IGN);  // write fails with EFBIG instead of killing the child
+      const rlimit limit{16, 16};  // fewer bytes than an identity file
+      if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) return 2;
+      const net::Status s = net::save_identity_file(path, other_, overwrite);
+      std::printf("save with a 16-byte file size limit: %s\n", s.message().c_str());
+      std::fflush(stdout);
+      return s.code() == StatusCode::kSystem ? kExpected : kUnexpected;
+    });
+  };
+  EXPECT_EQ(save_with_small_file_limit(path_, true), kExpected);
+  EXPECT_TRUE(contents() == before) << "the old key was lost (" << contents().size() << " bytes left)";
+  EXPECT_EQ(save_with_small_file_limit(fresh, false), kExpected);
+  EXPECT_FALSE(std::filesystem::exists(fresh)) << "a partial identity file was left";
+  EXPECT_EQ(entries(), std::vector<std::string>{"id.key"});
 }
 
 }  // namespace

@@ -95,10 +95,14 @@ void p2p_socket_close(p2p_socket_t* sock);
 /* p2p_keypair_generate: a fresh Ed25519 identity. NULL on failure (RANDOM). */
 p2p_keypair_t* p2p_keypair_generate(void);
 /* p2p_keypair_load: reads an identity file (docs/identity-file.md). NULL on failure
- * (FILE_NOT_FOUND, FILE_PERMISSIONS, FILE_INVALID, SYSTEM). */
+ * (FILE_NOT_FOUND, FILE_PERMISSIONS, FILE_INVALID, SYSTEM). Never blocks: a FIFO or
+ * device is FILE_INVALID. */
 p2p_keypair_t* p2p_keypair_load(const char* path);
 /* p2p_keypair_save: writes the identity with mode 0600; an existing file is replaced
- * only if overwrite is non-zero (else FILE_EXISTS). */
+ * only if overwrite is non-zero (else FILE_EXISTS), whole or not at all: the new key
+ * goes to a temporary file that is renamed over the old one (docs/identity-file.md).
+ * FILE_PERMISSIONS: the path is a symlink; FILE_INVALID: it is a FIFO, device or
+ * folder; SYSTEM: any other failure, which leaves the old file as it was. */
 p2p_error_t p2p_keypair_save(const p2p_keypair_t* keypair, const char* path, int overwrite);
 /* p2p_keypair_public_key: the 32-byte public key, owned by the keypair. */
 const uint8_t* p2p_keypair_public_key(const p2p_keypair_t* keypair);
