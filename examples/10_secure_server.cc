@@ -40,18 +40,8 @@ void usage() {
                "                        [--idle-timeout SECONDS]\n");
 }
 
-// printable shows a message for the log: bytes outside printable ASCII as '.', and
-// long messages cut, so a client cannot inject terminal escapes or flood the log.
-std::string printable(p2pnet::ByteSpan message) {
-  constexpr std::size_t kShown = 200;
-  std::string text;
-  for (std::size_t i = 0; i < message.size() && i < kShown; ++i) {
-    const std::uint8_t c = message[i];
-    text.push_back(c >= 0x20 && c < 0x7f ? static_cast<char>(c) : '.');
-  }
-  if (message.size() > kShown) text += "... (" + std::to_string(message.size()) + " bytes)";
-  return text;
-}
+// kShownBytes bounds a [RECV] line, so a client cannot flood the log.
+constexpr std::size_t kShownBytes = 200;
 
 // EchoHandler logs the plan's lines and sends every message back.
 class EchoHandler final : public p2pnet::net::ServerHandler {
@@ -81,7 +71,8 @@ class EchoHandler final : public p2pnet::net::ServerHandler {
     addresses_.erase(id);
   }
   void on_message(ConnectionId id, p2pnet::ByteSpan message) override {
-    std::printf("[RECV] %s: %s\n", addresses_[id].c_str(), printable(message).c_str());
+    std::printf("[RECV] %s: %s\n", addresses_[id].c_str(),
+                p2pnet::examples::printable(message, kShownBytes).c_str());
     const p2pnet::Error error = server_->send(id, message);
     if (error != p2pnet::Error::kNone) {
       std::printf("[ERROR] Echo to %s failed: %s\n", addresses_[id].c_str(),

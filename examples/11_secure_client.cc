@@ -3,7 +3,8 @@
 // 11_secure_client KEYFILE SERVER_PUBKEY [--host ADDR] [--port N] [--timeout SECONDS]
 // The plan's secure client: connects, runs the handshake expecting SERVER_PUBKEY, then
 // sends each line of standard input (without its line ending) as one encrypted
-// message and prints the server's echo as "[ECHO] <text>". At end of input it sends
+// message and prints the server's echo as "[ECHO] <text>", with every byte outside
+// printable ASCII shown as \xNN (example_cli.h, printable). At end of input it sends
 // close_notify, waits for the server's, and exits 0. Any failure prints
 // "[ERROR] <reason>" and exits 1. Every wait (connect, handshake, each echo, the
 // close) is bounded by --timeout (default 10 seconds). Empty lines are skipped: an
@@ -131,7 +132,8 @@ int main(int argc, char** argv) {
     if (const Status s = session->receive(&echo, p2pnet::net::deadline_after(timeout)); !s.ok()) {
       return fail("no echo: " + s.message());
     }
-    std::printf("[ECHO] %.*s\n", static_cast<int>(echo.size()), reinterpret_cast<const char*>(echo.data()));
+    // The server chooses these bytes: escaped, so it cannot drive the terminal.
+    std::printf("[ECHO] %s\n", p2pnet::examples::printable(echo).c_str());
   }
 
   // End of input: close_notify, then wait for the server's, so both sides know

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -221,6 +222,35 @@ TEST_F(ExamplesTest, GenerateIdentityForceLeavesDescriptorsOnTheOldFileWithTheOl
   struct stat info {};
   ASSERT_EQ(::stat((dir_ / "id.key").c_str(), &info), 0);
   EXPECT_EQ(info.st_mode & 0777, 0600u);
+}
+
+// The server decides what the client prints after "[ECHO] ": a hostile one could set
+// the terminal's title, clear the screen or worse. Every byte outside printable ASCII
+// is shown as \xNN, in the client's [ECHO] line and the server's [RECV] line alike.
+TEST_F(ExamplesTest, ClientEscapesControlBytesInTheServersEcho) {
+  const std::string server_key = generate("server.key");
+  ASSERT_FALSE(server_key.empty());
+  ASSERT_FALSE(generate("client.key").empty());
+  Child server({bin("10_secure_server"), (dir_ / "server.key").string(), "--port", "0"}, dir_ / "server.out");
+  const std::string port = server.wait_for_line("[INFO] Listening on port ");
+  ASSERT_FALSE(port.empty()) << server.output();
+
+  // The example server echoes what it gets, so the client's own line carries the bytes.
+  const std::string hostile = std::string("a\x1b]0;pwned\x07") + "b\x1b[2Jc" + std::string("\x00\x01\x08\x7f\r", 5) +
+                              "\xc3\xa9\xff\x9b" + "d\\e";
+  std::string out;
+  EXPECT_EQ(run_client("client.key", server_key, port, hostile + "\n", &out), 0) << out;
+  const std::string expected = "a\\x1b]0;pwned\\x07b\\x1b[2Jc\\x00\\x01\\x08\\x7f\\x0d\\xc3\\xa9\\xff\\x9bd\\e";
+  EXPECT_NE(out.find("[ECHO] " + expected + "\n"), std::string::npos) << out;
+  const auto raw = std::find_if(out.begin(), out.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return c != '\n' && (byte < 0x20 || byte >= 0x7f);
+  });
+  EXPECT_EQ(raw, out.end()) << "raw byte 0x" << std::hex << int{static_cast<unsigned char>(*raw)} << " at offset "
+                            << std::dec << (raw - out.begin()) << " of the client's output";
+  EXPECT_TRUE(server.wait_for_count(": " + expected + "\n", 1)) << server.output();
+  ASSERT_EQ(::kill(server.pid(), SIGTERM), 0);
+  EXPECT_EQ(server.wait(), 0) << server.output();
 }
 
 TEST_F(ExamplesTest, ServerAndClientEchoFailuresAreReportedAndSigtermExitsZero) {
