@@ -2,7 +2,13 @@
 //
 // socket.cc: the only file that knows whether it runs on Winsock or POSIX sockets.
 // Each function is written once; the few calls that differ are wrapped in the small
-// helpers at the top (close_native, set_nonblocking, would_block, is_reset, ...).
+// helpers at the top (open_socket, accept_native, set_nonblocking, would_block, ...).
+//
+// Two guarantees hold for every socket made here (docs/adapters.md, "The portable
+// layer"): it is not inherited by a child program (close-on-exec, set atomically at
+// creation where the system allows; Winsock: not inheritable), and writing to it never
+// raises SIGPIPE (MSG_NOSIGNAL on every send, SO_NOSIGPIPE on every socket, where each
+// exists). The library never touches the process's signal dispositions instead.
 #include "p2pnet/socket/socket.h"
 
 #include <cstring>
@@ -36,6 +42,38 @@ bool set_nonblocking(NativeSocket s) {
   // mingw-w64's FIONBIO is an unsigned long constant; ioctlsocket takes a long.
   return ::ioctlsocket(to_sys(s), static_cast<long>(FIONBIO), &on) == 0;
 }
+bool set_not_inheritable(SOCKET s) {
+  return ::SetHandleInformation(reinterpret_cast<HANDLE>(s), HANDLE_FLAG_INHERIT, 0) != 0;
+}
+// open_socket: WSA_FLAG_NO_HANDLE_INHERIT makes the handle non-inheritable at creation
+// (Windows 7 SP1 and later); older systems reject the flag, so they get
+// SetHandleInformation right after. WSA_FLAG_OVERLAPPED is what socket() would set.
+NativeSocket open_socket(int family) {
+  SOCKET s = ::WSASocketW(family, SOCK_STREAM, IPPROTO_TCP, nullptr, 0,
+                          WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
+  if (s == INVALID_SOCKET && ::WSAGetLastError() == WSAEINVAL) {
+    s = ::WSASocketW(family, SOCK_STREAM, IPPROTO_TCP, nullptr, 0, WSA_FLAG_OVERLAPPED);
+    if (s != INVALID_SOCKET && !set_not_inheritable(s)) {
+      const int code = ::WSAGetLastError();
+      ::closesocket(s);
+      ::WSASetLastError(code);
+      return kInvalidSocket;
+    }
+  }
+  return from_sys(s);
+}
+// accept_native: an accepted handle does not take the listener's inheritance setting
+// from any documented rule, so it is cleared explicitly; if that fails the connection
+// is closed rather than kept inheritable.
+NativeSocket accept_native(NativeSocket listener, sockaddr* address, int* length) {
+  const SOCKET s = ::accept(to_sys(listener), address, length);
+  if (s != INVALID_SOCKET && !set_not_inheritable(s)) {
+    ::closesocket(s);
+    ::WSASetLastError(WSAECONNABORTED);  // reported like a connection reset while queued
+    return kInvalidSocket;
+  }
+  return from_sys(s);
+}
 bool would_block(int code) { return code == WSAEWOULDBLOCK || code == WSAEINPROGRESS; }
 bool is_interrupted(int code) { return code == WSAEINTR; }
 bool is_reset(int code) {
@@ -46,11 +84,41 @@ constexpr int kSendFlags = 0;
 #else
 using SockLen = socklen_t;
 int to_sys(NativeSocket s) { return s; }
-NativeSocket from_sys(int s) { return s; }
 void close_native(NativeSocket s) { ::close(s); }
 bool set_nonblocking(NativeSocket s) {
   const int flags = ::fcntl(s, F_GETFL, 0);
   return flags >= 0 && ::fcntl(s, F_SETFL, flags | O_NONBLOCK) == 0;
+}
+#ifndef SOCK_CLOEXEC
+// set_cloexec: for systems without SOCK_CLOEXEC (macOS). Not atomic: a fork+exec on
+// another thread between socket() and this call can still inherit the descriptor.
+int set_cloexec(int fd) {
+  if (fd < 0) return fd;
+  const int flags = ::fcntl(fd, F_GETFD);
+  if (flags < 0 || ::fcntl(fd, F_SETFD, flags | FD_CLOEXEC) != 0) {
+    const int code = errno;
+    ::close(fd);
+    errno = code;
+    return -1;
+  }
+  return fd;
+}
+#endif
+// open_socket and accept_native create descriptors close-on-exec. SOCK_CLOEXEC and
+// accept4 come together (Linux, the BSDs), and set the flag atomically.
+NativeSocket open_socket(int family) {
+#ifdef SOCK_CLOEXEC
+  return ::socket(family, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP);
+#else
+  return set_cloexec(::socket(family, SOCK_STREAM, IPPROTO_TCP));
+#endif
+}
+NativeSocket accept_native(NativeSocket listener, sockaddr* address, socklen_t* length) {
+#ifdef SOCK_CLOEXEC
+  return ::accept4(listener, address, length, SOCK_CLOEXEC);
+#else
+  return set_cloexec(::accept(listener, address, length));
+#endif
 }
 bool would_block(int code) { return code == EAGAIN || code == EWOULDBLOCK || code == EINPROGRESS; }
 bool is_interrupted(int code) { return code == EINTR; }
@@ -59,17 +127,22 @@ int poll_native(pollfd* fds, nfds_t n, int timeout_ms) { return ::poll(fds, n, t
 #ifdef MSG_NOSIGNAL
 constexpr int kSendFlags = MSG_NOSIGNAL;
 #else
-constexpr int kSendFlags = 0;  // SO_NOSIGPIPE is set on each socket instead
+constexpr int kSendFlags = 0;  // SO_NOSIGPIPE, set on each socket in prepare, covers it
+#endif
+#if !defined(MSG_NOSIGNAL) && !defined(SO_NOSIGPIPE)
+#error "no per-socket way to suppress SIGPIPE here; the library will not change the process's signal handling"
 #endif
 #endif
 
-// prepare makes a fresh socket non-blocking, without SIGPIPE, with TCP_NODELAY
-// (handshake messages are small and each waits for an answer: Nagle would add delay).
+// prepare gives every socket of this layer its options: non-blocking; no SIGPIPE
+// (SO_NOSIGPIPE wherever the system defines it, even beside MSG_NOSIGNAL, so a
+// socket handed to other code keeps the guarantee); TCP_NODELAY (handshake messages
+// are small and each waits for an answer: Nagle would add delay).
 bool prepare(NativeSocket s) {
   if (!set_nonblocking(s)) return false;
-#if !defined(_WIN32) && !defined(MSG_NOSIGNAL) && defined(SO_NOSIGPIPE)
-  int one_nosig = 1;
-  ::setsockopt(s, SOL_SOCKET, SO_NOSIGPIPE, &one_nosig, sizeof one_nosig);
+#if !defined(_WIN32) && defined(SO_NOSIGPIPE)
+  int no_sigpipe = 1;
+  if (::setsockopt(s, SOL_SOCKET, SO_NOSIGPIPE, &no_sigpipe, sizeof no_sigpipe) != 0) return false;
 #endif
   int one = 1;
   ::setsockopt(to_sys(s), IPPROTO_TCP, TCP_NODELAY, reinterpret_cast<const char*>(&one), sizeof one);
@@ -180,7 +253,7 @@ Status connect_tcp(Socket* out, const std::string& host, std::uint16_t port, Dea
   if (!parse_address(host, port, &address, &length)) {
     return Status(StatusCode::kAddress, "'" + host + "' is not a numeric IPv4 or IPv6 address");
   }
-  Socket socket(from_sys(::socket(address.ss_family, SOCK_STREAM, IPPROTO_TCP)));
+  Socket socket(open_socket(address.ss_family));
   if (!socket.valid()) return system_status("socket", last_system_error());
   if (!prepare(socket.native())) return system_status("socket options", last_system_error());
 
@@ -216,7 +289,7 @@ Status listen_tcp(Socket* out, const std::string& host, std::uint16_t port, int 
   if (!parse_address(host, port, &address, &length)) {
     return Status(StatusCode::kAddress, "'" + host + "' is not a numeric IPv4 or IPv6 address");
   }
-  Socket socket(from_sys(::socket(address.ss_family, SOCK_STREAM, IPPROTO_TCP)));
+  Socket socket(open_socket(address.ss_family));
   if (!socket.valid()) return system_status("socket", last_system_error());
   int one = 1;
 #ifdef _WIN32
@@ -225,7 +298,7 @@ Status listen_tcp(Socket* out, const std::string& host, std::uint16_t port, int 
 #else
   ::setsockopt(socket.native(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
 #endif
-  if (!set_nonblocking(socket.native())) return system_status("socket options", last_system_error());
+  if (!prepare(socket.native())) return system_status("socket options", last_system_error());
   if (::bind(to_sys(socket.native()), reinterpret_cast<const sockaddr*>(&address), length) != 0) {
     return system_status("bind " + host + ":" + std::to_string(port), last_system_error());
   }
@@ -252,7 +325,7 @@ Status accept_tcp(const Socket& listener, Socket* out, std::string* peer) {
   for (;;) {
     sockaddr_storage address;
     SockLen length = sizeof address;
-    Socket socket(from_sys(::accept(to_sys(listener.native()), reinterpret_cast<sockaddr*>(&address), &length)));
+    Socket socket(accept_native(listener.native(), reinterpret_cast<sockaddr*>(&address), &length));
     if (!socket.valid()) {
       const int code = last_system_error();
       if (is_interrupted(code)) continue;

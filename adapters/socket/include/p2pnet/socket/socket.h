@@ -3,12 +3,16 @@
 // socket.h: one portable TCP layer over POSIX sockets and Winsock. Every socket it
 // makes is non-blocking; "blocking" behaviour is built above it by waiting with
 // poll/WSAPoll for at most the time left until a deadline, so no call here ever waits
-// unbounded. The differences between the two systems stay inside socket.cc:
-//   Winsock: WSAStartup/WSACleanup, SOCKET, closesocket, WSAPoll, WSAGetLastError and
-//            WSAEWOULDBLOCK, ioctlsocket(FIONBIO).
-//   POSIX:   int descriptors, poll, fcntl(O_NONBLOCK), EINTR retried, EAGAIN, and
-//            MSG_NOSIGNAL (SO_NOSIGPIPE where that is missing) so a reset peer gives
-//            EPIPE instead of killing the process with SIGPIPE.
+// unbounded. Every socket it creates or accepts is also not inherited by child
+// programs (close-on-exec; Winsock: not inheritable), and no write to one raises
+// SIGPIPE. The differences between the two systems stay inside socket.cc:
+//   Winsock: WSAStartup/WSACleanup, SOCKET, WSASocketW(WSA_FLAG_NO_HANDLE_INHERIT),
+//            closesocket, WSAPoll, WSAGetLastError and WSAEWOULDBLOCK,
+//            ioctlsocket(FIONBIO).
+//   POSIX:   int descriptors, SOCK_CLOEXEC and accept4 (FD_CLOEXEC where missing),
+//            poll, fcntl(O_NONBLOCK), EINTR retried, EAGAIN, and MSG_NOSIGNAL on every
+//            send plus SO_NOSIGPIPE on every socket, wherever each exists, so a reset
+//            peer gives EPIPE instead of killing the process with SIGPIPE.
 // Addresses are numeric IPv4 or IPv6 text only: name resolution can block without a
 // deadline, so it is the caller's business.
 #ifndef P2PNET_SOCKET_SOCKET_H_
