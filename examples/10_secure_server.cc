@@ -2,13 +2,16 @@
 //
 // 10_secure_server KEYFILE [--host ADDR] [--port N] [--allow PUBKEY]...
 //                  [--handshake-timeout SECONDS] [--max-message BYTES]
-//                  [--max-handshakes N] [--max-connections N] [--idle-timeout SECONDS]
+//                  [--max-handshakes N] [--max-handshakes-per-address N]
+//                  [--max-connections N] [--idle-timeout SECONDS]
 // The plan's secure server: authenticates every client with the handshake and echoes
 // each message back over the encrypted channel. It runs on the non-blocking server
 // (adapters/socket/server.h), so many clients are served at once and a slow or
 // hostile one cannot hold up the others. --port 0 picks a free port; the line
 // "[INFO] Listening on port N" always shows the real one. SIGINT or SIGTERM ends it
-// cleanly with exit status 0.
+// cleanly with exit status 0. --max-handshakes-per-address bounds the handshakes one
+// IPv4 address (IPv6: one /64) may have in progress (default 8; raise it for clients
+// behind one NAT address, or for load tests from one machine).
 #include <sodium.h>
 
 #include <atomic>
@@ -36,8 +39,8 @@ void usage() {
   std::fprintf(stderr,
                "usage: 10_secure_server KEYFILE [--host ADDR] [--port N] [--allow PUBKEY]...\n"
                "                        [--handshake-timeout SECONDS] [--max-message BYTES]\n"
-               "                        [--max-handshakes N] [--max-connections N]\n"
-               "                        [--idle-timeout SECONDS]\n");
+               "                        [--max-handshakes N] [--max-handshakes-per-address N]\n"
+               "                        [--max-connections N] [--idle-timeout SECONDS]\n");
 }
 
 // kShownBytes bounds a [RECV] line, so a client cannot flood the log.
@@ -133,6 +136,12 @@ int main(int argc, char** argv) {
       const auto value = p2pnet::examples::parse_unsigned(argv[++i], 1'000'000);
       if (!value || *value == 0) return std::printf("[ERROR] --max-handshakes needs a positive number\n"), 1;
       options.max_handshakes = static_cast<std::size_t>(*value);
+    } else if (arg == "--max-handshakes-per-address" && has_value) {
+      const auto value = p2pnet::examples::parse_unsigned(argv[++i], 1'000'000);
+      if (!value || *value == 0) {
+        return std::printf("[ERROR] --max-handshakes-per-address needs a positive number\n"), 1;
+      }
+      options.max_handshakes_per_address = static_cast<std::size_t>(*value);
     } else if (arg == "--max-connections" && has_value) {
       const auto value = p2pnet::examples::parse_unsigned(argv[++i], 1'000'000);
       if (!value || *value == 0) return std::printf("[ERROR] --max-connections needs a positive number\n"), 1;

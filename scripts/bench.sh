@@ -67,6 +67,11 @@ run_loopback() {
   if [[ $help == *--max-connections* ]]; then
     server_args+=(--max-connections 11000)
   fi
+  # Every load client comes from 127.0.0.1: the per-address handshake cap (default 8)
+  # would measure the cap, not the server. 256 is the whole handshake table.
+  if [[ $help == *--max-handshakes-per-address* ]]; then
+    server_args+=(--max-handshakes-per-address 256)
+  fi
   "$build/bench/p2pnet_loopback_load" --pin "$pubkey" --log "$dir/server.log" "$@" \
     -- "$server" "${server_args[@]}" >"$out"
   local status=$?

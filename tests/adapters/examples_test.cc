@@ -288,6 +288,34 @@ TEST_F(ExamplesTest, ServerAndClientEchoFailuresAreReportedAndSigtermExitsZero) 
   EXPECT_EQ(server.wait(), 0) << server.output();
 }
 
+TEST_F(ExamplesTest, ServerCapsHandshakesPerAddress) {
+  ASSERT_FALSE(generate("server.key").empty());
+  const std::string key = (dir_ / "server.key").string();
+  Child zero({bin("10_secure_server"), key, "--port", "0", "--max-handshakes-per-address", "0"},
+             dir_ / "zero.out");
+  EXPECT_EQ(zero.wait(), 1);
+  EXPECT_NE(zero.output().find("[ERROR] --max-handshakes-per-address needs a positive number"), std::string::npos)
+      << zero.output();
+
+  Child server({bin("10_secure_server"), key, "--port", "0", "--max-handshakes-per-address", "1"},
+               dir_ / "server.out");
+  const std::string port_text = server.wait_for_line("[INFO] Listening on port ");
+  ASSERT_FALSE(port_text.empty()) << server.output();
+  const auto port = static_cast<std::uint16_t>(std::stoi(port_text));
+  net::Socket first = connect_from("127.0.0.2", port);
+  ASSERT_TRUE(server.wait_for_count("[OK] Client connected from 127.0.0.2:", 1)) << server.output();
+  // A second handshake from 127.0.0.2 is one over its cap: Error 0x06, then closed.
+  net::Socket second = connect_from("127.0.0.2", port);
+  const Bytes reply = receive_exactly(second, 2);
+  EXPECT_EQ(reply, (Bytes{0xFF, 0x06}));
+  EXPECT_TRUE(server.wait_for_count("[WARN] Refused 127.0.0.2:", 1)) << server.output();
+  // Another address is not affected.
+  net::Socket third = connect_from("127.0.0.3", port);
+  EXPECT_TRUE(server.wait_for_count("[OK] Client connected from 127.0.0.3:", 1)) << server.output();
+  ASSERT_EQ(::kill(server.pid(), SIGTERM), 0);
+  EXPECT_EQ(server.wait(), 0) << server.output();
+}
+
 TEST_F(ExamplesTest, ServerMemoryStaysFlatUnderTenMegabytesOfGarbage) {
   ASSERT_FALSE(generate("server.key").empty());
   const std::string client_key = generate("client.key");

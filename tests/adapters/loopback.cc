@@ -4,7 +4,11 @@
 #include <gtest/gtest.h>
 #ifdef _WIN32
 #include <winsock2.h>
+#include <ws2tcpip.h>
 #else
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #endif
 
@@ -78,6 +82,46 @@ net::Socket connect_raw(std::uint16_t port) {
   return socket;
 }
 
+net::Socket connect_from(const std::string& source, std::uint16_t port) {
+  // bind before connect chooses the source address. The socket layer has no call for
+  // it (only these tests need one), so this is plain sockets; a connect over loopback
+  // completes at once from the kernel's backlog, so it is done blocking.
+  sockaddr_in local{};
+  local.sin_family = AF_INET;
+  sockaddr_in remote{};
+  remote.sin_family = AF_INET;
+  remote.sin_port = htons(port);
+  if (::inet_pton(AF_INET, source.c_str(), &local.sin_addr) != 1 ||
+      ::inet_pton(AF_INET, "127.0.0.1", &remote.sin_addr) != 1) {
+    ADD_FAILURE() << "bad source address " << source;
+    return net::Socket();
+  }
+#ifdef _WIN32
+  net::Socket socket(static_cast<net::NativeSocket>(::socket(AF_INET, SOCK_STREAM, IPPROTO_TCP)));
+  const SOCKET handle = static_cast<SOCKET>(socket.native());
+#else
+  net::Socket socket(::socket(AF_INET, SOCK_STREAM, IPPROTO_TCP));
+  const int handle = socket.native();
+#endif
+  if (!socket.valid() ||
+      ::bind(handle, reinterpret_cast<const sockaddr*>(&local), sizeof local) != 0 ||
+      ::connect(handle, reinterpret_cast<const sockaddr*>(&remote), sizeof remote) != 0) {
+    ADD_FAILURE() << "connect from " << source << ": " << net::system_error_text(net::last_system_error());
+    return net::Socket();
+  }
+#ifdef _WIN32
+  u_long on = 1;
+  const bool nonblocking = ::ioctlsocket(handle, static_cast<long>(FIONBIO), &on) == 0;
+#else
+  const bool nonblocking = ::fcntl(handle, F_SETFL, ::fcntl(handle, F_GETFL, 0) | O_NONBLOCK) == 0;
+#endif
+  if (!nonblocking) {
+    ADD_FAILURE() << "O_NONBLOCK: " << net::system_error_text(net::last_system_error());
+    return net::Socket();
+  }
+  return socket;
+}
+
 bool send_all(const net::Socket& socket, ByteSpan data, Duration timeout) {
   const net::Deadline deadline = net::deadline_after(timeout);
   while (!data.empty()) {
@@ -144,6 +188,13 @@ net::Status client_session(std::uint16_t port, const ClientConfig& config, net::
   if (net::Status s = net::connect_tcp(socket, "127.0.0.1", port, net::deadline_after(kTestDeadline)); !s.ok()) {
     return s;
   }
+  return net::BlockingSession::handshake_client(session, *socket, config, net::deadline_after(kTestDeadline));
+}
+
+net::Status client_session_from(const std::string& source, std::uint16_t port, const ClientConfig& config,
+                                net::Socket* socket, std::unique_ptr<net::BlockingSession>* session) {
+  *socket = connect_from(source, port);
+  if (!socket->valid()) return net::Status(net::StatusCode::kConnectFailed, "connect from " + source + " failed");
   return net::BlockingSession::handshake_client(session, *socket, config, net::deadline_after(kTestDeadline));
 }
 

@@ -54,6 +54,10 @@ class RunningServer final : public net::ServerHandler {
 
 // connect_raw connects to 127.0.0.1:port (asserting success).
 net::Socket connect_raw(std::uint16_t port);
+// connect_from connects to 127.0.0.1:port from the IPv4 address |source| (any of
+// 127/8: the loopback interface answers them all on Linux), so one test can play
+// clients at many addresses. Returns a non-blocking socket, or an invalid one.
+net::Socket connect_from(const std::string& source, std::uint16_t port);
 // send_all writes |data| completely or returns false (reset, timeout).
 bool send_all(const net::Socket& socket, ByteSpan data, Duration timeout = kTestDeadline);
 // receive_exactly reads |n| bytes; returns fewer if the stream ends or times out.
@@ -66,6 +70,9 @@ void reset_close(net::Socket& socket);
 // client_session connects and runs a client handshake; returns its status.
 net::Status client_session(std::uint16_t port, const ClientConfig& config, net::Socket* socket,
                            std::unique_ptr<net::BlockingSession>* session);
+// client_session_from is client_session from the source address |source|.
+net::Status client_session_from(const std::string& source, std::uint16_t port, const ClientConfig& config,
+                                net::Socket* socket, std::unique_ptr<net::BlockingSession>* session);
 // echo_once sends |text| and checks the echo; returns false with a message otherwise.
 bool echo_once(net::BlockingSession& session, const std::string& text, std::string* error);
 

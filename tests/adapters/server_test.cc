@@ -162,7 +162,9 @@ INSTANTIATE_TEST_SUITE_P(Signatures, InvalidSignatureTest,
 
 TEST_F(ServerTest, TwoHundredClientsHandshakeAtOnce) {
   constexpr int kClients = 200;
-  RunningServer server(options());
+  net::ServerOptions o = options();
+  o.max_handshakes_per_address = kClients;  // every client comes from 127.0.0.1
+  RunningServer server(o);
   std::atomic<int> succeeded{0};
   std::mutex errors_mutex;
   std::vector<std::string> errors;
@@ -337,27 +339,196 @@ TEST_F(ServerTest, ClientThatNeverReadsIsThrottledAndOthersAreServed) {
   EXPECT_EQ(server.session_end_codes(), std::vector<StatusCode>{StatusCode::kConnectionClosed});
 }
 
-TEST_F(ServerTest, HandshakesOverTheBoundAreRefusedWithOverload) {
+// expect_overload_and_end: the server said Error 0x06 (overload) and closed.
+void expect_overload_and_end(const net::Socket& socket) {
+  const Bytes reply = receive_exactly(socket, kErrorMessageSize);
+  ASSERT_EQ(reply.size(), kErrorMessageSize);
+  EXPECT_EQ(reply[0], 0xFF);
+  EXPECT_EQ(reply[1], 0x06);
+  EXPECT_TRUE(wait_for_end(socket));
+}
+
+TEST_F(ServerTest, HandshakesOverTheAddressCapAreRefusedWithOverload) {
   net::ServerOptions o = options();
-  o.max_handshakes = 2;
+  o.max_handshakes_per_address = 2;
   RunningServer server(o);
   net::Socket first = connect_raw(server.port());
   net::Socket second = connect_raw(server.port());
   ASSERT_TRUE(server.wait_for([](const net::ServerStats& st) { return st.active_handshakes == 2; }));
   net::Socket third = connect_raw(server.port());
-  const Bytes reply = receive_exactly(third, kErrorMessageSize);
-  ASSERT_EQ(reply.size(), kErrorMessageSize);
-  EXPECT_EQ(reply[0], 0xFF);
-  EXPECT_EQ(reply[1], 0x06);
-  EXPECT_TRUE(wait_for_end(third));
+  expect_overload_and_end(third);
   EXPECT_EQ(server.stats().refused, 1u);
+  EXPECT_EQ(server.stats().refused_per_address, 1u);
 
-  // Once a slot frees up, handshakes go through again.
-  first.close();
-  ASSERT_TRUE(server.wait_for([](const net::ServerStats& st) { return st.active_handshakes == 1; }));
+  // Another address is not affected...
   net::Socket socket;
   std::unique_ptr<net::BlockingSession> session;
-  EXPECT_TRUE(client_session(server.port(), client_config(), &socket, &session).ok());
+  ASSERT_TRUE(client_session_from("127.0.0.2", server.port(), client_config(), &socket, &session).ok());
+  // ...and once a slot of 127.0.0.1 frees up, its handshakes go through again.
+  first.close();
+  ASSERT_TRUE(server.wait_for([](const net::ServerStats& st) { return st.active_handshakes == 1; }));
+  net::Socket socket2;
+  EXPECT_TRUE(client_session(server.port(), client_config(), &socket2, &session).ok());
+  EXPECT_EQ(server.stats().handshakes_evicted, 0u);
+}
+
+TEST_F(ServerTest, FullHandshakeTableEvictsTheLeastProgressForTheLongestNotTheNewcomer) {
+  net::ServerOptions o = options();
+  o.max_handshakes = 2;
+  RunningServer server(o);
+  // Table: |first| silent (step 0), then |second| past its ClientHello (step 1).
+  net::Socket first = connect_raw(server.port());
+  ASSERT_TRUE(server.wait_for([](const net::ServerStats& st) { return st.active_handshakes == 1; }));
+  net::Socket second = connect_raw(server.port());
+  Connection client = Connection::client(client_config(), net::engine_now());
+  ASSERT_TRUE(send_all(second, take_output(client)));
+  const Bytes server_hello = receive_exactly(second, kServerHelloSize);
+  ASSERT_EQ(server_hello.size(), kServerHelloSize);
+
+  // A newcomer finds the table full: the silent one goes, the newcomer is admitted.
+  net::Socket third = connect_raw(server.port());
+  expect_overload_and_end(first);
+  ASSERT_TRUE(server.wait_for([](const net::ServerStats& st) {
+    return st.handshakes_evicted == 1 && st.active_handshakes == 2;
+  }));
+  // Again: now |third| (step 0) goes, although |second| (step 1) has waited longer.
+  net::Socket fourth = connect_raw(server.port());
+  expect_overload_and_end(third);
+  ASSERT_TRUE(server.wait_for([](const net::ServerStats& st) {
+    return st.handshakes_evicted == 2 && st.active_handshakes == 2;
+  }));
+
+  // |second| was never disturbed: it finishes its handshake.
+  Inbox inbox;
+  ASSERT_EQ(feed(client, server_hello, net::engine_now(), inbox), Error::kNone);
+  ASSERT_TRUE(send_all(second, take_output(client)));
+  const Bytes accept = receive_exactly(second, kAcceptSize);
+  ASSERT_EQ(feed(client, accept, net::engine_now(), inbox), Error::kNone);
+  EXPECT_TRUE(client.is_established());
+  ASSERT_TRUE(server.wait_for([](const net::ServerStats& st) { return st.handshakes_completed == 1; }));
+  const net::ServerStats st = server.stats();
+  EXPECT_EQ(st.refused, 0u);
+  EXPECT_EQ(st.handshakes_failed, 2u);
+  EXPECT_EQ(server.handshake_failure_codes(),
+            (std::vector<StatusCode>{StatusCode::kOverloaded, StatusCode::kOverloaded}));
+}
+
+TEST_F(ServerTest, AConnectionBoundFullWithAHandshakeEvictsItNotTheNewcomer) {
+  net::ServerOptions o = options();
+  o.max_connections = 2;
+  RunningServer server(o);
+  net::Socket session_socket;
+  std::unique_ptr<net::BlockingSession> session;
+  ASSERT_TRUE(client_session(server.port(), client_config(), &session_socket, &session).ok());
+  net::Socket silent = connect_raw(server.port());
+  ASSERT_TRUE(server.wait_for([](const net::ServerStats& st) { return st.active_handshakes == 1; }));
+
+  // Both connections are taken; the silent handshake makes room, the session stays.
+  net::Socket socket;
+  std::unique_ptr<net::BlockingSession> newcomer;
+  ASSERT_TRUE(client_session_from("127.0.0.2", server.port(), client_config(), &socket, &newcomer).ok());
+  expect_overload_and_end(silent);
+  std::string error;
+  EXPECT_TRUE(echo_once(*session, "the session stays", &error)) << error;
+  EXPECT_TRUE(echo_once(*newcomer, "the newcomer is served", &error)) << error;
+  const net::ServerStats st = server.stats();
+  EXPECT_EQ(st.handshakes_evicted, 1u);
+  EXPECT_EQ(st.refused, 0u);
+
+  // Now both are sessions: nothing can be evicted, so the next one is refused.
+  net::Socket third = connect_raw(server.port());
+  expect_overload_and_end(third);
+  EXPECT_EQ(server.stats().refused, 1u);
+  EXPECT_EQ(server.stats().active_sessions, 2u);
+}
+
+// Issue 10 item 3: "256 silent sockets lock every client out of the socket server".
+// Silent connections (connected, never a byte) from one source address, then a real
+// client from another: it must complete its handshake and an echo.
+constexpr int kSilentSockets = 300;
+
+TEST_F(ServerTest, ThreeHundredSilentSocketsFromOneAddressDoNotLockOutAnotherClient) {
+  RunningServer server(options());
+  std::vector<net::Socket> silent;
+  silent.reserve(kSilentSockets);
+  for (int i = 0; i < kSilentSockets; ++i) {
+    silent.push_back(connect_from("127.0.0.2", server.port()));
+    ASSERT_TRUE(silent.back().valid());
+  }
+  ASSERT_TRUE(server.wait_for([](const net::ServerStats& st) { return st.accepted == kSilentSockets; }));
+
+  net::Socket socket;
+  std::unique_ptr<net::BlockingSession> session;
+  const net::Status s = client_session_from("127.0.0.3", server.port(), client_config(), &socket, &session);
+  ASSERT_TRUE(s.ok()) << s.message();
+  std::string error;
+  EXPECT_TRUE(echo_once(*session, "through the flood", &error)) << error;
+
+  // 127.0.0.2 holds its cap of handshakes; the rest of it was refused, nobody evicted.
+  const net::ServerStats st = server.stats();
+  const std::size_t cap = net::ServerOptions().max_handshakes_per_address;
+  EXPECT_EQ(st.active_handshakes, cap);
+  EXPECT_EQ(st.refused_per_address, kSilentSockets - cap);
+  EXPECT_EQ(st.refused, kSilentSockets - cap);
+  EXPECT_EQ(st.handshakes_evicted, 0u);
+  EXPECT_EQ(st.handshakes_completed, 1u);
+}
+
+// The same flood spread over 200 addresses (127.0.0.2 .. 127.0.0.201), each under the
+// per-address cap, with a second wave arriving while the real client tries. The
+// client (127.0.0.3, itself one of the flooding addresses) gets at most kMaxTries.
+TEST_F(ServerTest, ThreeHundredSilentSocketsFromTwoHundredAddressesDoNotLockOutAClient) {
+  constexpr int kAddresses = 200;
+  constexpr int kSecondWave = 200;
+  constexpr int kMaxTries = 5;
+  const auto source = [](int i) { return "127.0.0." + std::to_string(2 + i % kAddresses); };
+  RunningServer server(options());
+  std::vector<net::Socket> silent;
+  silent.reserve(kSilentSockets);
+  for (int i = 0; i < kSilentSockets; ++i) {
+    silent.push_back(connect_from(source(i), server.port()));
+    ASSERT_TRUE(silent.back().valid());
+  }
+  ASSERT_TRUE(server.wait_for([](const net::ServerStats& st) { return st.accepted == kSilentSockets; }));
+
+  std::vector<net::Socket> wave;
+  wave.reserve(kSecondWave);
+  std::thread flooder([&] {
+    for (int i = 0; i < kSecondWave; ++i) wave.push_back(connect_from(source(i), server.port()));
+  });
+  int tries = 0;
+  bool served = false;
+  std::string last_error;
+  while (!served && tries < kMaxTries) {
+    ++tries;
+    net::Socket socket;
+    std::unique_ptr<net::BlockingSession> session;
+    const net::Status s = client_session_from("127.0.0.3", server.port(), client_config(), &socket, &session);
+    if (!s.ok()) {
+      last_error = s.message();
+      continue;
+    }
+    served = echo_once(*session, "through the spread flood", &last_error);
+  }
+  flooder.join();
+  ASSERT_TRUE(served) << "not served in " << kMaxTries << " tries; last failure: " << last_error;
+
+  // Every silent connection was admitted (no address reached its cap) and the table
+  // stayed at its bound by evicting: the flood made room for itself and the client.
+  ASSERT_TRUE(server.wait_for([&](const net::ServerStats& st) {
+    return st.accepted == static_cast<std::uint64_t>(kSilentSockets + kSecondWave + tries);
+  }));
+  const net::ServerStats st = server.stats();
+  const std::size_t table = net::ServerOptions().max_handshakes;
+  EXPECT_EQ(st.refused, 0u);
+  EXPECT_EQ(st.active_handshakes, table);
+  EXPECT_EQ(st.handshakes_completed, 1u);
+  EXPECT_EQ(st.handshakes_failed, st.handshakes_evicted);
+  EXPECT_EQ(st.handshakes_evicted + st.handshakes_completed + st.active_handshakes, st.accepted);
+  EXPECT_GE(st.handshakes_evicted, kSilentSockets + kSecondWave - table);
+  std::printf("spread flood: %d + %d silent connections from %d addresses, %llu evicted; the client was "
+              "served at try %d\n", kSilentSockets, kSecondWave, kAddresses,
+              static_cast<unsigned long long>(st.handshakes_evicted), tries);
 }
 
 TEST_F(ServerTest, ResetAndTruncatedSessionsAreReportedAndForgotten) {

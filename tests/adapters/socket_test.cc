@@ -59,6 +59,37 @@ TEST(SocketTest, ListenAcceptAndConnectSocketsAreCloseOnExec) {
   }
 }
 
+// accept_tcp reports the peer's IP address; an IPv4 peer of an IPv6 socket (seen as
+// ::ffff:127.0.0.1) gives the same IpAddress as over IPv4, so the server's per-address
+// cap counts it once (docs/adapters.md, "Handshake admission").
+TEST(SocketTest, AcceptReportsThePeerAddressIpv4MappedAsIpv4) {
+  net::IpAddress loopback_v4;
+  loopback_v4.bytes[10] = 0xFF;
+  loopback_v4.bytes[11] = 0xFF;
+  loopback_v4.bytes[12] = 127;
+  loopback_v4.bytes[15] = 1;
+  for (const char* host : {"127.0.0.1", "::ffff:127.0.0.1"}) {
+    SCOPED_TRACE(host);
+    net::Socket listener;
+    if (!net::listen_tcp(&listener, host, 0, 4).ok()) {
+      ASSERT_STRNE(host, "127.0.0.1");
+      GTEST_SKIP() << "no IPv6 socket for " << host;
+    }
+    std::uint16_t port = 0;
+    ASSERT_TRUE(net::local_port(listener, &port).ok());
+    net::Socket client;
+    ASSERT_TRUE(net::connect_tcp(&client, "127.0.0.1", port, net::deadline_after(kTestDeadline)).ok());
+    unsigned ready = 0;
+    ASSERT_TRUE(net::wait_ready(listener, net::kWaitReadable, net::deadline_after(kTestDeadline), &ready).ok());
+    net::Socket accepted;
+    std::string peer;
+    net::IpAddress address;
+    ASSERT_TRUE(net::accept_tcp(listener, &accepted, &peer, &address).ok());
+    EXPECT_TRUE(address.is_v4()) << peer;
+    EXPECT_EQ(address, loopback_v4) << peer;
+  }
+}
+
 TEST(SocketTest, EveryDescriptorTheServerHoldsIsCloseOnExec) {
   ASSERT_GE(sodium_init(), 0);
   const Identity identity = identity_from_byte(0x71);

@@ -110,6 +110,7 @@ p2p_error_t from_status(const Status& status) {
     case StatusCode::kConnectionClosed: return P2P_ERR_CONNECTION_CLOSED;
     case StatusCode::kPeerClosed: return P2P_ERR_PEER_CLOSED;
     case StatusCode::kEngine: return from_engine(status.engine_error());
+    case StatusCode::kOverloaded: return P2P_ERR_INTERNAL;  // the server's; no C API call reports it
     case StatusCode::kFileExists: return P2P_ERR_FILE_EXISTS;
     case StatusCode::kFileNotFound: return P2P_ERR_FILE_NOT_FOUND;
     case StatusCode::kFilePermissions: return P2P_ERR_FILE_PERMISSIONS;

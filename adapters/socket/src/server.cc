@@ -2,7 +2,10 @@
 //
 // server.cc: the non-blocking server loop. One pass of run_once:
 //   1. wait for readiness, at most until the nearest handshake or idle deadline;
-//   2. accept pending connections (refusing those over a bound);
+//   2. accept pending connections: refuse those from an address at its cap; when the
+//      handshake table or the connection bound is full, evict the handshake with the
+//      least progress for the longest (handshake_admission.h), or refuse when there
+//      is none (every connection an established session);
 //   3. for each ready connection: write what is queued, read once if it may, feed
 //      the engine, deliver events, write again (pump);
 //   4. expire deadlines; 5. forget closed connections.
@@ -12,6 +15,7 @@
 
 #include <algorithm>
 
+#include "handshake_admission.h"
 #include "p2pnet/messages.h"
 
 namespace p2pnet::net {
@@ -48,6 +52,7 @@ struct Server::Peer {
   std::vector<std::uint8_t> output;  // taken from the engine, not yet accepted by the socket
   std::size_t output_begin = 0;
   bool handshaking = true;
+  std::size_t handshake_consumed = 0;  // handshake bytes the engine took (progress)
   bool end_of_stream = false;  // the peer sent FIN
   bool closing = false;        // close once output is written (after close_notify both ways)
   bool dead = false;
@@ -70,7 +75,7 @@ Server::~Server() {
 Status Server::create(std::unique_ptr<Server>* out, const ServerOptions& options, ServerHandler& handler,
                       const std::string& host, std::uint16_t port) {
   if (options.identity == nullptr) return Status(StatusCode::kInvalidArgument, "server needs an identity");
-  if (options.max_handshakes == 0 || options.max_connections == 0) {
+  if (options.max_handshakes == 0 || options.max_handshakes_per_address == 0 || options.max_connections == 0) {
     return Status(StatusCode::kInvalidArgument, "connection bounds must be positive");
   }
   if (options.max_message_size == 0 || options.max_message_size > kMaxMessageSizeLimit) {
@@ -90,6 +95,8 @@ Status Server::create(std::unique_ptr<Server>* out, const ServerOptions& options
   server->output_limit_ = 2 * (options.max_message_size + kFrameOverhead);
   server->config_.channel.max_pending_output = server->output_limit_;
   server->read_buffer_.resize(kReadSize);
+  server->admission_ =
+      std::make_unique<HandshakeAdmission>(options.max_handshakes, options.max_handshakes_per_address);
 
   if (Status s = Poller::create(&server->poller_); !s.ok()) return s;
   if (Status s = listen_tcp(&server->listener_, host, port, options.listen_backlog); !s.ok()) return s;
@@ -148,7 +155,8 @@ void Server::accept_pending() {
   for (int i = 0; i < kAcceptsPerPass; ++i) {
     Socket socket;
     std::string address;
-    const Status s = accept_tcp(listener_, &socket, &address);
+    IpAddress ip;
+    const Status s = accept_tcp(listener_, &socket, &address, &ip);
     if (s.code() == StatusCode::kTimeout) return;  // none pending
     if (!s.ok()) {
       // Typically out of descriptors: the listener stays readable, so back off
@@ -157,27 +165,75 @@ void Server::accept_pending() {
       return;
     }
     counters_.accepted.fetch_add(1);
-    const std::size_t live = peers_.size() - dead_.size();
-    if (counters_.active_handshakes.load() >= options_.max_handshakes || live >= options_.max_connections) {
-      // Over a bound: say so (best effort, 2 bytes fit any socket buffer) and close.
-      // A ClientHello already received is read and dropped first: closing with unread
-      // input would send a reset, which can destroy the Error before the client reads it.
-      counters_.refused.fetch_add(1);  // counted before the client can see the answer
-      (void)send_some(socket, ByteSpan(kOverloadMessage));
-      std::uint8_t discard[kMaxHandshakeMessageSize];
-      (void)receive_some(socket, discard);
-      handler_.on_refused(address);
-      continue;
+    const SourceKey source = source_key(ip);
+    HandshakeAdmission::Decision decision = admission_->decide(source);
+    if (decision.verdict == HandshakeAdmission::Verdict::kAdmit &&
+        peers_.size() - dead_.size() >= options_.max_connections) {
+      // The connection bound is full though the table is not: a handshake makes room
+      // the same way if there is one. Established sessions are never evicted.
+      const std::optional<ConnectionId> victim = admission_->victim();
+      if (!victim) {
+        refuse(socket, address);
+        continue;
+      }
+      decision = {HandshakeAdmission::Verdict::kEvictThenAdmit, *victim};
+    }
+    switch (decision.verdict) {
+      case HandshakeAdmission::Verdict::kRefuseSourceAtCap:
+        counters_.refused_per_address.fetch_add(1);
+        refuse(socket, address);
+        continue;
+      case HandshakeAdmission::Verdict::kEvictThenAdmit:
+        evict(*peers_.at(decision.victim));
+        break;
+      case HandshakeAdmission::Verdict::kAdmit:
+        break;
     }
     const ConnectionId id = next_id_++;
     auto peer = std::make_unique<Peer>(id, std::move(socket), address, Connection::server(config_, engine_now()));
     if (!poller_->add(peer->socket.native(), id, kWaitReadable).ok()) continue;
+    admission_->add(id, source);
     counters_.active_handshakes.fetch_add(1);
     Peer& ref = *peer;
     peers_.emplace(id, std::move(peer));
     handler_.on_accepted(id, address);
     if (ref.connection.error() != Error::kNone) fail(ref, Status::engine(ref.connection.error()));
   }
+}
+
+void Server::refuse(Socket& socket, const std::string& address) {
+  // Say why (best effort: 2 bytes fit any socket buffer) and close. A ClientHello
+  // already received is read and dropped first: closing with unread input would send
+  // a reset, which can destroy the Error before the client reads it. Counted before
+  // the client can see the answer.
+  counters_.refused.fetch_add(1);
+  (void)send_some(socket, ByteSpan(kOverloadMessage));
+  std::uint8_t discard[kMaxHandshakeMessageSize];
+  (void)receive_some(socket, discard);
+  handler_.on_refused(address);
+  socket.close();
+}
+
+void Server::evict(Peer& peer) {
+  // The same Error 0x06 as a refusal, but only between whole messages: after part of
+  // a ServerHello it would be misread, so then the close alone has to say it.
+  if (peer.unsent() == 0 && peer.connection.pending_transmit() == 0) {
+    (void)send_some(peer.socket, ByteSpan(kOverloadMessage));
+    std::uint8_t discard[kMaxHandshakeMessageSize];
+    (void)receive_some(peer.socket, discard);
+  }
+  finish(peer, Status(StatusCode::kOverloaded,
+                      "evicted from the full handshake table: least progress for the longest"));
+  counters_.handshakes_evicted.fetch_add(1);
+}
+
+void Server::note_progress(Peer& peer, std::size_t consumed) {
+  // Progress is complete client messages (handshake_admission.h). Handshake messages
+  // have fixed sizes, so the ClientHello is complete once that many bytes were taken;
+  // a complete KeyExchange ends the handshake, which removes it from the table.
+  const std::size_t before = peer.handshake_consumed;
+  peer.handshake_consumed += consumed;
+  if (before < kClientHelloSize && peer.handshake_consumed >= kClientHelloSize) admission_->advance(peer.id);
 }
 
 void Server::on_ready(Peer& peer, bool readable, bool writable) {
@@ -228,6 +284,7 @@ std::size_t Server::feed(Peer& peer, ByteSpan data) {
     if (!peer.handshaking && !has_room_for_reply(peer)) break;  // backpressure
     const ReadResult result = peer.connection.handle_bytes(data.subspan(used), engine_now());
     used += result.consumed;
+    if (peer.handshaking) note_progress(peer, result.consumed);
     dispatch_events(peer);
     if (result.error != Error::kNone) {
       fail(peer, failure_status(result.error));
@@ -243,6 +300,7 @@ void Server::dispatch_events(Peer& peer) {
     switch (event->type) {
       case EventType::kHandshakeComplete:
         peer.handshaking = false;
+        admission_->remove(peer.id);
         counters_.active_handshakes.fetch_sub(1);
         counters_.active_sessions.fetch_add(1);
         counters_.handshakes_completed.fetch_add(1);
@@ -364,6 +422,7 @@ void Server::finish(Peer& peer, const Status& reason) {
   // The handler runs before the counters move, so whoever sees a counter change
   // (another thread reading stats()) also sees what the handler recorded.
   if (peer.handshaking) {
+    admission_->remove(peer.id);
     handler_.on_handshake_failed(peer.id, reason);
     if (reason.code() == StatusCode::kTimeout) counters_.handshakes_timed_out.fetch_add(1);
     counters_.handshakes_failed.fetch_add(1);
@@ -409,9 +468,11 @@ ServerStats Server::stats() const {
   ServerStats s;
   s.accepted = counters_.accepted.load();
   s.refused = counters_.refused.load();
+  s.refused_per_address = counters_.refused_per_address.load();
   s.handshakes_completed = counters_.handshakes_completed.load();
   s.handshakes_failed = counters_.handshakes_failed.load();
   s.handshakes_timed_out = counters_.handshakes_timed_out.load();
+  s.handshakes_evicted = counters_.handshakes_evicted.load();
   s.sessions_closed = counters_.sessions_closed.load();
   s.messages_received = counters_.messages_received.load();
   s.bytes_received = counters_.bytes_received.load();

@@ -11,6 +11,7 @@
 // exists). The library never touches the process's signal dispositions instead.
 #include "p2pnet/socket/socket.h"
 
+#include <algorithm>
 #include <cstring>
 #include <mutex>
 
@@ -190,7 +191,26 @@ std::string address_text(const sockaddr_storage& storage) {
   return "unknown";
 }
 
+IpAddress ip_address(const sockaddr_storage& storage) {
+  IpAddress out;
+  if (storage.ss_family == AF_INET) {
+    const auto* v4 = reinterpret_cast<const sockaddr_in*>(&storage);
+    out.bytes[10] = 0xFF;
+    out.bytes[11] = 0xFF;
+    std::memcpy(out.bytes.data() + 12, &v4->sin_addr, 4);
+  } else if (storage.ss_family == AF_INET6) {
+    const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&storage);
+    std::memcpy(out.bytes.data(), &v6->sin6_addr, 16);
+  }
+  return out;
+}
+
 }  // namespace
+
+bool IpAddress::is_v4() const {
+  constexpr std::array<std::uint8_t, 12> kMappedPrefix = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
+  return std::equal(kMappedPrefix.begin(), kMappedPrefix.end(), bytes.begin());
+}
 
 int last_system_error() {
 #ifdef _WIN32
@@ -321,7 +341,7 @@ Status local_port(const Socket& socket, std::uint16_t* port) {
   return Status();
 }
 
-Status accept_tcp(const Socket& listener, Socket* out, std::string* peer) {
+Status accept_tcp(const Socket& listener, Socket* out, std::string* peer, IpAddress* ip) {
   for (;;) {
     sockaddr_storage address;
     SockLen length = sizeof address;
@@ -338,6 +358,7 @@ Status accept_tcp(const Socket& listener, Socket* out, std::string* peer) {
     }
     if (!prepare(socket.native())) continue;  // the peer is gone already; take the next
     *peer = address_text(address);
+    if (ip != nullptr) *ip = ip_address(address);
     *out = std::move(socket);
     return Status();
   }

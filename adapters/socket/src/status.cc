@@ -16,6 +16,7 @@ std::string_view status_code_name(StatusCode code) {
     case StatusCode::kConnectionClosed: return "ConnectionClosed";
     case StatusCode::kPeerClosed: return "PeerClosed";
     case StatusCode::kEngine: return "Engine";
+    case StatusCode::kOverloaded: return "Overloaded";
     case StatusCode::kFileExists: return "FileExists";
     case StatusCode::kFileNotFound: return "FileNotFound";
     case StatusCode::kFilePermissions: return "FilePermissions";

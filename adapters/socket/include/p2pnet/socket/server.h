@@ -5,8 +5,14 @@
 // Linux, poll/WSAPoll elsewhere); all sockets non-blocking, so no peer can make the
 // loop wait. What keeps one bad client from hurting the others (docs/adapters.md):
 //   - handshake deadlines: the engine's poll_timeout/handle_timeout (Error 0x04 sent);
-//   - a bound on concurrent handshakes and on connections: a connection over either
-//     bound is sent Error 0x06 (overload) and closed at once;
+//   - bounds on connections and on handshakes, in all and per source address (IPv4
+//     address, IPv6 /64): a connection from an address that already has
+//     max_handshakes_per_address handshakes is sent Error 0x06 (overload) and closed
+//     at once; when the handshake table or the connection bound is full, the
+//     handshake that has made the least progress for the longest is evicted (Error
+//     0x06) to make room, so silent connections cannot lock clients out; only when
+//     every connection is an established session is the newcomer refused
+//     (docs/adapters.md, "Handshake admission");
 //   - bounded buffers: at most one read (16 KiB) of unconsumed input and one chunk
 //     of unsent output per connection, and the engine's bounded send queue. A message
 //     is handed to the handler only when the send queue has room for a full-size
@@ -36,14 +42,17 @@
 namespace p2pnet::net {
 
 using ConnectionId = std::uint64_t;
+class HandshakeAdmission;  // the admission policy (src/handshake_admission.h)
 
 struct ServerOptions {
   const Identity* identity = nullptr;  // required; borrowed, must outlive the server
   std::optional<std::vector<PublicKey>> allowed_clients;  // nullopt: any client
   Duration handshake_timeout = kDefaultHandshakeTimeout;
   std::size_t max_message_size = kDefaultMaxMessageSize;
-  std::size_t max_handshakes = 256;     // concurrent handshakes; more are refused
-  std::size_t max_connections = 1024;   // handshakes + sessions; more are refused
+  std::size_t max_handshakes = 256;     // concurrent handshakes; when full, one is evicted
+  std::size_t max_handshakes_per_address = 8;  // from one IPv4 address / IPv6 /64; more are refused
+  std::size_t max_connections = 1024;   // handshakes + sessions; when full, a handshake is
+                                        // evicted, or the newcomer refused if there is none
   Duration idle_timeout{300'000};       // a session with no traffic at all is closed
   int listen_backlog = 1024;
 };
@@ -53,11 +62,14 @@ class ServerHandler {
  public:
   virtual ~ServerHandler() = default;
   virtual void on_accepted(ConnectionId /*id*/, const std::string& /*peer_address*/) {}
-  // on_refused: a connection over max_handshakes/max_connections, closed at once.
+  // on_refused: a connection over its address's max_handshakes_per_address, or over
+  // max_connections with no handshake to evict, sent Error 0x06 and closed at once
+  // (no id is given).
   virtual void on_refused(const std::string& /*peer_address*/) {}
   virtual void on_handshake_complete(ConnectionId /*id*/, const PublicKey& /*peer*/) {}
-  // on_handshake_failed: the reason is kTimeout, kEngine (the engine error), or
-  // kConnectionClosed (the client left or reset).
+  // on_handshake_failed: the reason is kTimeout, kEngine (the engine error),
+  // kConnectionClosed (the client left or reset), or kOverloaded (evicted from a full
+  // handshake table; the client was sent Error 0x06).
   virtual void on_handshake_failed(ConnectionId /*id*/, const Status& /*reason*/) {}
   virtual void on_message(ConnectionId /*id*/, ByteSpan /*message*/) {}
   // on_closed ends an established session: kPeerClosed for a clean close_notify
@@ -67,11 +79,13 @@ class ServerHandler {
 
 // ServerStats is a snapshot; stats() may be called from any thread.
 struct ServerStats {
-  std::uint64_t accepted = 0;
-  std::uint64_t refused = 0;
+  std::uint64_t accepted = 0;               // every connection taken from the listener
+  std::uint64_t refused = 0;                // of those, closed at once (Error 0x06)
+  std::uint64_t refused_per_address = 0;    // included in refused: the address was at its cap
   std::uint64_t handshakes_completed = 0;
   std::uint64_t handshakes_failed = 0;
   std::uint64_t handshakes_timed_out = 0;  // included in handshakes_failed
+  std::uint64_t handshakes_evicted = 0;    // included in handshakes_failed
   std::uint64_t sessions_closed = 0;
   std::uint64_t messages_received = 0;
   std::uint64_t bytes_received = 0;
@@ -120,6 +134,9 @@ class Server {
   Server(const ServerOptions& options, ServerHandler& handler);
 
   void accept_pending();
+  void refuse(Socket& socket, const std::string& address);
+  void evict(Peer& peer);
+  void note_progress(Peer& peer, std::size_t consumed);
   void on_ready(Peer& peer, bool readable, bool writable);
   void read_from(Peer& peer);
   std::size_t feed(Peer& peer, ByteSpan data);
@@ -142,6 +159,7 @@ class Server {
   std::uint16_t port_ = 0;
   std::unique_ptr<Poller> poller_;
   std::unordered_map<ConnectionId, std::unique_ptr<Peer>> peers_;
+  std::unique_ptr<HandshakeAdmission> admission_;  // the handshakes among peers_
   std::vector<ConnectionId> dead_;
   ConnectionId next_id_ = 1;  // 0 is the listener's token
   std::vector<ReadyEvent> ready_;
@@ -151,8 +169,9 @@ class Server {
   std::size_t buffered_now_ = 0;
 
   struct Counters {
-    std::atomic<std::uint64_t> accepted{0}, refused{0}, handshakes_completed{0}, handshakes_failed{0},
-        handshakes_timed_out{0}, sessions_closed{0}, messages_received{0}, bytes_received{0};
+    std::atomic<std::uint64_t> accepted{0}, refused{0}, refused_per_address{0}, handshakes_completed{0},
+        handshakes_failed{0}, handshakes_timed_out{0}, handshakes_evicted{0}, sessions_closed{0},
+        messages_received{0}, bytes_received{0};
     std::atomic<std::size_t> active_handshakes{0}, active_sessions{0}, buffered_bytes{0},
         peak_connection_buffered{0};
   } counters_;

@@ -18,6 +18,7 @@
 #ifndef P2PNET_SOCKET_SOCKET_H_
 #define P2PNET_SOCKET_SOCKET_H_
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -77,10 +78,20 @@ Status listen_tcp(Socket* out, const std::string& host, std::uint16_t port, int 
 // local_port reports the port a bound socket got. Errors: kSystem.
 Status local_port(const Socket& socket, std::uint16_t* port);
 
+// IpAddress is a peer's address without the port, one 16-byte form for both families:
+// an IPv4 address is held as its IPv4-mapped IPv6 form (::ffff:a.b.c.d), which is also
+// how a dual-stack IPv6 listener reports IPv4 peers, so both compare equal.
+struct IpAddress {
+  std::array<std::uint8_t, 16> bytes{};
+  bool is_v4() const;  // an IPv4(-mapped) address
+  bool operator==(const IpAddress&) const = default;
+};
+
 // accept_tcp takes one pending connection from a listening socket without waiting.
-// On success *out is the new non-blocking socket and *peer its "address:port" text.
-// Returns kTimeout (with an empty message) when none is pending; kSystem otherwise.
-Status accept_tcp(const Socket& listener, Socket* out, std::string* peer);
+// On success *out is the new non-blocking socket, *peer its "address:port" text and,
+// if |address| is not null, *address its IP address. Returns kTimeout (with an empty
+// message) when none is pending; kSystem otherwise.
+Status accept_tcp(const Socket& listener, Socket* out, std::string* peer, IpAddress* address = nullptr);
 
 // What one send or receive did.
 enum class IoState : std::uint8_t {

@@ -26,6 +26,7 @@ enum class StatusCode : std::uint8_t {
   kConnectionClosed,  // the peer closed or reset the TCP stream
   kPeerClosed,        // the peer sent close_notify: a clean end, no more messages
   kEngine,            // the protocol engine failed; engine_error() says why
+  kOverloaded,        // a server shed this connection to stay within its bounds
   kFileExists,        // the identity file exists and overwriting was not asked for
   kFileNotFound,      // the identity file does not exist
   kFilePermissions,   // the identity file is readable or writable by group/other, or a symlink
