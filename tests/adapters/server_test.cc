@@ -521,7 +521,9 @@ TEST_F(ServerTest, ThreeHundredSilentSocketsFromTwoHundredAddressesDoNotLockOutA
   const net::ServerStats st = server.stats();
   const std::size_t table = net::ServerOptions().max_handshakes;
   EXPECT_EQ(st.refused, 0u);
-  EXPECT_EQ(st.active_handshakes, table);
+  // Full, less the client's slot if it completed after the last silent one came in.
+  EXPECT_LE(st.active_handshakes, table);
+  EXPECT_GE(st.active_handshakes, table - 1);
   EXPECT_EQ(st.handshakes_completed, 1u);
   EXPECT_EQ(st.handshakes_failed, st.handshakes_evicted);
   EXPECT_EQ(st.handshakes_evicted + st.handshakes_completed + st.active_handshakes, st.accepted);
