@@ -62,6 +62,12 @@ std::shared_ptr<AsioConnection> AsioConnection::accept(asio::ip::tcp::socket soc
                                                        AsioOptions options) {
   Connection engine = Connection::server(config, clock_now());
   if (engine.error() != Error::kNone || !socket.is_open()) return nullptr;  // socket closes here
+#ifdef SO_NOSIGPIPE
+  // Asio sets SO_NOSIGPIPE itself only on the sockets it opens or accepts; one the
+  // embedder assigned from a native handle may lack it (docs/event-loops.md, "SIGPIPE").
+  const int one = 1;
+  ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
+#endif
   auto conn = std::make_shared<AsioConnection>(Private{}, std::move(socket), std::move(engine),
                                                std::move(callbacks), options);
   conn->connected_ = true;

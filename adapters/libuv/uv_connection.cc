@@ -13,7 +13,27 @@
 // write side, and keep reading (a failed engine's input is discarded) until the peer
 // finishes or close_timeout passes. Closing with unread input would make the kernel
 // reset the connection, and the peer could lose our last bytes.
+//
+// Writing (POSIX): libuv's uv_write would write with write()/writev(), which raise
+// SIGPIPE on a reset connection, and finishes a write that had to wait from inside
+// uv_run, where no code of ours runs. So we write ourselves (net::send_some:
+// send(MSG_NOSIGNAL), SO_NOSIGPIPE where it exists) and wait for room with a
+// uv_poll_t. libuv allows one handle per descriptor number, and tcp_ already watches
+// its own, so the poll watches a duplicate (epoll and kqueue take the second
+// registration: it is another descriptor of the same socket). A write, done or
+// failed, completes from the poll's callback, never inside the call that started it,
+// as with uv_write: so input held back by the backlog is only offered again from a
+// loop callback (stream_driver.h), and on_error never runs inside send() or close().
+// libuv's own write queue stays empty, so uv_shutdown sends FIN at once.
+// docs/event-loops.md, "SIGPIPE".
 #include "p2pnet/uv_connection.h"
+
+#ifndef _WIN32
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#endif
 
 #include <utility>
 
@@ -84,7 +104,7 @@ UvConnection* UvConnection::accept(uv_stream_t* listener, const ServerConfig& co
   }
   // Accept even with a bad config, so the pending connection leaves the backlog.
   const int rc = uv_accept(listener, conn->stream());
-  if (rc < 0 || conn->engine_.error() != Error::kNone) {
+  if (rc < 0 || conn->engine_.error() != Error::kNone || conn->init_writer() < 0) {
     conn->close_quietly();
     return nullptr;
   }
@@ -109,6 +129,27 @@ Error UvConnection::close() {
 }
 
 void UvConnection::abort() { close_transport(); }
+
+int UvConnection::init_writer() {
+#ifdef _WIN32
+  return 0;  // uv_write: Windows has no SIGPIPE
+#else
+  uv_os_fd_t fd = -1;
+  int rc = uv_fileno(reinterpret_cast<const uv_handle_t*>(&tcp_), &fd);
+  if (rc < 0) return rc;
+  // F_DUPFD_CLOEXEC: like libuv's own descriptors, the duplicate must not leak into a
+  // child process the embedder spawns.
+  write_socket_ = net::Socket(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
+  if (!write_socket_.valid()) return uv_translate_sys_error(errno);
+  if (!net::forbid_sigpipe(write_socket_.native())) return uv_translate_sys_error(errno);
+  rc = uv_poll_init_socket(loop_, &write_poll_, write_socket_.native());
+  if (rc < 0) return rc;
+  write_poll_.data = this;
+  write_poll_open_ = true;
+  ++open_handles_;
+  return 0;
+#endif
+}
 
 Instant UvConnection::now() const { return loop_now(loop_); }
 
@@ -136,7 +177,12 @@ void UvConnection::close_transport() {
   // Pending connect, write and shutdown requests complete with UV_ECANCELED before
   // the close callbacks run, so the object is still alive for them.
   if (open_handles_ >= 1) uv_close(reinterpret_cast<uv_handle_t*>(&timer_), close_cb);
-  if (open_handles_ == 2) uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), close_cb);
+  if (open_handles_ >= 2) uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), close_cb);
+#ifndef _WIN32
+  // Closing the poll stops its watch on the duplicate descriptor; write_socket_ closes
+  // that descriptor with the object, after every close callback has run.
+  if (write_poll_open_) uv_close(reinterpret_cast<uv_handle_t*>(&write_poll_), close_cb);
+#endif
 }
 
 void UvConnection::on_handle_closed() {
@@ -151,6 +197,10 @@ void UvConnection::on_connected(int status) {
   if (closing_) return;
   if (status < 0) {
     fail_transport(status);
+    return;
+  }
+  if (const int rc = init_writer(); rc < 0) {
+    fail_transport(rc);
     return;
   }
   connected_ = true;
@@ -258,19 +308,72 @@ void UvConnection::pump_once() {
 
 void UvConnection::flush() {
   if (write_in_flight_ != 0 || shutdown_started_) return;
-  const std::size_t n = engine_.poll_transmit(write_buffer_);
-  if (n == 0) return;
-  // n <= kWriteChunk, so the cast to libuv's unsigned length is exact.
+  write_in_flight_ = engine_.poll_transmit(write_buffer_);
+  if (write_in_flight_ != 0) start_write();
+}
+
+#ifdef _WIN32
+
+void UvConnection::start_write() {
+  // write_in_flight_ <= kWriteChunk, so the cast to libuv's unsigned length is exact.
   const uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(write_buffer_.data()),
-                                   static_cast<unsigned int>(n));
+                                   static_cast<unsigned int>(write_in_flight_));
   write_request_.data = this;
   const int rc = uv_write(&write_request_, stream(), &buf, 1, write_cb);
-  if (rc < 0) {
-    fail_transport(rc);
+  if (rc < 0) fail_transport(rc);
+}
+
+#else
+
+void UvConnection::start_write() {
+  write_offset_ = 0;
+  write_error_ = 0;
+  (void)send_rest();
+  // Written, failed or waiting, the write completes from the poll's callback, like
+  // uv_write's: at the next turn of the loop when it is done (a broken socket counts
+  // as writable, so a failure is reported then too), once the socket has room
+  // otherwise. The poll stays on while writes follow each other.
+  if (uv_is_active(reinterpret_cast<const uv_handle_t*>(&write_poll_))) return;
+  const int rc = uv_poll_start(&write_poll_, UV_WRITABLE, writable_cb);
+  if (rc < 0) fail_transport(rc);
+}
+
+bool UvConnection::send_rest() {
+  while (write_offset_ < write_in_flight_ && write_error_ == 0) {
+    const ByteSpan rest =
+        ByteSpan(write_buffer_).subspan(write_offset_, write_in_flight_ - write_offset_);
+    const net::IoResult result = net::send_some(write_socket_, rest);
+    switch (result.state) {
+      case net::IoState::kDone:
+        write_offset_ += result.bytes;
+        break;
+      case net::IoState::kWouldBlock:
+        return false;
+      case net::IoState::kEndOfStream:  // not a send result; a failure all the same
+      case net::IoState::kReset:
+      case net::IoState::kError:
+        write_error_ = result.system_error > 0 ? uv_translate_sys_error(result.system_error)
+                                               : UV_EPIPE;  // never 0: that would mean success
+        break;
+    }
+  }
+  return true;
+}
+
+void UvConnection::on_writable(int status) {
+  if (closing_) return;
+  if (!send_rest()) {
+    // Still no room. On a socket error libuv stops the poll and reports UV_EBADF, but
+    // the send above names the real error (EPIPE, ECONNRESET) first, so this is only
+    // a fallback.
+    if (status < 0) fail_transport(status);
     return;
   }
-  write_in_flight_ = n;
+  on_written(write_error_);
+  if (!closing_ && write_in_flight_ == 0) uv_poll_stop(&write_poll_);  // nothing follows
 }
+
+#endif
 
 void UvConnection::update_reading() {
   const bool want = !eof_ && unread_.empty() && write_backlog() <= options_.max_write_backlog;
@@ -311,9 +414,15 @@ void UvConnection::read_cb(uv_stream_t* stream, ssize_t nread, const uv_buf_t* /
   from_handle(reinterpret_cast<uv_handle_t*>(stream))->on_read(nread);
 }
 
+#ifdef _WIN32
 void UvConnection::write_cb(uv_write_t* request, int status) {
   static_cast<UvConnection*>(request->data)->on_written(status);
 }
+#else
+void UvConnection::writable_cb(uv_poll_t* poll, int status, int /*events*/) {
+  from_handle(reinterpret_cast<uv_handle_t*>(poll))->on_writable(status);
+}
+#endif
 
 void UvConnection::shutdown_cb(uv_shutdown_t* request, int status) {
   static_cast<UvConnection*>(request->data)->on_shutdown(status);

@@ -97,6 +97,11 @@ bool AsioHarness::run(Duration limit) {
   return false;
 }
 
+void AsioHarness::poll() {
+  io_.restart();  // a context that ran out of work stays stopped until restarted
+  io_.poll();
+}
+
 void AsioHarness::close_everything() {
   for (const auto& conn : conns_) conn->abort();
   std::error_code ignored;

@@ -46,6 +46,8 @@ class AsioHarness {
   // run runs the context until it has no work; false if |limit| passed first (then
   // everything was aborted).
   bool run(Duration limit);
+  // poll runs the handlers that are ready now, without waiting.
+  void poll();
 
   const Bytes& raw_received() const { return raw_received_; }
   bool raw_saw_eof() const { return raw_eof_; }

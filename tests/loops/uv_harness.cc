@@ -157,6 +157,8 @@ bool UvHarness::run(Duration limit) {
   return !timed_out_;
 }
 
+void UvHarness::poll() { uv_run(&loop_, UV_RUN_NOWAIT); }
+
 void UvHarness::on_guard(uv_timer_t* timer) {
   auto* self = static_cast<UvHarness*>(timer->data);
   self->timed_out_ = true;

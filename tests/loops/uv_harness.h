@@ -48,6 +48,8 @@ class UvHarness {
   // run runs the loop until nothing is left to do; false if |limit| passed first (then
   // everything was aborted).
   bool run(Duration limit);
+  // poll runs what is ready now, without waiting (one turn of the loop).
+  void poll();
 
   // What a silent peer received, and whether it saw the stream end.
   const Bytes& raw_received() const { return raw_received_; }

@@ -127,11 +127,10 @@ bool is_reset(int code) { return code == ECONNRESET || code == EPIPE || code == 
 int poll_native(pollfd* fds, nfds_t n, int timeout_ms) { return ::poll(fds, n, timeout_ms); }
 #ifdef MSG_NOSIGNAL
 constexpr int kSendFlags = MSG_NOSIGNAL;
+#elif defined(SO_NOSIGPIPE)
+constexpr int kSendFlags = 0;  // SO_NOSIGPIPE is set on each socket instead (forbid_sigpipe)
 #else
-constexpr int kSendFlags = 0;  // SO_NOSIGPIPE, set on each socket in prepare, covers it
-#endif
-#if !defined(MSG_NOSIGNAL) && !defined(SO_NOSIGPIPE)
-#error "no per-socket way to suppress SIGPIPE here; the library will not change the process's signal handling"
+#error "neither MSG_NOSIGNAL nor SO_NOSIGPIPE: a peer could raise SIGPIPE (docs/adapters.md)"
 #endif
 #endif
 
@@ -141,10 +140,7 @@ constexpr int kSendFlags = 0;  // SO_NOSIGPIPE, set on each socket in prepare, c
 // are small and each waits for an answer: Nagle would add delay).
 bool prepare(NativeSocket s) {
   if (!set_nonblocking(s)) return false;
-#if !defined(_WIN32) && defined(SO_NOSIGPIPE)
-  int no_sigpipe = 1;
-  if (::setsockopt(s, SOL_SOCKET, SO_NOSIGPIPE, &no_sigpipe, sizeof no_sigpipe) != 0) return false;
-#endif
+  if (!forbid_sigpipe(s)) return false;
   int one = 1;
   ::setsockopt(to_sys(s), IPPROTO_TCP, TCP_NODELAY, reinterpret_cast<const char*>(&one), sizeof one);
   return true;
@@ -362,6 +358,16 @@ Status accept_tcp(const Socket& listener, Socket* out, std::string* peer, IpAddr
     *out = std::move(socket);
     return Status();
   }
+}
+
+bool forbid_sigpipe(NativeSocket socket) {
+#if !defined(_WIN32) && defined(SO_NOSIGPIPE)
+  int one = 1;
+  return ::setsockopt(socket, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one) == 0;
+#else
+  (void)socket;
+  return true;
+#endif
 }
 
 IoResult send_some(const Socket& socket, ByteSpan data) {

@@ -11,6 +11,9 @@
 // bounded: while more than max_write_backlog bytes wait to be written, received bytes
 // are not offered to the engine (between two messages of one read) and no read is
 // started. docs/event-loops.md has the full mapping and an example.
+// No peer can raise SIGPIPE in the embedding process: Asio sends with MSG_NOSIGNAL
+// (Linux) or on sockets with SO_NOSIGPIPE (macOS, the BSDs; accept() sets it on the
+// socket it is given as well), and the process's signal dispositions are left alone.
 //
 // Everything runs on the io_context's thread (or one strand); no call here is
 // thread-safe.

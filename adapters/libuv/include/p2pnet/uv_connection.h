@@ -5,8 +5,16 @@
 // everything else. It follows the polling order of connection.h:
 //   - read callback: handle_bytes(bytes, uv_now), pull every event, re-offer the rest;
 //     EOF: handle_bytes with empty input;
-//   - after every step: drain poll_transmit() into one uv_write at a time;
+//   - after every step: drain poll_transmit() into one write at a time;
 //   - the loop timer is armed for poll_timeout() and calls handle_timeout(uv_now).
+// No peer can raise SIGPIPE in the embedding process, and the process's signal
+// dispositions are left alone. libuv writes with write()/writev(), which on Linux
+// raise SIGPIPE when the peer has reset the connection, also later, from inside
+// uv_run, for a write that had to wait for room. So on POSIX the adapter writes
+// itself, with send(MSG_NOSIGNAL) (SO_NOSIGPIPE is set too where the system has it),
+// and waits for room with a uv_poll_t on a duplicate of the socket's descriptor: each
+// connection holds two descriptors. Windows has no SIGPIPE: there it uses uv_write.
+// docs/event-loops.md ("SIGPIPE") has the reasons and the alternatives rejected.
 // Output stays bounded: while more than max_write_backlog bytes wait to be written,
 // received bytes are not offered to the engine (between two messages of one read)
 // and the socket is not read, so a peer that does not read cannot make us buffer
@@ -25,6 +33,9 @@
 
 #include "p2pnet/connection.h"
 #include "p2pnet/stream/stream_driver.h"
+#ifndef _WIN32
+#include "p2pnet/socket/socket.h"
+#endif
 
 namespace p2pnet {
 
@@ -81,8 +92,9 @@ class UvConnection : private stream::StreamDriver<UvConnection> {
 
   // accept takes the pending connection of |listener| (call it from the listener's
   // connection callback) and starts a server handshake on it. Returns nullptr, having
-  // called no callback, when uv_accept fails or the config is invalid; the pending
-  // connection is then accepted and closed, so the listener does not stall.
+  // called no callback, when uv_accept fails, the config is invalid or the write path
+  // cannot be set up (no descriptor left for its duplicate); the pending connection is
+  // then accepted and closed, so the listener does not stall.
   static UvConnection* accept(uv_stream_t* listener, const ServerConfig& config,
                               UvCallbacks callbacks, UvOptions options = {});
 
@@ -109,6 +121,7 @@ class UvConnection : private stream::StreamDriver<UvConnection> {
   ~UvConnection() = default;
 
   bool init_handles();  // false: close_quietly() frees what was made
+  int init_writer();    // once connected: the write path (0, or a libuv error)
   Instant now() const;
   uv_stream_t* stream();
   std::size_t write_backlog() const;
@@ -118,19 +131,30 @@ class UvConnection : private stream::StreamDriver<UvConnection> {
 
   void on_connected(int status);
   void on_read(ssize_t nread);
-  void on_written(int status);
+  void on_written(int status);  // the write in flight completed (from a loop callback)
   void on_shutdown(int status);
   void on_timer();
 
   void pump_once();  // one pass of pump(): report, flush, read or pause, shut down, re-arm
   void flush();
+  void start_write();  // writes write_buffer_[0, write_in_flight_); on_written follows
+#ifndef _WIN32
+  // send_rest sends what the socket takes now. False: it waits for room; true: the
+  // write is done, or failed with write_error_.
+  [[nodiscard]] bool send_rest();
+  void on_writable(int status);
+#endif
   void update_reading();
   void arm_timer();
 
   static void connect_cb(uv_connect_t* request, int status);
   static void alloc_cb(uv_handle_t* handle, std::size_t suggested, uv_buf_t* buf);
   static void read_cb(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
+#ifdef _WIN32
   static void write_cb(uv_write_t* request, int status);
+#else
+  static void writable_cb(uv_poll_t* poll, int status, int events);
+#endif
   static void shutdown_cb(uv_shutdown_t* request, int status);
   static void timer_cb(uv_timer_t* timer);
   static void close_cb(uv_handle_t* handle);
@@ -143,13 +167,21 @@ class UvConnection : private stream::StreamDriver<UvConnection> {
   uv_tcp_t tcp_{};
   uv_timer_t timer_{};
   uv_connect_t connect_request_{};
+#ifdef _WIN32
   uv_write_t write_request_{};
+#else
+  net::Socket write_socket_;  // a duplicate of tcp_'s descriptor, for send(MSG_NOSIGNAL)
+  uv_poll_t write_poll_{};    // waits until write_socket_ has room
+  bool write_poll_open_ = false;
+  std::size_t write_offset_ = 0;  // bytes of the write in flight already sent
+  int write_error_ = 0;           // the write in flight failed (a libuv error)
+#endif
   uv_shutdown_t shutdown_request_{};
   std::vector<std::uint8_t> read_buffer_;
   std::vector<std::uint8_t> write_buffer_;
-  std::size_t write_in_flight_ = 0;  // bytes of write_buffer_ handed to uv_write
+  std::size_t write_in_flight_ = 0;  // bytes of write_buffer_ in the write in flight
 
-  int open_handles_ = 0;
+  int open_handles_ = 0;  // opened in this order: timer_, tcp_, then write_poll_
   bool connected_ = false;
   bool reading_ = false;
   bool shutdown_started_ = false;

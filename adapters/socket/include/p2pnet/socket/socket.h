@@ -108,8 +108,16 @@ struct IoResult {
   int system_error = 0;
 };
 
-// send_some writes as much of |data| as the socket takes now. Never raises SIGPIPE.
+// send_some writes as much of |data| as the socket takes now. Never raises SIGPIPE on a
+// socket this layer made, or on one passed to forbid_sigpipe first.
 IoResult send_some(const Socket& socket, ByteSpan data);
+// forbid_sigpipe sets SO_NOSIGPIPE on |socket| where the system has that option (macOS,
+// the BSDs), so that no write on it raises SIGPIPE, whoever makes the write. Every
+// socket this layer makes has it already; call it for a socket made elsewhere (the
+// libuv adapter's) before send_some writes to it. Without the option it does nothing
+// and returns true: send_some passes MSG_NOSIGNAL there (Linux), and Windows has no
+// SIGPIPE. False: setting the option failed.
+[[nodiscard]] bool forbid_sigpipe(NativeSocket socket);
 // receive_some reads what is available now into |out| (which must not be empty).
 IoResult receive_some(const Socket& socket, MutableByteSpan out);
 
