@@ -70,6 +70,11 @@ bool UvConnection::init_handles() {
   if (uv_tcp_init(loop_, &tcp_) < 0) return false;
   tcp_.data = this;
   ++open_handles_;
+  // TCP_NODELAY, as the socket layer sets it: output leaves in 64 KiB writes, so Nagle
+  // only holds back the short tail of a burst until the peer's delayed ACK (about
+  // 40 ms on Linux). libuv applies it when the socket is made (connect) or taken
+  // (accept); best effort, like the socket layer's.
+  (void)uv_tcp_nodelay(&tcp_, 1);
   return true;
 }
 

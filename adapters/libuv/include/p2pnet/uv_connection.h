@@ -1,8 +1,8 @@
 // Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
 //
 // uv_connection.h: one p2pnet::Connection driven by a libuv loop over one TCP stream.
-// The adapter owns the socket, a loop timer and two fixed buffers; the engine decides
-// everything else. It follows the polling order of connection.h:
+// The adapter owns the socket (with TCP_NODELAY), a loop timer and two fixed buffers;
+// the engine decides everything else. It follows the polling order of connection.h:
 //   - read callback: handle_bytes(bytes, uv_now), pull every event, re-offer the rest;
 //     EOF: handle_bytes with empty input;
 //   - after every step: drain poll_transmit() into one write at a time;
