@@ -370,6 +370,21 @@ bool forbid_sigpipe(NativeSocket socket) {
 #endif
 }
 
+Status adopt_stream_socket(NativeSocket handle, Socket* out) {
+  if (Status s = network_startup(); !s.ok()) return s;
+  if (handle == kInvalidSocket) return Status(StatusCode::kInvalidArgument, "not a socket: invalid handle");
+  // Checked before anything changes, so a refused handle is returned as it came.
+  int type = 0;
+  SockLen length = sizeof type;
+  if (::getsockopt(to_sys(handle), SOL_SOCKET, SO_TYPE, reinterpret_cast<char*>(&type), &length) != 0) {
+    return Status(StatusCode::kInvalidArgument, "not a socket: " + system_error_text(last_system_error()));
+  }
+  if (type != SOCK_STREAM) return Status(StatusCode::kInvalidArgument, "not a stream socket (SO_TYPE)");
+  if (!prepare(handle)) return system_status("socket options", last_system_error());
+  *out = Socket(handle);
+  return Status();
+}
+
 IoResult send_some(const Socket& socket, ByteSpan data) {
   for (;;) {
 #ifdef _WIN32
