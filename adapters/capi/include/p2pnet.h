@@ -1,9 +1,10 @@
 /* Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
  *
  * p2pnet.h: the plan's C API (Milestone 2.2), with the prerequisites it assumes
- * (Milestone 1.1 sockets, Milestone 2.1 keypairs) and Milestone 2.3 messaging. Usable
- * from C11 and C++. Every type is opaque and every object is freed by its own
- * p2p_*_free/close function. No C++ exception crosses this boundary.
+ * (Milestone 1.1 sockets, Milestone 2.1 keypairs) and Milestone 2.3 messaging, and the
+ * sans-IO engine (p2p_conn_*) for callers that own their sockets, clock and event
+ * loop. Usable from C11 and C++. Every type is opaque and every object is freed by its
+ * own p2p_*_free/close function. No C++ exception crosses this boundary.
  *
  * Errors: a function that returns a pointer returns NULL on failure; one that returns
  * p2p_error_t returns P2P_OK (0) on success. Either way, p2p_last_error() and
@@ -15,7 +16,8 @@
  *
  * Time: every call that waits is bounded. A socket carries a timeout (default 10
  * seconds, p2p_socket_set_timeout) that bounds the whole handshake and each send,
- * receive and close on a session made from it.
+ * receive and close on a session made from it. The p2p_conn_* functions never wait
+ * and never read a clock: the caller passes "now" in.
  *
  * docs/c-api.md describes every function, ownership and error. */
 #ifndef P2PNET_H_
@@ -23,6 +25,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* P2P_VERSION_MAJOR/MINOR/PATCH and P2P_VERSION_STRING, generated from the project
+ * version by CMake. */
+#include "p2pnet_version.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -61,7 +67,8 @@ typedef enum p2p_error {
   P2P_ERR_FILE_PERMISSIONS = 18,  /* group/other may access the key file, or it is a symlink */
   P2P_ERR_FILE_INVALID = 19,      /* not a 72-byte identity file, or corrupt */
   P2P_ERR_RANDOM = 20,            /* the system random source failed */
-  P2P_ERR_INTERNAL = 21
+  P2P_ERR_INTERNAL = 21,
+  P2P_ERR_SEND_BUFFER_FULL = 22   /* p2p_conn_send: drain p2p_conn_poll_transmit, retry */
 } p2p_error_t;
 
 /* p2p_last_error: the code of the calling thread's last p2p_* call. */
@@ -70,6 +77,11 @@ p2p_error_t p2p_last_error(void);
 const char* p2p_last_error_message(void);
 /* p2p_error_name: a static name, e.g. "P2P_ERR_TIMEOUT". */
 const char* p2p_error_name(p2p_error_t error);
+
+/* p2p_version: the library's version, "MAJOR.MINOR.PATCH", static. It equals
+ * P2P_VERSION_STRING of the header the library was built with; compare the two to
+ * detect a header that does not match the linked library. Never fails. */
+const char* p2p_version(void);
 
 /* --- Sockets (Milestone 1.1) ------------------------------------------------------ */
 
@@ -89,6 +101,14 @@ p2p_error_t p2p_socket_set_timeout(p2p_socket_t* sock, uint32_t timeout_ms);
 /* p2p_socket_close: closes and frees; NULL is ignored. Free sessions made on the
  * socket first: they borrow it. */
 void p2p_socket_close(p2p_socket_t* sock);
+/* p2p_socket_adopt takes ownership of a socket the caller made: a file descriptor,
+ * or a SOCKET on Windows. It must be a stream socket (TCP, or AF_UNIX on POSIX),
+ * connected or listening; the blocking handshake and session calls then work on it.
+ * It is made non-blocking (the flag is on the open file, so dup()ed descriptors see
+ * it too); close-on-exec and other settings stay as they were. On success
+ * p2p_socket_close closes it. NULL on failure (INVALID_ARGUMENT: not a socket or not
+ * a stream socket; SYSTEM), and then the caller still owns it, unchanged. */
+p2p_socket_t* p2p_socket_adopt(intptr_t fd_or_socket);
 
 /* --- Keypairs (Milestone 2.1) ----------------------------------------------------- */
 
@@ -148,6 +168,135 @@ p2p_error_t p2p_session_send(p2p_session_t* session, const uint8_t* data, size_t
 p2p_error_t p2p_session_receive(p2p_session_t* session, uint8_t* buffer, size_t capacity, size_t* received);
 /* p2p_session_close: sends close_notify. Receiving remains possible until the peer's. */
 p2p_error_t p2p_session_close(p2p_session_t* session);
+
+/* --- The sans-IO engine ------------------------------------------------------------
+ * A p2p_conn_t is one connection's protocol state, from the first handshake byte to
+ * close. It never touches a socket, a clock or a thread: the caller moves bytes
+ * between it and its own transport and passes in now_ms, milliseconds on a monotonic
+ * clock of its choosing (one that never goes backwards). Polling order, after creating
+ * a connection and after every call below:
+ *   1. p2p_conn_poll_transmit until it returns 0; write those bytes to the peer.
+ *   2. Bytes arrive: p2p_conn_feed. Then p2p_conn_poll_event until it returns 0, and
+ *      feed the bytes it did not consume (*consumed < length) again: it stops after
+ *      each message until the caller takes it. End of stream: feed with length 0.
+ *   3. Wake at p2p_conn_next_timeout_ms; then p2p_conn_handle_timeout.
+ *   4. After P2P_EVENT_HANDSHAKE_COMPLETE: p2p_conn_send, p2p_conn_close.
+ * Failure is terminal: afterwards feed, send, close and handle_timeout return the
+ * same error, and p2p_conn_error reports it.
+ * Drain p2p_conn_poll_transmit once more (a failed handshake may leave an Error
+ * message for the peer), then close the transport and free the connection.
+ * docs/c-api.md describes every function; docs/event-loops.md has a poll() loop. */
+
+typedef struct p2p_conn p2p_conn_t;
+typedef struct p2p_replay_cache p2p_replay_cache_t;
+
+/* Largest now_ms accepted (2^62 - 1, some 146 million years): larger values are
+ * refused with INVALID_ARGUMENT, so deadlines never overflow. */
+#define P2P_MAX_NOW_MS UINT64_C(0x3FFFFFFFFFFFFFFF)
+#define P2P_DEFAULT_MAX_MESSAGE_SIZE 1048576u  /* 1 MiB */
+#define P2P_MAX_MESSAGE_SIZE_LIMIT 16777216u    /* 16 MiB */
+#define P2P_DEFAULT_REPLAY_CACHE_CAPACITY 4096u
+#define P2P_MAX_REPLAY_CACHE_CAPACITY 1048576u
+
+typedef enum p2p_event_type {
+  P2P_EVENT_HANDSHAKE_COMPLETE = 1, /* the peer is authenticated; send is allowed */
+  P2P_EVENT_MESSAGE,                /* data/length hold one message from the peer */
+  P2P_EVENT_PEER_CLOSED             /* the peer sent close_notify; nothing more comes */
+} p2p_event_type_t;
+
+/* p2p_event_t: data is valid until the next p2p_conn_feed or p2p_conn_free on the
+ * same connection (other calls leave it intact); NULL and 0 unless a message. */
+typedef struct p2p_event {
+  p2p_event_type_t type;
+  const uint8_t* data;
+  size_t length;
+} p2p_event_t;
+
+/* p2p_conn_options_t: settings beyond the defaults. Initialise with
+ * p2p_conn_options_init, then change fields; a zero field means its default. */
+typedef struct p2p_conn_options {
+  size_t struct_size;               /* set by p2p_conn_options_init; do not change */
+  uint32_t handshake_timeout_ms;    /* 0: P2P_DEFAULT_TIMEOUT_MS (10 s) */
+  size_t max_message_size;          /* 0: 1 MiB; at most P2P_MAX_MESSAGE_SIZE_LIMIT */
+  size_t max_pending_output;        /* 0: two largest frames; bound on unsent output */
+  p2p_replay_cache_t* replay_cache; /* clients only, borrowed; NULL: none */
+} p2p_conn_options_t;
+
+/* p2p_conn_options_init: fills *options with the defaults. NULL is ignored. */
+void p2p_conn_options_init(p2p_conn_options_t* options);
+
+/* p2p_replay_cache_new: a cache of the last `capacity` challenges a client signed
+ * (0: P2P_DEFAULT_REPLAY_CACHE_CAPACITY), so it refuses to sign one twice. Share one
+ * among client connections through p2p_conn_options_t; it must outlive them, and
+ * like them it is not locked. NULL on failure (INVALID_ARGUMENT: capacity over
+ * P2P_MAX_REPLAY_CACHE_CAPACITY; OUT_OF_MEMORY). */
+p2p_replay_cache_t* p2p_replay_cache_new(size_t capacity);
+/* p2p_replay_cache_free: frees; NULL is ignored. */
+void p2p_replay_cache_free(p2p_replay_cache_t* cache);
+
+/* p2p_conn_client starts a client; its ClientHello waits in p2p_conn_poll_transmit.
+ * expected_server: the server's 32-byte key, or NULL for any server (discovery
+ * only). me and expected_server are copied: free them whenever you like. NULL on
+ * failure (INVALID_ARGUMENT, RANDOM, OUT_OF_MEMORY). Free with p2p_conn_free. */
+p2p_conn_t* p2p_conn_client(const p2p_keypair_t* me, const uint8_t* expected_server,
+                            uint64_t now_ms);
+/* p2p_conn_client_ex: p2p_conn_client with options (NULL: the defaults). */
+p2p_conn_t* p2p_conn_client_ex(const p2p_keypair_t* me, const uint8_t* expected_server,
+                               const p2p_conn_options_t* options, uint64_t now_ms);
+/* p2p_conn_server starts a server waiting for a ClientHello. allowed: NULL allows
+ * every client; otherwise allowed_count pointers to 32-byte keys (0 refuses
+ * everyone). me and the keys are copied. NULL on failure (INVALID_ARGUMENT,
+ * OUT_OF_MEMORY). Free with p2p_conn_free. */
+p2p_conn_t* p2p_conn_server(const p2p_keypair_t* me, const uint8_t* const* allowed,
+                            size_t allowed_count, uint64_t now_ms);
+/* p2p_conn_server_ex: p2p_conn_server with options (NULL: the defaults). */
+p2p_conn_t* p2p_conn_server_ex(const p2p_keypair_t* me, const uint8_t* const* allowed,
+                               size_t allowed_count, const p2p_conn_options_t* options,
+                               uint64_t now_ms);
+
+/* p2p_conn_feed offers bytes from the peer; length 0 means the stream ended (data may
+ * then be NULL). *consumed (required) says how many were used: fewer than length
+ * only when an event waits (poll it, then feed the rest) or on failure. Returns
+ * P2P_OK or the connection's terminal error (AUTHENTICATION, PEER_NOT_ALLOWED,
+ * REJECTED_BY_PEER, PROTOCOL, CONNECTION_CLOSED, TIMEOUT, RANDOM, ...);
+ * INVALID_ARGUMENT (NULL, now_ms over P2P_MAX_NOW_MS) changes nothing. */
+p2p_error_t p2p_conn_feed(p2p_conn_t* c, const uint8_t* data, size_t length, uint64_t now_ms,
+                          size_t* consumed);
+/* p2p_conn_poll_event: 1 and *event filled when an event waits, else 0. */
+int p2p_conn_poll_event(p2p_conn_t* c, p2p_event_t* event);
+/* p2p_conn_poll_transmit copies up to capacity bytes to send into out and returns
+ * how many; 0 when nothing waits. The bytes leave the connection. */
+size_t p2p_conn_poll_transmit(p2p_conn_t* c, uint8_t* out, size_t capacity);
+/* p2p_conn_pending_transmit: how many bytes p2p_conn_poll_transmit would give now. */
+size_t p2p_conn_pending_transmit(const p2p_conn_t* c);
+/* p2p_conn_next_timeout_ms: the instant, on the caller's now_ms clock, at which to
+ * call p2p_conn_handle_timeout (the handshake deadline); -1 when none (established,
+ * failed, or c is NULL). */
+int64_t p2p_conn_next_timeout_ms(const p2p_conn_t* c);
+/* p2p_conn_handle_timeout: a handshake whose deadline has passed fails with TIMEOUT
+ * (and queues Error 0x04 for the peer); otherwise nothing happens. Returns P2P_OK or
+ * the terminal error. */
+p2p_error_t p2p_conn_handle_timeout(p2p_conn_t* c, uint64_t now_ms);
+/* p2p_conn_send seals one message of 1..max_message_size bytes for poll_transmit.
+ * Errors, none of them terminal unless the connection had already failed:
+ * INVALID_ARGUMENT (NULL, length 0), MESSAGE_TOO_LARGE, STATE (before
+ * HANDSHAKE_COMPLETE, after p2p_conn_close), SEND_BUFFER_FULL (drain, then retry);
+ * after a failure, the terminal error. Nothing is queued on error. */
+p2p_error_t p2p_conn_send(p2p_conn_t* c, const uint8_t* data, size_t length);
+/* p2p_conn_close queues close_notify; receiving goes on until the peer's. Errors:
+ * STATE (before HANDSHAKE_COMPLETE, or already closed), SEND_BUFFER_FULL, the
+ * terminal error. */
+p2p_error_t p2p_conn_close(p2p_conn_t* c);
+/* p2p_conn_peer_public_key: the authenticated peer's 32-byte key, owned by c, from
+ * P2P_EVENT_HANDSHAKE_COMPLETE on (even if the connection fails later); NULL before
+ * (STATE). */
+const uint8_t* p2p_conn_peer_public_key(const p2p_conn_t* c);
+/* p2p_conn_error: P2P_OK while healthy, else the terminal error, which it also
+ * records as the thread's last error with its message. */
+p2p_error_t p2p_conn_error(const p2p_conn_t* c);
+/* p2p_conn_free wipes every key (the copy of the caller's secret key, the session
+ * and traffic keys, buffered plaintext) and frees. NULL is ignored. */
+void p2p_conn_free(p2p_conn_t* c);
 
 #ifdef __cplusplus
 }  /* extern "C" */

@@ -3,20 +3,21 @@
 // p2pnet_capi.cc: the C API over the socket adapter's blocking driver. Each entry
 // point runs its body inside `guard`, which records the outcome in the thread's
 // last-error slot and turns any C++ exception (only std::bad_alloc is expected) into
-// an error code, so nothing unwinds through C frames.
+// an error code, so nothing unwinds through C frames. The error reporting it shares
+// with the sans-IO API (conn.cc) lives in capi_errors.cc.
 #include "p2pnet.h"
 
 #include <sodium.h>
 
 #include <algorithm>
+#include <climits>
 #include <cstring>
 #include <memory>
-#include <mutex>
-#include <new>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "capi_internal.h"
 #include "p2pnet/socket/blocking.h"
 #include "p2pnet/socket/identity_file.h"
 
@@ -26,11 +27,6 @@ using p2pnet::net::StatusCode;
 struct p2p_socket {
   p2pnet::net::Socket socket;
   p2pnet::Duration timeout{P2P_DEFAULT_TIMEOUT_MS};
-};
-
-struct p2p_keypair {
-  explicit p2p_keypair(p2pnet::Identity id) : identity(std::move(id)) {}
-  p2pnet::Identity identity;  // wipes its secret key on destruction
 };
 
 struct p2p_session {
@@ -51,53 +47,12 @@ struct p2p_session {
 
 namespace {
 
-struct LastError {
-  p2p_error_t code = P2P_OK;
-  std::string message;
-};
-thread_local LastError t_last_error;
-
-p2p_error_t set_error(p2p_error_t code, std::string message) {
-  t_last_error.code = code;
-  t_last_error.message = std::move(message);
-  return code;
-}
-
-p2p_error_t from_engine(p2pnet::Error error) {
-  using p2pnet::Error;
-  // Every engine error is listed (no default), so a new one fails to compile here
-  // until it is given a C code.
-  switch (error) {
-    case Error::kNone: return P2P_OK;
-    case Error::kInvalidArgument:
-    case Error::kBadPublicKeyText: return P2P_ERR_INVALID_ARGUMENT;
-    case Error::kWrongState:
-    case Error::kAlreadyClosed:
-    case Error::kCounterExhausted: return P2P_ERR_STATE;
-    case Error::kMessageTooLarge: return P2P_ERR_MESSAGE_TOO_LARGE;
-    case Error::kSendBufferFull: return P2P_ERR_INTERNAL;  // the driver drains before retrying
-    case Error::kRandomFailure: return P2P_ERR_RANDOM;
-    case Error::kBadIdentityFile: return P2P_ERR_FILE_INVALID;
-    case Error::kAuthenticationFailed: return P2P_ERR_AUTHENTICATION;
-    case Error::kPeerNotAllowed: return P2P_ERR_PEER_NOT_ALLOWED;
-    case Error::kConnectionClosed:
-    case Error::kTruncated: return P2P_ERR_CONNECTION_CLOSED;
-    case Error::kMalformedMessage:
-    case Error::kReplayedChallenge:
-    case Error::kFrameTooLarge:
-    case Error::kFrameAuthFailed:
-    case Error::kDataAfterClose:
-    case Error::kCounterExhaustedRemote: return P2P_ERR_PROTOCOL;
-    case Error::kPeerAbortMalformed:
-    case Error::kPeerAbortAuthenticationFailed:
-    case Error::kPeerAbortNotAccepted:
-    case Error::kPeerAbortTimeout:
-    case Error::kPeerAbortReplayedChallenge:
-    case Error::kPeerAbortInternal: return P2P_ERR_REJECTED_BY_PEER;
-    case Error::kTimeout: return P2P_ERR_TIMEOUT;
-  }
-  return P2P_ERR_INTERNAL;
-}
+using p2pnet::capi::ensure_sodium;
+using p2pnet::capi::from_engine;
+using p2pnet::capi::guard;
+using p2pnet::capi::invalid;
+using p2pnet::capi::ok;
+using p2pnet::capi::set_error;
 
 p2p_error_t from_status(const Status& status) {
   switch (status.code()) {
@@ -120,27 +75,6 @@ p2p_error_t from_status(const Status& status) {
 }
 
 p2p_error_t record(const Status& status) { return set_error(from_status(status), status.message()); }
-p2p_error_t ok() { return set_error(P2P_OK, ""); }
-p2p_error_t invalid(const char* what) { return set_error(P2P_ERR_INVALID_ARGUMENT, what); }
-
-// guard runs |body| and converts an escaping exception into a recorded error.
-template <typename Result, typename Body>
-Result guard(Result on_exception, Body body) noexcept {
-  try {
-    return body();
-  } catch (const std::bad_alloc&) {
-    set_error(P2P_ERR_OUT_OF_MEMORY, "out of memory");
-  } catch (...) {
-    set_error(P2P_ERR_INTERNAL, "internal error");
-  }
-  return on_exception;
-}
-
-bool ensure_sodium() {
-  static const bool ready = sodium_init() >= 0;
-  if (!ready) set_error(P2P_ERR_INTERNAL, "libsodium failed to initialise");
-  return ready;
-}
 
 p2pnet::Duration timeout_or_default(std::uint32_t timeout_ms) {
   return p2pnet::Duration(timeout_ms == 0 ? P2P_DEFAULT_TIMEOUT_MS : timeout_ms);
@@ -166,37 +100,6 @@ p2p_session_t* finish_handshake(p2p_socket_t* sock, std::unique_ptr<p2pnet::net:
 }  // namespace
 
 extern "C" {
-
-p2p_error_t p2p_last_error(void) { return t_last_error.code; }
-const char* p2p_last_error_message(void) { return t_last_error.message.c_str(); }
-
-const char* p2p_error_name(p2p_error_t error) {
-  switch (error) {
-    case P2P_OK: return "P2P_OK";
-    case P2P_ERR_INVALID_ARGUMENT: return "P2P_ERR_INVALID_ARGUMENT";
-    case P2P_ERR_OUT_OF_MEMORY: return "P2P_ERR_OUT_OF_MEMORY";
-    case P2P_ERR_SYSTEM: return "P2P_ERR_SYSTEM";
-    case P2P_ERR_ADDRESS: return "P2P_ERR_ADDRESS";
-    case P2P_ERR_CONNECT: return "P2P_ERR_CONNECT";
-    case P2P_ERR_TIMEOUT: return "P2P_ERR_TIMEOUT";
-    case P2P_ERR_CONNECTION_CLOSED: return "P2P_ERR_CONNECTION_CLOSED";
-    case P2P_ERR_PEER_CLOSED: return "P2P_ERR_PEER_CLOSED";
-    case P2P_ERR_AUTHENTICATION: return "P2P_ERR_AUTHENTICATION";
-    case P2P_ERR_PEER_NOT_ALLOWED: return "P2P_ERR_PEER_NOT_ALLOWED";
-    case P2P_ERR_REJECTED_BY_PEER: return "P2P_ERR_REJECTED_BY_PEER";
-    case P2P_ERR_PROTOCOL: return "P2P_ERR_PROTOCOL";
-    case P2P_ERR_MESSAGE_TOO_LARGE: return "P2P_ERR_MESSAGE_TOO_LARGE";
-    case P2P_ERR_BUFFER_TOO_SMALL: return "P2P_ERR_BUFFER_TOO_SMALL";
-    case P2P_ERR_STATE: return "P2P_ERR_STATE";
-    case P2P_ERR_FILE_EXISTS: return "P2P_ERR_FILE_EXISTS";
-    case P2P_ERR_FILE_NOT_FOUND: return "P2P_ERR_FILE_NOT_FOUND";
-    case P2P_ERR_FILE_PERMISSIONS: return "P2P_ERR_FILE_PERMISSIONS";
-    case P2P_ERR_FILE_INVALID: return "P2P_ERR_FILE_INVALID";
-    case P2P_ERR_RANDOM: return "P2P_ERR_RANDOM";
-    case P2P_ERR_INTERNAL: return "P2P_ERR_INTERNAL";
-  }
-  return "P2P_ERR_UNKNOWN";
-}
 
 p2p_socket_t* p2p_socket_connect(const char* host, uint16_t port, uint32_t timeout_ms) {
   return guard<p2p_socket_t*>(nullptr, [&]() -> p2p_socket_t* {
@@ -264,6 +167,25 @@ p2p_error_t p2p_socket_set_timeout(p2p_socket_t* sock, uint32_t timeout_ms) {
 void p2p_socket_close(p2p_socket_t* sock) {
   delete sock;
   ok();
+}
+
+p2p_socket_t* p2p_socket_adopt(intptr_t fd_or_socket) {
+  return guard<p2p_socket_t*>(nullptr, [&]() -> p2p_socket_t* {
+#ifdef _WIN32
+    // A SOCKET is an unsigned pointer-sized integer; INVALID_SOCKET arrives as -1.
+    const auto handle = static_cast<p2pnet::net::NativeSocket>(fd_or_socket);
+#else
+    if (fd_or_socket < 0 || fd_or_socket > INT_MAX) {
+      return invalid("not a socket: not a file descriptor number"), nullptr;
+    }
+    const auto handle = static_cast<p2pnet::net::NativeSocket>(fd_or_socket);
+#endif
+    auto sock = std::make_unique<p2p_socket>();
+    const Status s = p2pnet::net::adopt_stream_socket(handle, &sock->socket);
+    if (!s.ok()) return record(s), nullptr;
+    ok();
+    return sock.release();
+  });
 }
 
 p2p_keypair_t* p2p_keypair_generate(void) {

@@ -1,0 +1,78 @@
+// Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
+//
+// capi_internal.h: what the C API's source files share and nothing outside the C API
+// includes (the one exception is the fuzz target c_api_session, which builds keypairs
+// from the fuzz fixtures and compares the engine's keys behind a p2p_conn_t). Not
+// installed.
+//   - the definitions behind the opaque types that more than one file touches;
+//   - the calling thread's last-error slot and the helpers that set it;
+//   - the one mapping from engine errors to p2p_error_t;
+//   - guard(), which keeps C++ exceptions from crossing into C frames.
+#ifndef P2PNET_CAPI_INTERNAL_H_
+#define P2PNET_CAPI_INTERNAL_H_
+
+#include <new>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "p2pnet.h"
+#include "p2pnet/connection.h"
+#include "p2pnet/identity.h"
+#include "p2pnet/replay_cache.h"
+
+struct p2p_keypair {
+  explicit p2p_keypair(p2pnet::Identity id) : identity(std::move(id)) {}
+  p2pnet::Identity identity;  // wipes its secret key on destruction
+};
+
+struct p2p_replay_cache {
+  explicit p2p_replay_cache(std::size_t capacity) : cache(capacity) {}
+  p2pnet::ReplayCache cache;  // challenges are public: nothing here is secret
+};
+
+// p2p_conn owns everything its engine borrows (config.h: the identity and the
+// allow-list are borrowed), so the caller may free its keypair and allow-list as soon
+// as p2p_conn_client/server returns. The replay cache is the caller's (shared by
+// design). `connection` is declared last so that it is destroyed first.
+struct p2p_conn {
+  explicit p2p_conn(p2pnet::Identity id) : identity(std::move(id)) {}
+  p2pnet::Identity identity;               // a copy of the caller's keypair
+  std::vector<p2pnet::PublicKey> allowed;  // a copy of the server's allow-list
+  std::optional<p2pnet::Connection> connection;
+};
+
+namespace p2pnet::capi {
+
+// set_error records |code| and |message| as the calling thread's last error and
+// returns |code|. ok() records success; invalid() records P2P_ERR_INVALID_ARGUMENT.
+p2p_error_t set_error(p2p_error_t code, std::string message);
+inline p2p_error_t ok() { return set_error(P2P_OK, ""); }
+inline p2p_error_t invalid(const char* what) { return set_error(P2P_ERR_INVALID_ARGUMENT, what); }
+
+// from_engine maps an engine error to its C code: the only such mapping.
+p2p_error_t from_engine(Error error);
+// record_engine records |error| with the engine's sentence for it and returns its code.
+p2p_error_t record_engine(Error error);
+
+// ensure_sodium runs sodium_init once per process (thread-safe); on failure it records
+// P2P_ERR_INTERNAL and returns false.
+bool ensure_sodium();
+
+// guard runs |body| and converts an escaping exception into a recorded error.
+template <typename Result, typename Body>
+Result guard(Result on_exception, Body body) noexcept {
+  try {
+    return body();
+  } catch (const std::bad_alloc&) {
+    set_error(P2P_ERR_OUT_OF_MEMORY, "out of memory");
+  } catch (...) {
+    set_error(P2P_ERR_INTERNAL, "internal error");
+  }
+  return on_exception;
+}
+
+}  // namespace p2pnet::capi
+
+#endif  // P2PNET_CAPI_INTERNAL_H_

@@ -1,0 +1,292 @@
+// Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
+//
+// conn.cc: the sans-IO engine from C (p2p_conn_*). Each function is the matching
+// p2pnet::Connection call (connection.h) plus what a C boundary needs: argument
+// checks that change nothing, copies of everything the engine would borrow from the
+// caller, now_ms bounded so that no deadline can overflow, and the outcome recorded
+// in the thread's last error. Protocol decisions stay in the engine.
+#include <cstring>
+#include <memory>
+#include <optional>
+
+#include "capi_internal.h"
+
+namespace {
+
+using p2pnet::capi::ensure_sodium;
+using p2pnet::capi::guard;
+using p2pnet::capi::invalid;
+using p2pnet::capi::ok;
+using p2pnet::capi::record_engine;
+using p2pnet::capi::set_error;
+
+// The fields of p2p_conn_options_t that this library knows, with defaults applied.
+struct Options {
+  p2pnet::Duration handshake_timeout = p2pnet::kDefaultHandshakeTimeout;
+  p2pnet::ChannelConfig channel;
+  p2pnet::ReplayCache* replay_cache = nullptr;
+};
+
+// read_options checks |options| (NULL: the defaults) into *out. A struct_size other
+// than this header's is refused rather than guessed at: a caller built against a
+// newer header may have set a field this library would silently ignore.
+bool read_options(const p2p_conn_options_t* options, Options* out) {
+  if (options == nullptr) return true;
+  if (options->struct_size != sizeof(p2p_conn_options_t)) {
+    invalid("options->struct_size is not sizeof(p2p_conn_options_t): use p2p_conn_options_init");
+    return false;
+  }
+  if (options->handshake_timeout_ms != 0) {
+    out->handshake_timeout = p2pnet::Duration(options->handshake_timeout_ms);
+  }
+  if (options->max_message_size != 0) out->channel.max_message_size = options->max_message_size;
+  out->channel.max_pending_output = options->max_pending_output;
+  if (!p2pnet::channel_config_is_valid(out->channel)) {
+    return invalid("options->max_message_size is over P2P_MAX_MESSAGE_SIZE_LIMIT"), false;
+  }
+  if (options->replay_cache != nullptr) out->replay_cache = &options->replay_cache->cache;
+  return true;
+}
+
+// to_instant: |now_ms| on the engine's clock. Capped at P2P_MAX_NOW_MS so that now
+// plus any handshake timeout (at most 2^32 ms) stays far inside int64_t.
+std::optional<p2pnet::Instant> to_instant(std::uint64_t now_ms) {
+  if (now_ms > P2P_MAX_NOW_MS) return invalid("now_ms is over P2P_MAX_NOW_MS"), std::nullopt;
+  return p2pnet::Instant(static_cast<std::int64_t>(now_ms));
+}
+
+// copy_identity gives the connection its own key pair, through the identity file
+// codec, the engine's only way to read a seed back out; the encoded bytes are a
+// Secret and wipe themselves.
+std::optional<p2pnet::Identity> copy_identity(const p2p_keypair_t* keypair) {
+  const p2pnet::IdentityFileBytes file = p2pnet::encode_identity_file(keypair->identity);
+  return p2pnet::parse_identity_file(file.bytes());
+}
+
+p2pnet::PublicKey key_from(const std::uint8_t* bytes) {
+  p2pnet::PublicKey key;
+  std::memcpy(key.bytes.data(), bytes, key.bytes.size());
+  return key;
+}
+
+// new_conn does what both roles share: checks |me|, |options| and |now_ms| into
+// *settings and *now, and returns a connection holding its own copy of |me| (its
+// engine not started yet), or NULL with the error recorded.
+std::unique_ptr<p2p_conn> new_conn(const p2p_keypair_t* me, const p2p_conn_options_t* options,
+                                   std::uint64_t now_ms, Options* settings, p2pnet::Instant* now) {
+  if (me == nullptr) return invalid("keypair is NULL"), nullptr;
+  if (!read_options(options, settings)) return nullptr;
+  const std::optional<p2pnet::Instant> instant = to_instant(now_ms);
+  if (!instant || !ensure_sodium()) return nullptr;
+  *now = *instant;
+  std::optional<p2pnet::Identity> identity = copy_identity(me);
+  if (!identity) return set_error(P2P_ERR_INTERNAL, "the keypair could not be copied"), nullptr;
+  return std::make_unique<p2p_conn>(std::move(*identity));
+}
+
+// started returns the new connection, or NULL with the engine's error if the engine
+// refused to start it (a failed random source, a config it rejects).
+p2p_conn_t* started(std::unique_ptr<p2p_conn> conn) {
+  const p2pnet::Error error = conn->connection->error();
+  if (error != p2pnet::Error::kNone) return record_engine(error), nullptr;
+  ok();
+  return conn.release();
+}
+
+p2p_event_type_t to_c(p2pnet::EventType type) {
+  switch (type) {
+    case p2pnet::EventType::kHandshakeComplete: return P2P_EVENT_HANDSHAKE_COMPLETE;
+    case p2pnet::EventType::kMessage: return P2P_EVENT_MESSAGE;
+    case p2pnet::EventType::kPeerClosed: return P2P_EVENT_PEER_CLOSED;
+  }
+  return P2P_EVENT_PEER_CLOSED;  // unreachable: every enumerator is listed
+}
+
+}  // namespace
+
+extern "C" {
+
+void p2p_conn_options_init(p2p_conn_options_t* options) {
+  if (options == nullptr) return (void)invalid("options is NULL");
+  std::memset(options, 0, sizeof *options);
+  options->struct_size = sizeof *options;
+  options->handshake_timeout_ms = P2P_DEFAULT_TIMEOUT_MS;
+  options->max_message_size = P2P_DEFAULT_MAX_MESSAGE_SIZE;
+  ok();
+}
+
+p2p_replay_cache_t* p2p_replay_cache_new(size_t capacity) {
+  return guard<p2p_replay_cache_t*>(nullptr, [&]() -> p2p_replay_cache_t* {
+    if (capacity > P2P_MAX_REPLAY_CACHE_CAPACITY) {
+      return invalid("capacity is over P2P_MAX_REPLAY_CACHE_CAPACITY"), nullptr;
+    }
+    auto cache = std::make_unique<p2p_replay_cache>(
+        capacity == 0 ? P2P_DEFAULT_REPLAY_CACHE_CAPACITY : capacity);
+    ok();
+    return cache.release();
+  });
+}
+
+void p2p_replay_cache_free(p2p_replay_cache_t* cache) {
+  delete cache;
+  ok();
+}
+
+p2p_conn_t* p2p_conn_client_ex(const p2p_keypair_t* me, const uint8_t* expected_server,
+                               const p2p_conn_options_t* options, uint64_t now_ms) {
+  return guard<p2p_conn_t*>(nullptr, [&]() -> p2p_conn_t* {
+    Options settings;
+    p2pnet::Instant now;
+    std::unique_ptr<p2p_conn> conn = new_conn(me, options, now_ms, &settings, &now);
+    if (!conn) return nullptr;
+    p2pnet::ClientConfig config;
+    config.identity = &conn->identity;
+    if (expected_server != nullptr) config.expected_server = key_from(expected_server);
+    config.replay_cache = settings.replay_cache;
+    config.handshake_timeout = settings.handshake_timeout;
+    config.channel = settings.channel;
+    conn->connection.emplace(p2pnet::Connection::client(config, now));
+    return started(std::move(conn));
+  });
+}
+
+p2p_conn_t* p2p_conn_client(const p2p_keypair_t* me, const uint8_t* expected_server,
+                            uint64_t now_ms) {
+  return p2p_conn_client_ex(me, expected_server, nullptr, now_ms);
+}
+
+p2p_conn_t* p2p_conn_server_ex(const p2p_keypair_t* me, const uint8_t* const* allowed,
+                               size_t allowed_count, const p2p_conn_options_t* options,
+                               uint64_t now_ms) {
+  return guard<p2p_conn_t*>(nullptr, [&]() -> p2p_conn_t* {
+    Options settings;
+    p2pnet::Instant now;
+    std::unique_ptr<p2p_conn> conn = new_conn(me, options, now_ms, &settings, &now);
+    if (!conn) return nullptr;
+    if (settings.replay_cache != nullptr) {
+      return invalid("a replay cache is for clients only"), nullptr;
+    }
+    p2pnet::ServerConfig config;
+    config.identity = &conn->identity;
+    if (allowed != nullptr) {
+      conn->allowed.reserve(allowed_count);
+      for (size_t i = 0; i < allowed_count; ++i) {
+        if (allowed[i] == nullptr) return invalid("allowed holds a NULL key"), nullptr;
+        conn->allowed.push_back(key_from(allowed[i]));
+      }
+      config.allowed_clients = std::span<const p2pnet::PublicKey>(conn->allowed);
+    }
+    config.handshake_timeout = settings.handshake_timeout;
+    config.channel = settings.channel;
+    conn->connection.emplace(p2pnet::Connection::server(config, now));
+    return started(std::move(conn));
+  });
+}
+
+p2p_conn_t* p2p_conn_server(const p2p_keypair_t* me, const uint8_t* const* allowed,
+                            size_t allowed_count, uint64_t now_ms) {
+  return p2p_conn_server_ex(me, allowed, allowed_count, nullptr, now_ms);
+}
+
+p2p_error_t p2p_conn_feed(p2p_conn_t* c, const uint8_t* data, size_t length, uint64_t now_ms,
+                          size_t* consumed) {
+  return guard<p2p_error_t>(P2P_ERR_INTERNAL, [&]() -> p2p_error_t {
+    if (consumed != nullptr) *consumed = 0;
+    if (c == nullptr || consumed == nullptr || (data == nullptr && length > 0)) {
+      return invalid("connection, data or consumed is NULL");
+    }
+    const std::optional<p2pnet::Instant> now = to_instant(now_ms);
+    if (!now) return P2P_ERR_INVALID_ARGUMENT;
+    // length 0 is the end of the stream (h11's receive_data(b"")): the engine's empty input.
+    const p2pnet::ReadResult result = c->connection->handle_bytes(
+        length == 0 ? p2pnet::ByteSpan() : p2pnet::ByteSpan(data, length), *now);
+    *consumed = result.consumed;
+    return record_engine(result.error);
+  });
+}
+
+int p2p_conn_poll_event(p2p_conn_t* c, p2p_event_t* event) {
+  if (c == nullptr || event == nullptr) return invalid("connection or event is NULL"), 0;
+  const std::optional<p2pnet::Event> next = c->connection->poll_event();
+  ok();
+  if (!next) return 0;
+  event->type = to_c(next->type);
+  // The span stays valid until the engine's next handle_bytes (connection.h), that
+  // is, until the next p2p_conn_feed or p2p_conn_free.
+  event->data = next->message.empty() ? nullptr : next->message.data();
+  event->length = next->message.size();
+  return 1;
+}
+
+size_t p2p_conn_poll_transmit(p2p_conn_t* c, uint8_t* out, size_t capacity) {
+  if (c == nullptr || (out == nullptr && capacity > 0)) {
+    return invalid("connection or out is NULL"), 0;
+  }
+  ok();
+  if (capacity == 0) return 0;
+  return c->connection->poll_transmit(p2pnet::MutableByteSpan(out, capacity));
+}
+
+size_t p2p_conn_pending_transmit(const p2p_conn_t* c) {
+  if (c == nullptr) return invalid("connection is NULL"), 0;
+  ok();
+  return c->connection->pending_transmit();
+}
+
+int64_t p2p_conn_next_timeout_ms(const p2p_conn_t* c) {
+  if (c == nullptr) return invalid("connection is NULL"), -1;
+  ok();
+  const std::optional<p2pnet::Instant> deadline = c->connection->poll_timeout();
+  return deadline ? static_cast<int64_t>(deadline->count()) : -1;
+}
+
+p2p_error_t p2p_conn_handle_timeout(p2p_conn_t* c, uint64_t now_ms) {
+  if (c == nullptr) return invalid("connection is NULL");
+  const std::optional<p2pnet::Instant> now = to_instant(now_ms);
+  if (!now) return P2P_ERR_INVALID_ARGUMENT;
+  return record_engine(c->connection->handle_timeout(*now));
+}
+
+p2p_error_t p2p_conn_send(p2p_conn_t* c, const uint8_t* data, size_t length) {
+  return guard<p2p_error_t>(P2P_ERR_INTERNAL, [&]() -> p2p_error_t {
+    if (c == nullptr || (data == nullptr && length > 0)) {
+      return invalid("connection or data is NULL");
+    }
+    const p2pnet::Error error = c->connection->send(p2pnet::ByteSpan(data, length));
+    // The engine refuses an empty message (kInvalidArgument); say why in C terms.
+    if (error == p2pnet::Error::kInvalidArgument && length == 0) {
+      return invalid(
+          "an empty message cannot be sent (an empty frame is close_notify: use p2p_conn_close)");
+    }
+    return record_engine(error);
+  });
+}
+
+p2p_error_t p2p_conn_close(p2p_conn_t* c) {
+  return guard<p2p_error_t>(P2P_ERR_INTERNAL, [&]() -> p2p_error_t {
+    if (c == nullptr) return invalid("connection is NULL");
+    return record_engine(c->connection->close());
+  });
+}
+
+const uint8_t* p2p_conn_peer_public_key(const p2p_conn_t* c) {
+  if (c == nullptr) return invalid("connection is NULL"), nullptr;
+  const p2pnet::PublicKey* peer = c->connection->peer_identity();
+  if (peer == nullptr) return set_error(P2P_ERR_STATE, "the handshake has not completed"), nullptr;
+  ok();
+  return peer->bytes.data();
+}
+
+p2p_error_t p2p_conn_error(const p2p_conn_t* c) {
+  if (c == nullptr) return invalid("connection is NULL");
+  return record_engine(c->connection->error());
+}
+
+void p2p_conn_free(p2p_conn_t* c) {
+  // The engine's keys and buffers and the identity copy wipe themselves (Secret,
+  // ByteBuffer); the allow-list holds public keys only.
+  delete c;
+  ok();
+}
+
+}  // extern "C"
