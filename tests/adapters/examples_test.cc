@@ -5,7 +5,8 @@
 // and reports the real port, 11 echoes stdin lines, failures print [ERROR] and exit
 // 1, SIGTERM/SIGINT stop the server with status 0. The server's resident memory
 // (VmRSS from /proc) is compared before and after clients send it 10 MB of random
-// bytes each. Linux only (fork/exec, /proc).
+// bytes each. c_poll_echo (the C API's sans-IO engine in one poll() loop) echoes
+// every line and closes cleanly on both sides. Linux only (fork/exec, /proc).
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -348,6 +349,24 @@ TEST_F(ExamplesTest, ServerMemoryStaysFlatUnderTenMegabytesOfGarbage) {
   EXPECT_EQ(server.wait(), 0) << server.output();
   // One failure line per garbage connection (6), each with its reason.
   EXPECT_EQ(occurrences(server.output(), "[ERROR] Handshake with "), 6u) << server.output();
+}
+
+TEST_F(ExamplesTest, CPollEchoRunsBothSidesInOnePollLoop) {
+#ifdef P2PNET_NO_C_EXAMPLE
+  GTEST_SKIP() << "c_poll_echo is not built (no C API)";
+#endif
+  Child child({bin("c_poll_echo")}, dir_ / "c_poll_echo.out");
+  ASSERT_EQ(child.wait(), 0) << child.output();
+  const std::string out = child.output();
+  for (const char* line : {"hello over a socketpair", "the engine never saw a socket", "bye"}) {
+    EXPECT_NE(out.find(std::string("[client] [SEND] ") + line + "\n"), std::string::npos) << out;
+    EXPECT_NE(out.find(std::string("[server] [ECHO] ") + line + "\n"), std::string::npos) << out;
+    EXPECT_NE(out.find(std::string("[client] [RECV] ") + line + "\n"), std::string::npos) << out;
+  }
+  EXPECT_EQ(occurrences(out, "[OK] Handshake complete, peer "), 2u) << out;
+  EXPECT_EQ(occurrences(out, "[INFO] Peer sent close_notify"), 2u) << out;
+  EXPECT_NE(out.find("[OK] 3 lines echoed, both sides closed cleanly"), std::string::npos) << out;
+  EXPECT_EQ(out.find("[ERROR]"), std::string::npos) << out;
 }
 
 }  // namespace
