@@ -414,6 +414,150 @@ void seed_pair_session(SeedWriter& out) {
   });
 }
 
+// The C API target's actions and faults (c_api_session.cc), in its order.
+enum CAction : std::uint64_t { kCToServer, kCToClient, kCAdvance, kCClientSend, kCServerSend, kCClientClose,
+                               kCServerClose, kCClientEnd, kCServerEnd, kCMisuse };
+constexpr std::uint64_t kCLastAction = kCMisuse;
+enum CFault : std::uint64_t { kCNoFault, kCFlip, kCDrop, kCDuplicate };
+constexpr std::uint64_t kCLastFault = kCDuplicate;
+
+struct CConfig {
+  std::uint64_t seed = 5;
+  unsigned expect_mode = 0, allow_mode = 0;  // target: 2 any / +stranger, 3 stranger, 4 none
+  bool options = false;
+  std::uint32_t timeout_ms = 0;              // with options; 0: the default
+  unsigned max_choice = 0;                   // 1..5: max_message_size; 6: over the limit
+  std::size_t max_message_size = 0;
+  std::size_t max_pending = 0;
+  bool replay_cache = false;
+  bool bad_struct_size = false;
+  unsigned start_choice = 0;                 // 1: near P2P_MAX_NOW_MS, 2: start, 3: over it
+  std::uint64_t start = 0;
+};
+
+void c_config(FdpScript& s, const CConfig& c) {
+  s.integer(c.seed, ~std::uint64_t{0});
+  s.integer(c.expect_mode, 3);
+  s.integer(c.allow_mode, 4);
+  s.boolean(c.options);
+  if (c.options) {
+    s.integer(c.timeout_ms, 30000);
+    s.integer(c.max_choice, 7);
+    if (c.max_choice >= 1 && c.max_choice <= 5) s.integer(c.max_message_size - 1, 299);
+    s.boolean(c.max_pending != 0);
+    if (c.max_pending != 0) s.integer(c.max_pending - 1, 999);
+    s.boolean(c.replay_cache);
+    s.integer(c.bad_struct_size ? 31 : 0, 31);
+  }
+  s.integer(c.start_choice, 3);
+  if (c.start_choice == 2) s.integer(c.start, ~std::uint64_t{0});
+}
+
+void c_deliver(FdpScript& s, CAction to, std::size_t n, std::size_t link, CFault fault) {
+  s.integer(to, kCLastAction);
+  s.integer(n - 1, link - 1);
+  s.integer(fault, kCLastFault);
+  if (fault == kCFlip) {
+    s.integer(0, n - 1);
+    s.integer(0, 7);
+  }
+}
+
+void c_send(FdpScript& s, CAction who, const Bytes& message) {
+  s.integer(who, kCLastAction);
+  s.integer(message.size(), 300);
+  s.bytes(message);
+}
+
+// The four handshake flights, whole, with |fault| on flight |faulty| (4: none).
+void c_handshake(FdpScript& s, int faulty, CFault fault) {
+  const std::size_t sizes[] = {kClientHelloSize, kServerHelloSize, kKeyExchangeSize, kAcceptSize};
+  for (int i = 0; i < 4; ++i) {
+    c_deliver(s, i % 2 == 0 ? kCToServer : kCToClient, sizes[i], sizes[i], i == faulty ? fault : kCNoFault);
+    if (i == faulty && fault != kCNoFault) return;  // what follows depends on the fault
+  }
+}
+
+void seed_c_api_session(SeedWriter& out) {
+  const auto add = [&](const CConfig& config, auto&& script) {
+    FdpScript s;
+    c_config(s, config);
+    script(s);
+    out.add("c_api_session", s.finish());
+  };
+  const Bytes hello{'h', 'e', 'l', 'l', 'o'};
+  const Bytes reply{'w', 'o', 'r', 'l', 'd', '!'};
+  // Handshake, a message each way (the server's delivered in two pieces), close both.
+  const auto session = [&](FdpScript& s) {
+    c_handshake(s, 4, kCNoFault);
+    c_send(s, kCClientSend, hello);
+    c_send(s, kCServerSend, reply);
+    c_deliver(s, kCToServer, hello.size() + kFrameOverhead, hello.size() + kFrameOverhead, kCNoFault);
+    c_deliver(s, kCToClient, 7, reply.size() + kFrameOverhead, kCNoFault);
+    c_deliver(s, kCToClient, reply.size() + kFrameOverhead - 7, reply.size() + kFrameOverhead - 7, kCNoFault);
+    s.integer(kCClientClose, kCLastAction);
+    c_deliver(s, kCToServer, kFrameOverhead, kFrameOverhead, kCNoFault);
+    s.integer(kCServerClose, kCLastAction);
+  };
+  add(CConfig{}, session);
+  add(CConfig{.options = true, .timeout_ms = 5000, .max_choice = 1, .max_message_size = 8, .max_pending = 60,
+              .replay_cache = true},
+      session);
+  add(CConfig{.expect_mode = 2, .allow_mode = 2}, session);
+  add(CConfig{.expect_mode = 3}, session);
+  add(CConfig{.allow_mode = 3}, session);
+  add(CConfig{.allow_mode = 4}, session);
+  add(CConfig{.options = true, .max_choice = 6}, session);         // refused at creation
+  add(CConfig{.options = true, .bad_struct_size = true}, session);  // refused at creation
+  add(CConfig{.start_choice = 1}, session);
+  add(CConfig{.start_choice = 2, .start = 123456789}, session);
+  add(CConfig{.start_choice = 3}, session);                          // refused at creation
+  add(CConfig{.start_choice = 1}, [&](FdpScript& s) {  // the clock runs past P2P_MAX_NOW_MS
+    c_deliver(s, kCToServer, kClientHelloSize, kClientHelloSize, kCNoFault);
+    s.integer(kCAdvance, kCLastAction);
+    s.integer(12000, 12000);
+    for (int i = 0; i < 4; ++i) {
+      s.integer(kCAdvance, kCLastAction);
+      s.integer(12000, 12000);
+    }
+    c_deliver(s, kCToClient, kServerHelloSize, kServerHelloSize, kCNoFault);
+  });
+  for (int flight = 0; flight < 4; ++flight) {
+    for (const CFault fault : {kCFlip, kCDrop, kCDuplicate}) {
+      add(CConfig{}, [&](FdpScript& s) { c_handshake(s, flight, fault); });
+    }
+  }
+  add(CConfig{.options = true, .timeout_ms = 5000}, [&](FdpScript& s) {  // deadline mid-handshake
+    c_deliver(s, kCToServer, kClientHelloSize, kClientHelloSize, kCNoFault);
+    s.integer(kCAdvance, kCLastAction);
+    s.integer(6000, 12000);
+  });
+  add(CConfig{}, [&](FdpScript& s) {  // sending and closing before the handshake ends
+    c_send(s, kCClientSend, hello);
+    s.integer(kCServerClose, kCLastAction);
+  });
+  add(CConfig{}, [&](FdpScript& s) { s.integer(kCServerEnd, kCLastAction); });
+  add(CConfig{}, [&](FdpScript& s) {
+    session(s);
+    s.integer(kCClientEnd, kCLastAction);
+  });
+  // Every kind of misuse, before and after the handshake, each switching the output
+  // chunk to a few bytes.
+  for (unsigned which = 0; which <= 8; ++which) {
+    add(CConfig{}, [&](FdpScript& s) {
+      s.integer(kCMisuse, kCLastAction);
+      s.integer(which, 8);
+      s.boolean(which % 2 == 0);
+      s.integer(which, 4095);
+      c_handshake(s, 4, kCNoFault);
+      s.integer(kCMisuse, kCLastAction);
+      s.integer(which, 8);
+      s.boolean(which % 2 == 1);
+      s.integer(0, 4095);
+    });
+  }
+}
+
 }  // namespace
 }  // namespace p2pnet::fuzz
 
@@ -432,5 +576,6 @@ int main(int argc, char** argv) {
   seed_identities(out);
   seed_replay_cache(out);
   seed_pair_session(out);
+  seed_c_api_session(out);
   return 0;
 }
