@@ -51,7 +51,7 @@ Handshake::Handshake(Role role, Instant now, Duration timeout)
     : role_(role),
       state_(role == Role::kClient ? HandshakeState::kClientAwaitServerHello
                                    : HandshakeState::kServerAwaitClientHello),
-      deadline_(now + timeout) {}
+      deadline_(saturating_add(now, timeout)) {}
 
 Handshake Handshake::client(const ClientConfig& config, Instant now) {
   Handshake handshake(Role::kClient, now, config.handshake_timeout);

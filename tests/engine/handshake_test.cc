@@ -361,6 +361,27 @@ TEST_F(HandshakeTest, ServerTimesOutMidHandshake) {
   EXPECT_EQ(output_of(server), error_bytes(WireErrorCode::kTimeout));
 }
 
+// now + handshake_timeout saturates: the largest timeout means "no deadline", not an
+// overflow (undefined behaviour) that put the deadline in the past.
+TEST_F(HandshakeTest, HugeTimeoutSaturatesTheDeadline) {
+  const Duration largest_that_fits = Instant::max() - now;
+  for (const Duration timeout : {Duration::max(), largest_that_fits, largest_that_fits + 1ms}) {
+    ServerConfig config = server_config();
+    config.handshake_timeout = timeout;
+    Handshake server = Handshake::server(config, now);
+    EXPECT_EQ(server.poll_timeout(), timeout > largest_that_fits ? Instant::max() : now + timeout);
+    EXPECT_EQ(server.handle_bytes(encode(ClientHello{client_identity.public_key()}), now).error,
+              Error::kNone);
+    EXPECT_EQ(server.state(), HandshakeState::kServerAwaitKeyExchange);
+    EXPECT_EQ(server.handle_timeout(Instant::max() - 1ms), Error::kNone);
+  }
+  ClientConfig config = client_config();
+  config.handshake_timeout = Duration::max();
+  Handshake client = Handshake::client(config, now);
+  EXPECT_EQ(client.handle_timeout(now + 24h), Error::kNone);
+  EXPECT_EQ(client.handle_timeout(Instant::max()), Error::kTimeout);
+}
+
 TEST_F(HandshakeTest, ReceivedErrorEndsEachSideWithoutAReply) {
   Handshake client = Handshake::client(client_config(), now);
   (void)output_of(client);

@@ -44,7 +44,9 @@ struct ClientConfig {
   std::optional<PublicKey> expected_server;     // nullopt: any server (discovery only)
   ReplayCache* replay_cache = nullptr;          // optional; refuses replayed challenges
   RandomSource* random = nullptr;               // nullptr: system_random()
-  Duration handshake_timeout = kDefaultHandshakeTimeout;  // must be positive
+  // Must be positive. The deadline is now + handshake_timeout, saturated at
+  // Instant::max() (time.h), so Duration::max() means no deadline.
+  Duration handshake_timeout = kDefaultHandshakeTimeout;
   ChannelConfig channel;
 };
 
@@ -52,7 +54,7 @@ struct ServerConfig {
   const Identity* identity = nullptr;                    // required
   std::optional<std::span<const PublicKey>> allowed_clients;  // nullopt: allow all
   RandomSource* random = nullptr;                        // nullptr: system_random()
-  Duration handshake_timeout = kDefaultHandshakeTimeout;  // must be positive
+  Duration handshake_timeout = kDefaultHandshakeTimeout;  // as in ClientConfig
   ChannelConfig channel;
 };
 

@@ -70,7 +70,8 @@ class Handshake {
   std::size_t poll_transmit(MutableByteSpan out);
   std::size_t pending_transmit() const { return tx_size_ - tx_sent_; }
 
-  // poll_timeout is the deadline while the handshake runs, nullopt once it ended.
+  // poll_timeout is the deadline while the handshake runs (saturated: Instant::max()
+  // for a timeout past the clock's range), nullopt once it ended.
   std::optional<Instant> poll_timeout() const;
 
   HandshakeState state() const { return state_; }
