@@ -398,7 +398,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (max_choice == 7) options.max_message_size = 0;  // the default
     options_valid = max_choice != 6;
     if (fdp.ConsumeBool()) {
-      options.max_pending_output = fdp.ConsumeIntegralInRange<std::size_t>(1, 1000);
+      // Around the smallest valid bound, one full frame of the largest message
+      // (p2pnet.h): the first 19 values are below it and make the options invalid.
+      const std::size_t largest = options.max_message_size != 0 ? options.max_message_size
+                                                                : P2P_DEFAULT_MAX_MESSAGE_SIZE;
+      const auto above_largest = fdp.ConsumeIntegralInRange<std::size_t>(1, 1000);
+      options.max_pending_output = largest + above_largest;
+      if (above_largest < kFrameOverheadBytes) options_valid = false;
     }
     if (fdp.ConsumeBool()) {
       cache.reset(p2p_replay_cache_new(4));

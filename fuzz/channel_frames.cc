@@ -7,7 +7,7 @@
 // Input: [options] [chunk] [frames...]. Options: bit 0 the receiver is the client
 // (it opens s2c frames), else the server; bit 1 small channel limit (64 bytes);
 // bit 2 both counters start two frames short of the 2^64 - 1 limit; bit 3 end of
-// stream after the frames; bit 4 a small bound on the sender's pending output;
+// stream after the frames; bit 4 the sender's pending output bounded by one full frame;
 // bit 5 the receiving channel is moved to a new object halfway and back (the
 // moved-from object must hold no key); bit 6 an invalid config (limit 0): every call
 // fails with kInvalidArgument.
@@ -199,7 +199,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if ((options & 2u) != 0) config.max_message_size = 64;
   const bool near_limit = (options & 4u) != 0;
   const bool eof = (options & 8u) != 0;
-  if ((options & 16u) != 0) config.max_pending_output = 100;
+  // The smallest valid bound (config.h): exactly one full frame of the largest message.
+  if ((options & 16u) != 0) config.max_pending_output = config.max_message_size + kFrameOverhead;
   const bool move_halfway = (options & 32u) != 0;
   if ((options & 64u) != 0) config.max_message_size = 0;
 

@@ -132,7 +132,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 7: channel.max_message_size = kMaxMessageSizeLimit + 1; break;  // invalid
     default: channel.max_message_size = fdp.ConsumeIntegralInRange<std::size_t>(1, 300); break;
   }
-  if (fdp.ConsumeBool()) channel.max_pending_output = fdp.ConsumeIntegralInRange<std::size_t>(1, 1000);
+  if (fdp.ConsumeBool()) {
+    // Around the smallest valid bound, one full frame (config.h): the first 19 values
+    // are below it and make the config invalid.
+    const auto above_limit = fdp.ConsumeIntegralInRange<std::size_t>(1, 1000);
+    channel.max_pending_output = channel.max_message_size + above_limit;
+  }
   const bool use_replay_cache = fdp.ConsumeBool();
 
   const std::array<PublicKey, 2> allowed{client_identity().public_key(),
@@ -233,8 +238,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   // Liveness, when nothing stood in the way.
   const bool configs_agree = expect_mode <= 2 && allow_mode <= 2 && timeout > Duration::zero() &&
-                             channel.max_message_size >= 1 &&
-                             channel.max_message_size <= kMaxMessageSizeLimit;
+                             channel_config_is_valid(channel);
   const bool undisturbed = !tampered && !stream_ended && now - start < timeout &&
                            !client_random.failed() && !server_random.failed();
   if (configs_agree && undisturbed) {

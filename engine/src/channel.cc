@@ -28,6 +28,12 @@ Nonce nonce_for(std::uint64_t counter) {
 
 }  // namespace
 
+bool channel_config_is_valid(const ChannelConfig& config) {
+  if (config.max_message_size < 1 || config.max_message_size > kMaxMessageSizeLimit) return false;
+  return config.max_pending_output == 0 ||
+         config.max_pending_output >= config.max_message_size + kFrameOverhead;
+}
+
 Channel::Channel(Role role, Key key_c2s, Key key_s2c, const ChannelConfig& config)
     : send_key_(std::move(role == Role::kClient ? key_c2s : key_s2c)),
       receive_key_(std::move(role == Role::kClient ? key_s2c : key_c2s)),

@@ -290,6 +290,33 @@ TEST_F(ChannelTest, ConfigOutsideTheLimitsFailsAtOnce) {
   EXPECT_EQ(Channel(Role::kClient, key_of(1), key_of(2), largest).error(), Error::kNone);
 }
 
+// A send queue smaller than one frame of the largest message would refuse that
+// message with kSendBufferFull forever, however often the caller drains: such a
+// bound is a config error, like a bad max_message_size.
+TEST_F(ChannelTest, PendingOutputBelowOneFullFrameIsRejected) {
+  ChannelConfig config;
+  config.max_message_size = 100;
+  const std::size_t one_frame = 100 + kFrameOverhead;
+  for (const std::size_t bound : {std::size_t{1}, kFrameOverhead, one_frame - 1}) {
+    config.max_pending_output = bound;
+    Channel channel(Role::kClient, key_of(1), key_of(2), config);
+    EXPECT_EQ(channel.error(), Error::kInvalidArgument) << bound;
+    EXPECT_EQ(channel.send(message_of(1)), Error::kInvalidArgument) << bound;
+    EXPECT_FALSE(channel_config_is_valid(config)) << bound;
+  }
+  // One full frame is enough: the largest message fits in an empty queue.
+  config.max_pending_output = one_frame;
+  Channel channel(Role::kClient, key_of(1), key_of(2), config);
+  EXPECT_EQ(channel.error(), Error::kNone);
+  EXPECT_EQ(channel.send(message_of(100)), Error::kNone);
+  EXPECT_EQ(channel.send(message_of(1)), Error::kSendBufferFull);
+  EXPECT_EQ(drain(channel).size(), one_frame);
+  EXPECT_EQ(channel.send(message_of(100)), Error::kNone);
+  // 0 stays the default (two full frames).
+  config.max_pending_output = 0;
+  EXPECT_TRUE(channel_config_is_valid(config));
+}
+
 TEST_F(ChannelTest, WaitsForTheCallerToTakeEachMessage) {
   const Bytes stream = client_frames({message_of(5), message_of(6)}, false);
   const ReadResult first = server.handle_bytes(stream);

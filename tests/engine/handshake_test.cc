@@ -8,6 +8,7 @@
 
 #include "hex.h"
 #include "low_order_points.h"
+#include "p2pnet/channel.h"
 #include "pair.h"
 #include "wire.h"
 
@@ -463,6 +464,21 @@ TEST_F(HandshakeTest, InvalidConfigFailsAtOnce) {
   ServerConfig no_time = server_config();
   no_time.handshake_timeout = 0ms;
   EXPECT_EQ(Handshake::server(no_time, now).error(), Error::kInvalidArgument);
+}
+
+// A send queue bound below one frame of the largest message fails the connection
+// before any handshake byte, as a bad max_message_size does.
+TEST_F(HandshakeTest, PendingOutputBelowOneFullFrameFailsAtOnce) {
+  ClientConfig client = client_config();
+  client.channel.max_pending_output = kDefaultMaxMessageSize + kFrameOverhead - 1;
+  Handshake client_handshake = Handshake::client(client, now);
+  EXPECT_EQ(client_handshake.error(), Error::kInvalidArgument);
+  EXPECT_TRUE(output_of(client_handshake).empty());
+  ServerConfig server = server_config();
+  server.channel.max_pending_output = 1;
+  EXPECT_EQ(Handshake::server(server, now).error(), Error::kInvalidArgument);
+  server.channel.max_pending_output = kDefaultMaxMessageSize + kFrameOverhead;
+  EXPECT_EQ(Handshake::server(server, now).error(), Error::kNone);
 }
 
 TEST_F(HandshakeTest, RandomFailureFailsClosedWithInternalError) {

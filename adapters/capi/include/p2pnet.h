@@ -218,7 +218,8 @@ typedef struct p2p_conn_options {
   size_t struct_size;               /* set by p2p_conn_options_init; do not change */
   uint32_t handshake_timeout_ms;    /* 0: P2P_DEFAULT_TIMEOUT_MS (10 s) */
   size_t max_message_size;          /* 0: 1 MiB; at most P2P_MAX_MESSAGE_SIZE_LIMIT */
-  size_t max_pending_output;        /* 0: two largest frames; bound on unsent output */
+  size_t max_pending_output;        /* 0: two largest frames; bound on unsent output;
+                                       else at least max_message_size + 20 */
   p2p_replay_cache_t* replay_cache; /* clients only, borrowed; NULL: none */
 } p2p_conn_options_t;
 

@@ -28,16 +28,19 @@ enum class Role : std::uint8_t { kClient, kServer };
 struct ChannelConfig {
   // Largest plaintext accepted from the peer and sent by us, 1..kMaxMessageSizeLimit.
   std::size_t max_message_size = kDefaultMaxMessageSize;
-  // Bound on sealed bytes waiting for poll_transmit; 0 means 2 * (max frame size).
-  // send() refuses with kSendBufferFull past it, so a stalled peer cannot grow memory.
+  // Bound on sealed bytes waiting for poll_transmit: 0 (the default: two full frames,
+  // 2 * (max_message_size + kFrameOverhead)), or at least one full frame,
+  // max_message_size + kFrameOverhead (channel.h), so that the largest message always
+  // fits once the queue is drained. send() refuses with kSendBufferFull past it, so a
+  // stalled peer cannot grow memory.
   std::size_t max_pending_output = 0;
 };
 
-// channel_config_is_valid: max_message_size within 1..kMaxMessageSizeLimit. Checked
-// when a connection starts, so a bad limit fails it before any handshake byte.
-inline bool channel_config_is_valid(const ChannelConfig& config) {
-  return config.max_message_size >= 1 && config.max_message_size <= kMaxMessageSizeLimit;
-}
+// channel_config_is_valid: max_message_size within 1..kMaxMessageSizeLimit, and
+// max_pending_output 0 or at least one full frame of max_message_size (a smaller
+// bound would refuse the largest message forever). Checked when a connection or
+// channel starts, so a bad limit fails it with kInvalidArgument before any byte.
+bool channel_config_is_valid(const ChannelConfig& config);
 
 struct ClientConfig {
   const Identity* identity = nullptr;           // required
