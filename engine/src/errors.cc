@@ -37,8 +37,8 @@ Error error_from_wire_code(WireErrorCode code) {
     case WireErrorCode::kInternal: return Error::kPeerAbortInternal;
     case WireErrorCode::kNone: break;
   }
-  // kNone is never on the wire (the codec rejects it); map it to malformed anyway.
-  return Error::kMalformedMessage;
+  // kNone is never on the wire (the codec rejects it): an undefined code.
+  return Error::kPeerAbortUnknownCode;
 }
 
 }  // namespace p2pnet

@@ -25,10 +25,11 @@
 // Bytes are assembled into one whole message at a time: the first byte must be the
 // type the state waits for or Error (0xFF), and fixes the size; any other first byte
 // fails at once as malformed, before more bytes are buffered. A received Error ends
-// the handshake without a reply. Every failure is terminal (Failed) and queues an
-// Error message with the code protocol-v1 assigns, unless the peer is gone or aborted
-// first. The deadline is checked on every input and on handle_timeout. Nothing here
-// allocates: messages, keys and output live in fixed arrays inside the object.
+// the handshake without a reply, even one with an undefined code. Every failure is
+// terminal (Failed) and queues an Error message with the code protocol-v1 assigns,
+// unless the peer is gone or aborted first. The deadline is checked on every input
+// and on handle_timeout. Nothing here allocates: messages, keys and output live in
+// fixed arrays inside the object.
 #include "p2pnet/handshake.h"
 
 #include <algorithm>
@@ -140,8 +141,10 @@ std::optional<MessageType> Handshake::expected_message() const {
 
 void Handshake::dispatch(ByteSpan message) {
   if (message[0] == static_cast<std::uint8_t>(MessageType::kError)) {
+    // protocol-v1: an Error is never answered, so an undefined code is a peer abort
+    // too (kPeerAbortUnknownCode, no wire code) rather than malformed (which sends 0x01).
     const auto error = parse_error_message(message);
-    fail(error ? error_from_wire_code(error->code) : Error::kMalformedMessage);
+    fail(error ? error_from_wire_code(error->code) : Error::kPeerAbortUnknownCode);
     return;
   }
   switch (state_) {

@@ -40,6 +40,7 @@ TEST(ErrorsTest, WireCodesFollowProtocolV1) {
   EXPECT_EQ(wire_code_for(Error::kRandomFailure), WireErrorCode::kInternal);
   // A peer that aborted or vanished is not answered.
   EXPECT_EQ(wire_code_for(Error::kPeerAbortMalformed), WireErrorCode::kNone);
+  EXPECT_EQ(wire_code_for(Error::kPeerAbortUnknownCode), WireErrorCode::kNone);
   EXPECT_EQ(wire_code_for(Error::kConnectionClosed), WireErrorCode::kNone);
 }
 
@@ -52,6 +53,7 @@ TEST(ErrorsTest, ReceivedWireCodesMapToPeerAbortErrors) {
   EXPECT_EQ(error_from_wire_code(WireErrorCode::kReplayedChallenge),
             Error::kPeerAbortReplayedChallenge);
   EXPECT_EQ(error_from_wire_code(WireErrorCode::kInternal), Error::kPeerAbortInternal);
+  EXPECT_EQ(error_from_wire_code(WireErrorCode::kNone), Error::kPeerAbortUnknownCode);
 }
 
 }  // namespace

@@ -284,12 +284,9 @@ Expected oracle(const Attack& a, const Config& config, const Reference& ref) {
         r = error_from_code(receiver_is_server ? 0x03 : 0x04);
         s = receiver_is_server ? Error::kTimeout : Error::kNone;
       } else if (x[0] == 0xFF) {
-        if (x[1] >= 0x01 && x[1] <= 0x06) {
-          r = error_from_code(x[1]);  // a well-formed Error: R ends without replying
-          s = receiver_is_server ? Error::kTimeout : Error::kNone;
-        } else {
-          receiver_fails(Error::kMalformedMessage, true);
-        }
+        // An Error, with a defined code or not: R ends without replying.
+        r = x[1] >= 0x01 && x[1] <= 0x06 ? error_from_code(x[1]) : Error::kPeerAbortUnknownCode;
+        s = receiver_is_server ? Error::kTimeout : Error::kNone;
       } else if (x[0] == next_type) {
         // A forged next message (junk, or junk completed by S's genuine bytes).
         receiver_fails(Error::kAuthenticationFailed, true);

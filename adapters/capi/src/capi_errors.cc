@@ -56,7 +56,8 @@ p2p_error_t from_engine(Error error) {
     case Error::kPeerAbortNotAccepted:
     case Error::kPeerAbortTimeout:
     case Error::kPeerAbortReplayedChallenge:
-    case Error::kPeerAbortInternal: return P2P_ERR_REJECTED_BY_PEER;
+    case Error::kPeerAbortInternal:
+    case Error::kPeerAbortUnknownCode: return P2P_ERR_REJECTED_BY_PEER;
     case Error::kTimeout: return P2P_ERR_TIMEOUT;
   }
   return P2P_ERR_INTERNAL;

@@ -67,6 +67,8 @@ enum class WireErrorCode : std::uint8_t {
   X(kPeerAbortTimeout, kPeerAbort, kNone, "peer reported: timeout")                      \
   X(kPeerAbortReplayedChallenge, kPeerAbort, kNone, "peer reported: replayed challenge") \
   X(kPeerAbortInternal, kPeerAbort, kNone, "peer reported: internal error or overload")  \
+  /* An Error with a code protocol-v1 does not define: an abort all the same. */        \
+  X(kPeerAbortUnknownCode, kPeerAbort, kNone, "peer reported an undefined error code")   \
   /* Time. */                                                                            \
   X(kTimeout, kTimeout, kTimeout, "handshake timed out")
 
@@ -87,7 +89,8 @@ ErrorCategory error_category(Error error);
 // handshake, or kNone when no Error message is sent (e.g. the peer already aborted).
 WireErrorCode wire_code_for(Error error);
 // error_from_wire_code maps the code of a received Error message to the local error.
-// Codes outside 0x01..0x06 never reach it: the codec rejects them as malformed.
+// Codes outside 0x01..0x06 never reach it (the codec rejects them); a received Error
+// with such a code ends the handshake with kPeerAbortUnknownCode, unanswered.
 Error error_from_wire_code(WireErrorCode code);
 
 }  // namespace p2pnet
