@@ -15,12 +15,13 @@
 //      message delivered is exactly scripted_message(i) (the corpus holds frames a
 //      real sender sealed; anything else must fail authentication); no message
 //      after close_notify or after a failure; a failure wipes both keys and never
-//      changes; bytes after close_notify fail with kDataAfterClose; a stream that
-//      ends early is kTruncated.
+//      changes; close_notify wipes the receive key; bytes after close_notify fail
+//      with kDataAfterClose; a stream that ends early is kTruncated.
 //   2. Round trip: the input, cut into messages, is sealed by a sender channel
 //      (drained |chunk| bytes at a time, so its queue slides and grows) and opened
 //      by a receiver: what arrives is exactly what was accepted for sending, then
-//      close_notify. Every send() result is the one the documented rules predict.
+//      close_notify. Every send() result is the one the documented rules predict,
+//      and close() wipes the send key.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -90,7 +91,10 @@ class ChannelReceiver {
           FUZZ_CHECK(event->message.size() <= channel_->max_message_size());
           received_.emplace_back(event->message.begin(), event->message.end());
           break;
-        case ChannelEventType::kPeerClosed: closed_event_ = true; break;
+        case ChannelEventType::kPeerClosed:
+          closed_event_ = true;
+          FUZZ_CHECK(is_wiped(channel_->receive_key()));  // nothing more to open
+          break;
       }
     }
     return any;
@@ -168,6 +172,7 @@ void round_trip(Role receiver_role, const ChannelConfig& config, bool near_limit
   FUZZ_CHECK(close_error == expected_close);
   drain(sender.pending_transmit());
   if (close_error == Error::kNone) {
+    FUZZ_CHECK(is_wiped(sender.send_key()));  // nothing more to seal
     FUZZ_CHECK(sender.send(input) == Error::kAlreadyClosed);
     FUZZ_CHECK(sender.close() == Error::kAlreadyClosed);
   }

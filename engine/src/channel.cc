@@ -6,7 +6,9 @@
 // When the whole body is already in the caller's input it is opened straight from
 // there into rx_, saving a copy; otherwise it is assembled in rx_ and opened in
 // place. A frame that fails to open ends the channel: the counter does not move, the
-// keys are wiped and nothing more is decrypted.
+// keys are wiped and nothing more is decrypted. Each key is also wiped as soon as its
+// direction is done: the send key once close_notify is sealed, the receive key once
+// the peer's close_notify is opened.
 #include "p2pnet/channel.h"
 
 #include <sodium.h>
@@ -110,8 +112,9 @@ ReadResult Channel::handle_bytes(ByteSpan input) {
     header_size_ = 0;
     body_size_ = 0;
     if (body_length_ == 0) {
-      peer_closed_ = true;  // close_notify
+      peer_closed_ = true;  // close_notify: nothing more to open
       peer_closed_event_pending_ = true;
+      receive_key_.wipe();
       continue;
     }
     message_ready_ = body_length_;
@@ -160,7 +163,10 @@ Error Channel::close() {
   if (error_ != Error::kNone) return error_;
   if (sent_close_) return Error::kAlreadyClosed;
   const Error error = seal({});
-  if (error == Error::kNone) sent_close_ = true;
+  if (error == Error::kNone) {
+    sent_close_ = true;  // nothing more to seal
+    send_key_.wipe();
+  }
   return error;
 }
 

@@ -20,11 +20,23 @@ Connection Connection::server(const ServerConfig& config, Instant now) {
 
 void Connection::start_channel_if_complete() {
   if (channel_ || !handshake_.is_complete()) return;
-  SessionKeys keys = handshake_.take_keys();
+  SessionKeys keys = handshake_.take_keys();  // the handshake's copies are wiped
   session_key_ = std::move(keys.session_key);
   channel_.emplace(handshake_.role(), std::move(keys.key_c2s), std::move(keys.key_s2c),
                    channel_config_);
   handshake_event_pending_ = true;
+  wipe_session_key_if_done();
+}
+
+bool Connection::done() const {
+  return channel_ &&
+         (channel_->error() != Error::kNone || (channel_->sent_close() && channel_->peer_closed()));
+}
+
+void Connection::wipe_session_key_if_done() {
+  // The session key derives both traffic keys again from the public transcript
+  // (docs/protocol.md "Keys"), so it goes with them. The channel wipes its own keys.
+  if (done()) session_key_.wipe();
 }
 
 ReadResult Connection::handle_bytes(ByteSpan input, Instant now) {
@@ -38,6 +50,7 @@ ReadResult Connection::handle_bytes(ByteSpan input, Instant now) {
     if (!channel_ || (consumed == input.size() && !input.empty())) return {consumed, Error::kNone};
   }
   const ReadResult result = channel_->handle_bytes(input.subspan(consumed));
+  wipe_session_key_if_done();
   return {consumed + result.consumed, result.error};
 }
 
@@ -82,12 +95,14 @@ std::size_t Connection::pending_transmit() const {
 
 Error Connection::send(ByteSpan message) {
   if (!channel_) return handshake_.error() != Error::kNone ? handshake_.error() : Error::kWrongState;
-  return channel_->send(message);
+  return channel_->send(message);  // a refused send changes nothing, so no key to wipe
 }
 
 Error Connection::close() {
   if (!channel_) return handshake_.error() != Error::kNone ? handshake_.error() : Error::kWrongState;
-  return channel_->close();
+  const Error error = channel_->close();
+  wipe_session_key_if_done();
+  return error;
 }
 
 ConnectionState Connection::state() const {
@@ -114,18 +129,22 @@ const PublicKey* Connection::peer_identity() const {
 }
 
 std::span<const std::uint8_t> Connection::session_key() const {
-  if (!channel_) return {};
+  if (!channel_ || done()) return {};
   return session_key_.bytes();
 }
 
-std::span<const std::uint8_t> Connection::key_c2s() const {
+std::span<const std::uint8_t> Connection::traffic_key(bool sending) const {
   if (!channel_) return {};
-  return (role() == Role::kClient ? channel_->send_key() : channel_->receive_key()).bytes();
+  if (sending) return channel_->holds_send_key() ? channel_->send_key().bytes() : ByteSpan{};
+  return channel_->holds_receive_key() ? channel_->receive_key().bytes() : ByteSpan{};
+}
+
+std::span<const std::uint8_t> Connection::key_c2s() const {
+  return traffic_key(role() == Role::kClient);  // the client sends with key_c2s
 }
 
 std::span<const std::uint8_t> Connection::key_s2c() const {
-  if (!channel_) return {};
-  return (role() == Role::kClient ? channel_->receive_key() : channel_->send_key()).bytes();
+  return traffic_key(role() == Role::kServer);  // the server sends with key_s2c
 }
 
 const Transcript* Connection::transcript() const {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "connection_test_access.h"
 #include "fuzz_check.h"
 
 namespace p2pnet::fuzz {
@@ -23,6 +24,10 @@ bool ConnectionDriver::pull_events() {
         FUZZ_CHECK(!handshake_complete_);
         FUZZ_CHECK(conn_.peer_identity() != nullptr);
         handshake_complete_ = true;
+        session_key_at_completion_.assign(conn_.session_key().begin(), conn_.session_key().end());
+        // Empty only if the channel failed on bytes that came with the last message.
+        FUZZ_CHECK(session_key_at_completion_.size() ==
+                   (conn_.error() == Error::kNone ? kKeySize : 0));
         break;
       case EventType::kMessage:
         FUZZ_CHECK(handshake_complete_);
@@ -65,8 +70,16 @@ void ConnectionDriver::after_call() {
   if (conn_.is_established()) {
     FUZZ_CHECK(conn_.peer_identity() != nullptr);
     FUZZ_CHECK(*conn_.peer_identity() == expected_peer_);
-    FUZZ_CHECK(conn_.session_key().size() == kKeySize);
-    FUZZ_CHECK(!std::ranges::equal(conn_.key_c2s(), conn_.key_s2c()));
+    // Each key is held while it can be used, and no longer (connection.h).
+    const bool client = conn_.role() == Role::kClient;
+    const bool sending_done = conn_.sent_close();
+    const bool receiving_done = conn_.peer_closed();
+    FUZZ_CHECK(conn_.key_c2s().empty() == (client ? sending_done : receiving_done));
+    FUZZ_CHECK(conn_.key_s2c().empty() == (client ? receiving_done : sending_done));
+    FUZZ_CHECK(conn_.session_key().size() == (sending_done && receiving_done ? 0 : kKeySize));
+    if (!sending_done && !receiving_done) {
+      FUZZ_CHECK(!std::ranges::equal(conn_.key_c2s(), conn_.key_s2c()));
+    }
     FUZZ_CHECK(!conn_.poll_timeout().has_value());
     const Transcript* transcript = conn_.transcript();
     FUZZ_CHECK(transcript != nullptr);
@@ -79,6 +92,11 @@ void ConnectionDriver::after_call() {
     FUZZ_CHECK(conn_.session_key().empty());
     FUZZ_CHECK(conn_.transcript() == nullptr);
     FUZZ_CHECK(conn_.poll_timeout().has_value());
+  }
+  if (error != Error::kNone || (conn_.sent_close() && conn_.peer_closed())) {
+    // A failed or closed connection holds no key (docs/architecture.md "Secrets").
+    FUZZ_CHECK(ConnectionTestAccess::key_holders(conn_).empty());
+    FUZZ_CHECK(conn_.session_key().empty() && conn_.key_c2s().empty() && conn_.key_s2c().empty());
   }
   if (error != Error::kNone) {
     error_ = error;

@@ -10,6 +10,10 @@
 //     at most once, and no message after PeerClosed;
 //   - an established connection names the expected peer and has distinct keys per
 //     direction; before that it exposes no peer and no key;
+//   - keys are held exactly while they can be used: a direction's traffic key until
+//     close_notify went that way, the session key until both did, and once the
+//     connection failed or closed both ways no key is left anywhere in it
+//     (ConnectionTestAccess looks at the memory);
 //   - handle_bytes consumes less than its input only when it hands out an event;
 //   - send() and close() return exactly the error the documented rules predict.
 // A broken invariant aborts through FUZZ_CHECK.
@@ -47,6 +51,9 @@ class ConnectionDriver {
 
   Connection& connection() { return conn_; }
   bool handshake_complete() const { return handshake_complete_; }
+  // session_key_at_completion: session_key() as read when kHandshakeComplete was
+  // pulled (empty if the channel had already failed in the same call).
+  const Bytes& session_key_at_completion() const { return session_key_at_completion_; }
   bool peer_closed() const { return peer_closed_; }
   const std::vector<Bytes>& received() const { return received_; }
   const std::vector<Bytes>& sent() const { return sent_; }
@@ -62,6 +69,7 @@ class ConnectionDriver {
   Error error_ = Error::kNone;  // the first error seen; it must never change
   bool failed_seen_ = false;    // true once a call has returned with an error
   bool handshake_complete_ = false;
+  Bytes session_key_at_completion_;
   bool peer_closed_ = false;
   std::vector<Bytes> received_;
   std::vector<Bytes> sent_;

@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <string_view>
+#include <vector>
+
+#include "connection_test_access.h"
 #include "pair.h"
 
 namespace p2pnet {
@@ -95,6 +99,8 @@ TEST_F(ConnectionTest, EverySplitPointGivesTheSameResult) {
   ASSERT_EQ(pair.server.close(), Error::kNone);
   pair.drive();
   ASSERT_TRUE(pair.server_inbox.peer_closed && pair.client_inbox.peer_closed);
+  ASSERT_EQ(pair.client_inbox.session_key.size(), kKeySize);
+  ASSERT_EQ(pair.client_inbox.session_key, pair.server_inbox.session_key);
 
   struct Run {
     Connection conn;
@@ -128,7 +134,7 @@ TEST_F(ConnectionTest, EverySplitPointGivesTheSameResult) {
       ASSERT_TRUE(run.conn.is_established()) << "cut " << cut;
       EXPECT_EQ(run.inbox.messages, expected.messages) << "cut " << cut;
       EXPECT_TRUE(run.inbox.peer_closed) << "cut " << cut;
-      EXPECT_TRUE(std::ranges::equal(run.conn.session_key(), pair.client.session_key())) << "cut " << cut;
+      EXPECT_EQ(run.inbox.session_key, pair.client_inbox.session_key) << "cut " << cut;
     }
   }
 }
@@ -168,6 +174,85 @@ TEST_F(ConnectionTest, AcceptIsNotSentWhenTheChannelFailsInTheSameInput) {
   EXPECT_EQ(testing::feed(server, exchange_and_junk, Instant{0}, server_inbox), Error::kFrameAuthFailed);
   EXPECT_EQ(server.pending_transmit(), 0u);
   EXPECT_TRUE(testing::take_output(server).empty());
+}
+
+// Every key of a failed or closed connection is wiped: the session key too, since
+// with the public transcript it gives both traffic keys again. A direction's traffic
+// key goes as soon as that direction is done; the session key when both are, or at
+// the first failure. ConnectionTestAccess looks at the memory itself, not at what the
+// accessors choose to report.
+TEST_F(ConnectionTest, FailedOrClosedConnectionHoldsNoKey) {
+  using Holders = std::vector<std::string_view>;
+  const ClientConfig cc = client_config();
+  const ServerConfig sc = server_config();
+  {  // A channel failure: a frame that does not authenticate.
+    Pair pair(cc, sc);
+    pair.drive();
+    ASSERT_TRUE(pair.client.is_established());
+    EXPECT_EQ(ConnectionTestAccess::key_holders(pair.client),
+              (Holders{"Connection::session_key_", "Channel::send_key_", "Channel::receive_key_"}));
+    Bytes junk(kFrameOverhead + 3, 0x00);
+    junk[3] = 3;
+    EXPECT_EQ(testing::feed(pair.client, junk, pair.now, pair.client_inbox),
+              Error::kFrameAuthFailed);
+    EXPECT_EQ(ConnectionTestAccess::key_holders(pair.client), Holders{});
+    EXPECT_TRUE(pair.client.session_key().empty());
+    EXPECT_TRUE(pair.client.key_c2s().empty());
+    EXPECT_TRUE(pair.client.key_s2c().empty());
+  }
+  {  // close_notify both ways, one direction at a time.
+    Pair pair(cc, sc);
+    pair.drive();
+    ASSERT_EQ(pair.client.close(), Error::kNone);
+    EXPECT_EQ(ConnectionTestAccess::key_holders(pair.client),
+              (Holders{"Connection::session_key_", "Channel::receive_key_"}));
+    EXPECT_TRUE(pair.client.key_c2s().empty());
+    EXPECT_EQ(pair.client.key_s2c().size(), kKeySize);
+    EXPECT_EQ(pair.client.session_key().size(), kKeySize);
+    pair.drive();
+    ASSERT_TRUE(pair.server_inbox.peer_closed);
+    EXPECT_EQ(ConnectionTestAccess::key_holders(pair.server),
+              (Holders{"Connection::session_key_", "Channel::send_key_"}));
+    EXPECT_TRUE(pair.server.key_c2s().empty());
+    ASSERT_EQ(pair.server.close(), Error::kNone);
+    EXPECT_EQ(ConnectionTestAccess::key_holders(pair.server), Holders{});
+    EXPECT_TRUE(pair.server.session_key().empty());
+    pair.drive();
+    ASSERT_TRUE(pair.client_inbox.peer_closed);
+    EXPECT_EQ(pair.client.state_name(), "Closed");
+    EXPECT_EQ(ConnectionTestAccess::key_holders(pair.client), Holders{});
+    EXPECT_TRUE(pair.client.session_key().empty());
+    EXPECT_TRUE(pair.client.key_s2c().empty());
+  }
+  {  // The stream ends without close_notify (truncated) on an established connection.
+    Pair pair(cc, sc);
+    pair.drive();
+    EXPECT_EQ(pair.server.handle_bytes({}, pair.now).error, Error::kTruncated);
+    EXPECT_EQ(ConnectionTestAccess::key_holders(pair.server), Holders{});
+  }
+  {  // A handshake that fails while the client holds its ephemeral secret: a bad Accept.
+    Connection client = Connection::client(cc, Instant{0});
+    Connection server = Connection::server(sc, Instant{0});
+    testing::Inbox client_inbox, server_inbox;
+    testing::feed(server, testing::take_output(client), Instant{0}, server_inbox);
+    testing::feed(client, testing::take_output(server), Instant{0}, client_inbox);
+    EXPECT_EQ(ConnectionTestAccess::key_holders(client), Holders{"Handshake::my_eph_"});
+    testing::feed(server, testing::take_output(client), Instant{0}, server_inbox);
+    Bytes accept = testing::take_output(server);
+    accept.back() ^= 0x01;  // the last byte of server_sig
+    EXPECT_EQ(testing::feed(client, accept, Instant{0}, client_inbox),
+              Error::kAuthenticationFailed);
+    EXPECT_EQ(ConnectionTestAccess::key_holders(client), Holders{});
+  }
+  {  // A handshake deadline passing while the client holds its ephemeral secret.
+    Connection client = Connection::client(cc, Instant{0});
+    Connection server = Connection::server(sc, Instant{0});
+    testing::Inbox client_inbox, server_inbox;
+    testing::feed(server, testing::take_output(client), Instant{0}, server_inbox);
+    testing::feed(client, testing::take_output(server), Instant{0}, client_inbox);
+    EXPECT_EQ(client.handle_timeout(Instant{0} + kDefaultHandshakeTimeout), Error::kTimeout);
+    EXPECT_EQ(ConnectionTestAccess::key_holders(client), Holders{});
+  }
 }
 
 TEST_F(ConnectionTest, SendBeforeEstablishedIsMisuse) {

@@ -8,7 +8,8 @@
 // deliver all, deliver some bytes, drop, duplicate or corrupt an item, advance time,
 // time out, send a message, close. After every command the engine and the model
 // must agree on each side's state name, error, events and delivered messages and on
-// the bytes waiting on the link; and two established sides must share their keys.
+// the bytes waiting on the link; two established sides must share their keys; and
+// each side holds exactly the keys it can still use (none once failed or closed).
 //
 // What the model predicts, from the protocol text:
 //   - a handshake side fails as malformed on the first byte of anything other than
@@ -28,6 +29,7 @@
 #include <deque>
 #include <numeric>
 
+#include "connection_test_access.h"
 #include "hex.h"
 #include "session_setup.h"
 
@@ -353,12 +355,43 @@ void agree(const Model& m, const Sut& sut) {
     RC_ASSERT(inbox.peer_closed == s.peer_closed);
     RC_ASSERT(sut.link[side].size() == pending_bytes(m, side));
   }
-  // Safety: two established sides talk to each other with the same keys.
+  // Keys are held exactly while they can still be used (docs/architecture.md
+  // "Secrets"): a direction's traffic key until that direction is done, the session
+  // key until both are, nothing at all once a side failed or closed both ways.
+  for (std::size_t side = 0; side < 2; ++side) {
+    const SideModel& s = m.sides[side];
+    const Connection& conn = sut.conns[side];
+    const bool established = s.phase == Phase::kEstablished;
+    const bool sending_done = !established || s.sent_close;
+    const bool receiving_done = !established || s.peer_closed;
+    RC_ASSERT(conn.key_c2s().empty() == (side == 0 ? sending_done : receiving_done));
+    RC_ASSERT(conn.key_s2c().empty() == (side == 0 ? receiving_done : sending_done));
+    RC_ASSERT(conn.session_key().empty() == (sending_done && receiving_done));
+    if (s.phase == Phase::kFailed || (s.sent_close && s.peer_closed)) {
+      RC_ASSERT(ConnectionTestAccess::key_holders(conn).empty());
+    }
+    // The session key is there when kHandshakeComplete is pulled, unless the channel
+    // already failed on bytes that came in the same input as the last handshake message.
+    const Inbox& inbox = sut.inboxes[side];
+    if (inbox.handshake_complete && inbox.session_key.empty()) RC_ASSERT(s.phase == Phase::kFailed);
+  }
+  // Safety: two sides that completed the handshake talk to each other with the same
+  // keys: the session key as each read it at kHandshakeComplete, and every traffic
+  // key both still hold.
   const auto client = view_of(sut.conns[0]);
   const auto server = view_of(sut.conns[1]);
   if (client) RC_ASSERT(client->peer == sut.identity(1));
   if (server) RC_ASSERT(server->peer == sut.identity(0));
-  if (client && server) RC_ASSERT(same_keys(*client, *server));
+  if (!sut.inboxes[0].session_key.empty() && !sut.inboxes[1].session_key.empty()) {
+    RC_ASSERT(sut.inboxes[0].session_key == sut.inboxes[1].session_key);
+  }
+  const auto both_hold = [](const Bytes& a, const Bytes& b) { return !a.empty() && !b.empty(); };
+  if (client && server && both_hold(client->key_c2s, server->key_c2s)) {
+    RC_ASSERT(client->key_c2s == server->key_c2s);
+  }
+  if (client && server && both_hold(client->key_s2c, server->key_s2c)) {
+    RC_ASSERT(client->key_s2c == server->key_s2c);
+  }
 }
 
 using Command = rc::state::Command<Model, Sut>;

@@ -15,7 +15,10 @@ Identity identity_from_byte(std::uint8_t b) {
 void drain_events(Connection& conn, Inbox& inbox) {
   while (auto event = conn.poll_event()) {
     switch (event->type) {
-      case EventType::kHandshakeComplete: inbox.handshake_complete = true; break;
+      case EventType::kHandshakeComplete:
+        inbox.handshake_complete = true;
+        inbox.session_key.assign(conn.session_key().begin(), conn.session_key().end());
+        break;
       case EventType::kMessage:
         inbox.messages.emplace_back(event->message.begin(), event->message.end());
         break;

@@ -24,6 +24,7 @@ Identity identity_from_byte(std::uint8_t b);
 // What one side has seen so far.
 struct Inbox {
   bool handshake_complete = false;
+  Bytes session_key;  // read when kHandshakeComplete arrived (it is wiped when done)
   bool peer_closed = false;
   std::vector<Bytes> messages;
 };

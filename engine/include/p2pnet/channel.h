@@ -5,9 +5,11 @@
 //   frame = L (4 bytes, big-endian) || ChaCha20-Poly1305-IETF(key, nonce, ad = L, plaintext)
 //   nonce = 4 zero bytes || 64-bit little-endian counter, one counter per direction
 //
-// L = 0 is close_notify. Every failure is terminal and wipes the keys. Received
-// messages are decrypted into one reusable buffer, and sealed frames queue in
-// another, so in steady state the channel allocates nothing per message.
+// L = 0 is close_notify. Every failure is terminal and wipes both keys; a direction
+// that is done wipes its own key (the send key after close(), the receive key after
+// the peer's close_notify). Received messages are decrypted into one reusable
+// buffer, and sealed frames queue in another, so in steady state the channel
+// allocates nothing per message.
 //
 // Polling order: handle_bytes(input) consumes frames until one message is ready; the
 // caller then takes it with poll_event() (the span stays valid until the next
@@ -82,12 +84,16 @@ class Channel {
   bool peer_closed() const { return peer_closed_; }
   std::size_t max_message_size() const { return max_message_size_; }
 
-  // Traffic keys, for test vectors and diagnostics only: treat them as secrets.
+  // Traffic keys, for test vectors and diagnostics only: treat them as secrets. A key
+  // reads as all zero once wiped; holds_*_key() say whether it still is held.
   const Key& send_key() const { return send_key_; }
   const Key& receive_key() const { return receive_key_; }
+  bool holds_send_key() const { return error_ == Error::kNone && !sent_close_; }
+  bool holds_receive_key() const { return error_ == Error::kNone && !peer_closed_; }
 
  private:
   friend struct ChannelTestAccess;  // engine/src/channel_test_access.h
+  friend struct ConnectionTestAccess;  // engine/src/connection_test_access.h
 
   Error seal(ByteSpan plaintext);
   ReadResult fail(Error error, std::size_t consumed);

@@ -81,20 +81,32 @@ class Connection {
 
   // Available once established (kWrongState-free: they return empty before).
   const PublicKey* peer_identity() const;
-  // session_key is the plan's key (p2p_session_key); it never encrypts anything.
+  // session_key is the plan's key (p2p_session_key); it never encrypts anything, but
+  // with the public transcript it gives both traffic keys, so it is wiped (and this
+  // returns empty) once the connection has failed or is closed both ways. Read it
+  // when kHandshakeComplete arrives.
   std::span<const std::uint8_t> session_key() const;
-  // Traffic keys, for vectors and diagnostics only: treat them as secrets.
+  // Traffic keys, for vectors and diagnostics only: treat them as secrets. Each is
+  // wiped (empty here) once its direction is done: close_notify sent (c2s for the
+  // client) or received, or any failure.
   std::span<const std::uint8_t> key_c2s() const;
   std::span<const std::uint8_t> key_s2c() const;
   const Transcript* transcript() const;
 
  private:
+  friend struct ConnectionTestAccess;  // engine/src/connection_test_access.h
+
   Connection(Handshake handshake, const ChannelConfig& channel_config);
   void start_channel_if_complete();
+  // done: the channel failed or is closed both ways; no key is needed any more.
+  bool done() const;
+  // wipe_session_key_if_done runs after every call that may end the channel.
+  void wipe_session_key_if_done();
+  std::span<const std::uint8_t> traffic_key(bool sending) const;
 
   Handshake handshake_;
   ChannelConfig channel_config_;
-  Key session_key_;  // moved out of the handshake with the traffic keys
+  Key session_key_;  // moved out of the handshake with the traffic keys; wiped when done()
   std::optional<Channel> channel_;
   bool handshake_event_pending_ = false;
 };

@@ -87,6 +87,8 @@ class Handshake {
   SessionKeys take_keys() { return std::move(keys_); }
 
  private:
+  friend struct ConnectionTestAccess;  // engine/src/connection_test_access.h
+
   Handshake(Role role, Instant now, Duration timeout);
 
   // One function per waiting state; each gets exactly one whole message.
