@@ -380,7 +380,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // Configuration: one value per statement (argument evaluation order differs
   // between compilers, and the replay test must read the same script as the fuzzer).
   const auto seed = fdp.ConsumeIntegral<std::uint64_t>();
-#if defined(FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION)
+#if defined(P2PNET_FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION)
   p2pnet::fuzzing::reset_system_random(seed);
 #else
   (void)seed;

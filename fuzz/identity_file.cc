@@ -42,7 +42,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   using namespace p2pnet;
   using namespace p2pnet::fuzz;
   const ByteSpan in(data, size);
-#if defined(FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION)
+#if defined(P2PNET_FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION)
   // This target generates identities from the default source: the same bytes every run.
   fuzzing::reset_system_random(0);
 #endif

@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # scripts/fuzz.sh MODE: builds and runs the libFuzzer targets of fuzz/ (docs/fuzzing.md).
-#   ci            build with clang (-fsanitize=fuzzer,address,undefined) in build/fuzz
-#                 and run every target for FUZZ_SECONDS (default 60) from a temporary
+#   ci            build with clang (-fsanitize=fuzzer,address,undefined) in build/fuzz,
+#                 check that the fuzzing build mode stays inside it (mode-check), and
+#                 run every target for FUZZ_SECONDS (default 60) from a temporary
 #                 copy of its corpus, two at a time; fails on any crash, leak, timeout
 #                 or out-of-memory. The committed corpus is never written.
+#   mode-check [DIR]   only the check: the fuzzing build DIR (default: build/fuzz,
+#                 built first) has no example, adapter or key tool and installs
+#                 nothing; a normal build with FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+#                 in its flags is refused (check_fuzzing_mode below).
 #   run TARGET [SECONDS]   fuzz one target, growing a temporary copy of its corpus
 #                 (kept under build/fuzz/work/TARGET so new inputs can be merged).
 #   seed          regenerate every corpus from real transcripts (fuzz/seed_corpus.cc)
@@ -32,18 +37,102 @@ tool() {  # tool NAME: the LLVM 14 tool when installed under its versioned name
 }
 
 configure_fuzzers() {  # configure_fuzzers DIR CXXFLAGS [cmake args...]
+  # P2PNET_BUILD_FUZZERS=ON alone, as a user would write it: the fuzzing build mode it
+  # turns on defaults every other part off, and check_fuzzing_mode checks the result.
   local dir=$1 flags=$2; shift 2
   cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
-    -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" \
-    -DP2PNET_BUILD_FUZZERS=ON -DP2PNET_BUILD_TESTS=OFF -DP2PNET_BUILD_EXAMPLES=OFF \
-    -DP2PNET_BUILD_ADAPTERS=OFF -DP2PNET_BUILD_BENCHMARKS=OFF "$@" >/dev/null
+    -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" -DP2PNET_BUILD_FUZZERS=ON "$@" >/dev/null
   cmake --build "$dir" -j "$parallel"
 }
 
 build_fuzzers() {
   scripts/setup.sh build fuzz
   configure_fuzzers "$fuzz_dir" "$sanitize_flags"
+}
+
+key_tool_repeats() {  # key_tool_repeats TOOL WORKDIR: true if two runs print the same key
+  local tool=$1 work=$2 first second
+  mkdir -p "$work"
+  first=$("$tool" --out "$work/first.key" | sed -n 's/^\[OK\] Public key: //p')
+  second=$("$tool" --out "$work/second.key" | sed -n 's/^\[OK\] Public key: //p')
+  echo "mode-check: $tool printed $first, then $second"
+  [[ -z $first || $first == "$second" ]]
+}
+
+# check_fuzzing_mode DIR: the deterministic random source of the fuzzing build mode
+# stays inside the fuzzing build (docs/fuzzing.md). DIR is a configured and built
+# fuzzing build (the one mode_ci has just built). Checks:
+#   1. DIR holds no example and no adapter, hence no key tool (if a key tool were
+#      there, two runs would have to print different keys);
+#   2. `cmake --install DIR` installs nothing;
+#   3. a normal build whose flags carry the generic FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+#      (as OSS-Fuzz and ClusterFuzzLite set it) is refused when configured (if it
+#      were not, the key tool it builds would have to print different keys), and
+#      random.cc does not compile with the generic macro alone, while it compiles with
+#      neither macro and with both (the control that the command itself works).
+# Costs one configure that stops at the check, and three syntax-only compiles.
+check_fuzzing_mode() {
+  local dir=$1 failed=0 scratch tool macro=FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+  scratch=$(mktemp -d)
+  # 1. No example, no adapter, no key tool in the fuzzing build. add_subdirectory
+  # leaves a cmake_install.cmake in the folder it adds (fuzz/CMakeLists.txt may still
+  # generate a header under adapters/ for the C API's sans-IO objects).
+  for part in examples adapters; do
+    if [[ -e $dir/$part/cmake_install.cmake ]]; then
+      echo "mode-check: the fuzzing build $dir builds $part" >&2; failed=1
+    fi
+  done
+  tool=$(find "$dir" -type f -perm -u+x -name '08_generate_identity*' | head -n 1)
+  if [[ -n $tool ]] && key_tool_repeats "$tool" "$scratch/fuzz-keys"; then
+    echo "mode-check: $tool prints the same key on every run" >&2; failed=1
+  fi
+  # 2. Installing the fuzzing build installs nothing.
+  mkdir -p "$scratch/prefix"
+  if ! cmake --install "$dir" --prefix "$scratch/prefix" >"$scratch/install.log" 2>&1; then
+    echo "mode-check: cmake --install $dir failed:" >&2; cat "$scratch/install.log" >&2; failed=1
+  fi
+  local installed
+  installed=$(find "$scratch/prefix" -type f | wc -l)
+  if (( installed > 0 )); then
+    echo "mode-check: cmake --install $dir installed $installed files, e.g.:" >&2
+    find "$scratch/prefix" -type f | head -n 5 >&2; failed=1
+  fi
+  # 3a. A normal build with the generic macro in its flags is refused at configure time.
+  if cmake -S . -B "$scratch/normal" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+       -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+       -DCMAKE_C_FLAGS="-D$macro" -DCMAKE_CXX_FLAGS="-D$macro" \
+       -DP2PNET_BUILD_TESTS=OFF >"$scratch/normal.log" 2>&1; then
+    echo "mode-check: a normal build with -D$macro configures" >&2; failed=1
+    if cmake --build "$scratch/normal" --target 08_generate_identity >>"$scratch/normal.log" 2>&1 &&
+       key_tool_repeats "$scratch/normal/examples/08_generate_identity" "$scratch/normal-keys"; then
+      echo "mode-check: its 08_generate_identity prints the same key on every run" >&2
+    fi
+  elif ! grep -q "$macro" "$scratch/normal.log"; then
+    echo "mode-check: the normal build with -D$macro failed for another reason:" >&2
+    tail -n 20 "$scratch/normal.log" >&2; failed=1
+  fi
+  # 3b. random.cc refuses the generic macro without the project's own define.
+  local compile=(clang++ -std=c++20 -fsyntax-only -Iengine/include)
+  read -r -a sodium_flags <<<"$(pkg-config --cflags libsodium)"
+  compile+=("${sodium_flags[@]}")
+  if "${compile[@]}" "-D$macro" engine/src/random.cc >"$scratch/compile.log" 2>&1; then
+    echo "mode-check: engine/src/random.cc compiles with -D$macro alone" >&2; failed=1
+  elif ! grep -q "#error" "$scratch/compile.log"; then
+    echo "mode-check: random.cc with -D$macro failed for another reason:" >&2
+    cat "$scratch/compile.log" >&2; failed=1
+  fi
+  for defines in "" "-D$macro -DP2PNET_$macro"; do
+    # shellcheck disable=SC2086  # $defines is zero or two words on purpose
+    if ! "${compile[@]}" $defines engine/src/random.cc >"$scratch/compile.log" 2>&1; then
+      echo "mode-check: random.cc does not compile with '${defines:-no macro}':" >&2
+      cat "$scratch/compile.log" >&2; failed=1
+    fi
+  done
+  rm -rf "$scratch"
+  if (( failed )); then return 1; fi
+  echo "mode-check: the fuzzing build holds no example, adapter or key tool and installs nothing;" \
+    "a normal build with -D$macro is refused (configure and compile)"
 }
 
 dict_args() {  # dict_args TARGET: -dict=... when the target has a dictionary
@@ -63,6 +152,7 @@ fuzz_one() {  # fuzz_one TARGET SECONDS WORKDIR: fuzz from a copy of the corpus
 mode_ci() {
   local seconds=${FUZZ_SECONDS:-60} failed=()
   build_fuzzers
+  check_fuzzing_mode "$fuzz_dir"
   for target in "${targets[@]}"; do
     # Two at a time (one per core); each records its exit status for the summary.
     while (( $(jobs -rp | wc -l) >= parallel )); do wait -n || true; done
@@ -229,14 +319,24 @@ mode_cflite_check() {
   echo "cflite: all ${#targets[@]} targets and seed corpora in $out, each runs its seeds clean"
 }
 
+mode_mode_check() {  # mode_mode_check [DIR]: check DIR as built, or build build/fuzz first
+  if [[ $# -gt 0 ]]; then
+    check_fuzzing_mode "$1"
+  else
+    build_fuzzers && check_fuzzing_mode "$fuzz_dir"
+  fi
+}
+
 mode=${1:-ci}
 shift || true
 case $mode in
   ci) mode_ci ;;
+  mode-check) mode_mode_check "$@" ;;
   run) mode_run "$@" ;;
   seed) mode_seed ;;
   merge) mode_merge "$@" ;;
   measure) mode_measure ;;
   cflite-check) mode_cflite_check ;;
-  *) echo "fuzz.sh: unknown mode '$mode' (ci, run, seed, merge, measure, cflite-check)" >&2; exit 2 ;;
+  *) echo "fuzz.sh: unknown mode '$mode'" \
+       "(ci, mode-check, run, seed, merge, measure, cflite-check)" >&2; exit 2 ;;
 esac

@@ -7,9 +7,21 @@
 
 #include "p2pnet/bytes.h"
 
+// The deterministic default source is keyed on the project's own define, which only
+// the CMake option P2PNET_FUZZING_BUILD_MODE sets, in a build that has no example, no
+// adapter and no install rule. OSS-Fuzz and ClusterFuzzLite set the generic
+// FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION on every file; without our define that is a
+// build that installs and links examples, so it is refused rather than quietly given
+// either randomness (docs/fuzzing.md). Fix: configure with clang and
+// -DP2PNET_BUILD_FUZZERS=ON, or remove the macro.
+#if defined(FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION) && \
+    !defined(P2PNET_FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION)
+#error "FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION in a build that is not a P2PNet fuzzing build"
+#endif
+
 namespace p2pnet {
 
-#if defined(FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION)
+#if defined(P2PNET_FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION)
 #if !defined(__clang__)
 #error "the fuzzing build mode is for clang libFuzzer builds only"
 #endif
@@ -41,7 +53,7 @@ RandomSource& system_random() {
   return instance;
 }
 
-#endif  // FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+#endif  // P2PNET_FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
 
 DeterministicRandom::DeterministicRandom(std::span<const std::uint8_t, 32> seed) {
   std::copy(seed.begin(), seed.end(), key_.bytes().begin());

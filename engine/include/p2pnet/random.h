@@ -47,9 +47,11 @@ class DeterministicRandom final : public RandomSource {
   std::uint64_t calls_ = 0;
 };
 
-#if defined(FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION)
-// Fuzzing builds only (CMake option P2PNET_FUZZING_BUILD_MODE, which refuses to be
-// set outside a clang libFuzzer build, and which disables installing the library):
+#if defined(P2PNET_FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION)
+// Fuzzing builds only (CMake option P2PNET_FUZZING_BUILD_MODE, the one place that
+// defines this macro; it refuses to be set outside a clang libFuzzer build, and such a
+// build has no example, no adapter and no install rule). Not the generic
+// FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION, which fuzzing services set on every file:
 // system_random() and SystemRandom draw from one DeterministicRandom, so no input can
 // reach the operating system's RNG. A fuzz target that relies on the default source
 // calls reset_system_random at the start of each input so every run of an input sees
