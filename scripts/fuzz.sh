@@ -293,6 +293,10 @@ mode_cflite_check() {
   trap 'rm -rf "$src"' RETURN
   ln -s "$root" "$src/p2pnet"
   rm -rf "$out" && mkdir -p "$out"
+  # build.sh builds in build/cflite under a temporary path, so a cache left by an
+  # earlier run names a source folder that no longer exists: start clean, as the
+  # builder does.
+  rm -rf "$root/build/cflite"
   # The environment ClusterFuzzLite's builder gives build.sh (address sanitizer, libFuzzer),
   # except -stdlib=libc++, which the builder image has and this machine need not.
   local cflags="-O1 -fno-omit-frame-pointer -gline-tables-only -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -fsanitize=address -fsanitize-address-use-after-scope -fsanitize=fuzzer-no-link"
