@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <sodium.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <latch>
 
@@ -272,6 +273,33 @@ TEST_F(ServerTest, ClientLeavingAfterEveryByteCountOfTheHandshakeLeavesTheServer
   ASSERT_TRUE(client_session(server.port(), client_config(), &socket, &session).ok());
   std::string error;
   EXPECT_TRUE(echo_once(*session, "still healthy", &error)) << error;
+}
+
+// A client that resets its connection while it still waits in the listen queue: Linux
+// hands the dead connection to accept, but Winsock drops it there, and accept fails for
+// it (WSAECONNRESET on Windows; WSAENOTCONN under wine). Either way the listener is
+// fine, so the connection queued behind it is accepted in the same pass, not after the
+// back-off the server takes when accepting fails (e.g. out of descriptors).
+TEST_F(ServerTest, AConnectionResetInTheListenQueueDoesNotHoldUpTheNextOne) {
+  struct Accepted final : net::ServerHandler {
+    void on_accepted(net::ConnectionId, const std::string& address) override { addresses.push_back(address); }
+    std::vector<std::string> addresses;
+  } handler;
+  std::unique_ptr<net::Server> server;
+  ASSERT_TRUE(net::Server::create(&server, options(), handler, "127.0.0.1", 0).ok());
+  // The server does not run while both connect: a loopback connect completes in the
+  // listen queue, and the reset reaches the queued connection before anyone accepts it.
+  net::Socket gone = connect_raw(server->port());
+  reset_close(gone);
+  net::Socket next = connect_raw(server->port());
+  std::uint16_t next_port = 0;
+  ASSERT_TRUE(net::local_port(next, &next_port).ok());
+
+  ASSERT_TRUE(server->run_once(kTestDeadline).ok());
+  const std::string next_address = "127.0.0.1:" + std::to_string(next_port);
+  EXPECT_NE(std::find(handler.addresses.begin(), handler.addresses.end(), next_address), handler.addresses.end())
+      << "the connection behind the reset one was not accepted in the first pass ("
+      << handler.addresses.size() << " accepted)";
 }
 
 TEST_F(ServerTest, TenMegabytesOfRandomBytesAreRejectedQuicklyWithBoundedBuffers) {
