@@ -604,5 +604,43 @@ TEST_F(ServerTest, IdleSessionIsClosed) {
   EXPECT_EQ(server.session_end_codes(), std::vector<StatusCode>{StatusCode::kTimeout});
 }
 
+// Duration::max() as the idle timeout means "never idle": last_activity + idle_timeout
+// saturates instead of overflowing (issue 10 item 8), so the session is neither cut at
+// once nor undefined behaviour (UBSan aborts the sanitize build on signed overflow).
+TEST_F(ServerTest, IdleTimeoutOfDurationMaxNeverClosesTheSession) {
+  net::ServerOptions o = options();
+  o.idle_timeout = Duration::max();
+  RunningServer server(o);
+  net::Socket socket;
+  std::unique_ptr<net::BlockingSession> session;
+  ASSERT_TRUE(client_session(server.port(), client_config(), &socket, &session).ok());
+  std::string error;
+  EXPECT_TRUE(echo_once(*session, "first", &error)) << error;
+  // Several passes of the server loop, each computing the idle deadlines.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_TRUE(echo_once(*session, "still here", &error)) << error;
+  const net::ServerStats st = server.stats();
+  EXPECT_EQ(st.active_sessions, 1u);
+  EXPECT_EQ(st.sessions_closed, 0u);
+}
+
+// run_once(Duration::max()) waits for readiness without a bound of its own: now +
+// max_wait saturates, so the wait neither overflows nor ends at once.
+TEST_F(ServerTest, RunOnceWithDurationMaxWaitsForReadiness) {
+  net::ServerHandler handler;
+  std::unique_ptr<net::Server> server;
+  ASSERT_TRUE(net::Server::create(&server, options(), handler, "127.0.0.1", 0).ok());
+  const std::uint16_t port = server->port();
+  net::Socket client;
+  std::thread connector([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    client = connect_raw(port);
+  });
+  const net::Status s = server->run_once(Duration::max());
+  connector.join();
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(server->stats().accepted, 1u) << "run_once returned before anything was ready";
+}
+
 }  // namespace
 }  // namespace p2pnet::testing

@@ -29,12 +29,12 @@ std::uint16_t AsioHarness::listen() {
   return acceptor_.local_endpoint().port();
 }
 
-std::uint16_t AsioHarness::serve(const ServerConfig& config, Callbacks callbacks) {
+std::uint16_t AsioHarness::serve(const ServerConfig& config, Callbacks callbacks, Options options) {
   const std::uint16_t port = listen();
-  acceptor_.async_accept([this, &config, callbacks = std::move(callbacks)](
+  acceptor_.async_accept([this, &config, callbacks = std::move(callbacks), options](
                              const std::error_code& ec, asio::ip::tcp::socket socket) mutable {
     ASSERT_FALSE(ec) << ec.message();
-    auto conn = AsioConnection::accept(std::move(socket), config, std::move(callbacks));
+    auto conn = AsioConnection::accept(std::move(socket), config, std::move(callbacks), options);
     if (conn != nullptr) {
       conns_.push_back(std::move(conn));
     } else {
@@ -55,8 +55,9 @@ std::uint16_t AsioHarness::serve_silently() {
   return port;
 }
 
-bool AsioHarness::connect(std::uint16_t port, const ClientConfig& config, Callbacks callbacks) {
-  auto conn = AsioConnection::connect(io_, loopback(port), config, std::move(callbacks));
+bool AsioHarness::connect(std::uint16_t port, const ClientConfig& config, Callbacks callbacks,
+                          Options options) {
+  auto conn = AsioConnection::connect(io_, loopback(port), config, std::move(callbacks), options);
   if (conn == nullptr) return false;
   conns_.push_back(std::move(conn));
   return true;

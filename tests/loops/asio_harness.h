@@ -32,10 +32,11 @@ class AsioHarness {
 
   // serve listens on 127.0.0.1:0 and runs a server Conn on the first connection (the
   // acceptor then closes). Returns the port.
-  std::uint16_t serve(const ServerConfig& config, Callbacks callbacks);
+  std::uint16_t serve(const ServerConfig& config, Callbacks callbacks, Options options = {});
   // connect starts a client Conn to 127.0.0.1:|port|; false if the adapter refused
   // to start one (a nullptr from AsioConnection::connect).
-  bool connect(std::uint16_t port, const ClientConfig& config, Callbacks callbacks);
+  bool connect(std::uint16_t port, const ClientConfig& config, Callbacks callbacks,
+               Options options = {});
   // serve_silently accepts one connection and reads it to EOF, never sending a byte.
   std::uint16_t serve_silently();
   // connect_silently connects to |port| and reads to EOF, never sending a byte.

@@ -265,6 +265,29 @@ TYPED_TEST_P(LoopConversationTest, RefusedConnectIsReportedOnce) {
   EXPECT_FALSE(this->client.seen.established);
 }
 
+// Duration::max() as close_timeout means "no limit": now + close_timeout saturates
+// (issue 10 item 8) instead of overflowing into a deadline in the past, which would
+// cut the clean close with a timeout error (and is undefined behaviour: UBSan aborts
+// the sanitize build).
+TYPED_TEST_P(LoopConversationTest, CloseTimeoutOfDurationMaxMeansNoLimit) {
+  this->client.script = {{to_bytes("before the close")}, 1, true};
+  this->server.script = {{to_bytes("from server")}, 1, false};
+  typename TestFixture::Options options;
+  options.close_timeout = Duration::max();
+  const ClientConfig cc = this->client_config();
+  const ServerConfig sc = this->server_config();
+  const std::uint16_t port = this->loop.serve(sc, this->peer(this->server), options);
+  ASSERT_TRUE(this->loop.connect(port, cc, this->peer(this->client), options));
+  ASSERT_TRUE(this->loop.run(kGuard)) << "the loop did not finish on its own";
+
+  for (const PeerState* side : {&this->client, &this->server}) {
+    EXPECT_FALSE(side->seen.error.has_value()) << error_name(*side->seen.error);
+    EXPECT_FALSE(side->seen.transport_failed);
+    EXPECT_EQ(side->seen.closed_calls, 1);
+    EXPECT_EQ(side->seen.final_state, "Closed");
+  }
+}
+
 // A config the engine rejects: connect refuses at once and calls nothing back; a
 // server with a bad config accepts and closes each connection, and its client learns
 // that the stream ended during the handshake.
@@ -294,6 +317,7 @@ REGISTER_TYPED_TEST_SUITE_P(LoopConversationTest, HandshakeEchoBothWaysAndCleanC
                             WrongServerIdentityFailsBothSides, ClientNotOnAllowListFailsBothSides,
                             HandshakeDeadlineFiresAgainstSilentServer,
                             HandshakeDeadlineFiresAgainstSilentClient, RefusedConnectIsReportedOnce,
+                            CloseTimeoutOfDurationMaxMeansNoLimit,
                             InvalidConfigsAreRefusedWithoutCallbacks);
 
 }  // namespace p2pnet::loops

@@ -60,9 +60,10 @@ std::uint16_t UvHarness::listen() {
   return port_of(&listener_);
 }
 
-std::uint16_t UvHarness::serve(const ServerConfig& config, Callbacks callbacks) {
+std::uint16_t UvHarness::serve(const ServerConfig& config, Callbacks callbacks, Options options) {
   server_config_ = &config;
   server_callbacks_ = track(std::move(callbacks));
+  server_options_ = options;
   return listen();
 }
 
@@ -75,7 +76,8 @@ void UvHarness::on_connection(uv_stream_t* listener, int status) {
   auto* self = static_cast<UvHarness*>(listener->data);
   ASSERT_EQ(status, 0);
   if (self->server_config_ != nullptr) {
-    Conn* conn = UvConnection::accept(listener, *self->server_config_, self->server_callbacks_);
+    Conn* conn = UvConnection::accept(listener, *self->server_config_, self->server_callbacks_,
+                                      self->server_options_);
     if (conn != nullptr) {
       self->live_.insert(conn);
     } else {
@@ -93,10 +95,11 @@ void UvHarness::on_connection(uv_stream_t* listener, int status) {
   uv_close(as_handle(&self->listener_), nullptr);
 }
 
-bool UvHarness::connect(std::uint16_t port, const ClientConfig& config, Callbacks callbacks) {
+bool UvHarness::connect(std::uint16_t port, const ClientConfig& config, Callbacks callbacks,
+                        Options options) {
   const sockaddr_in addr = loopback(port);
   Conn* conn = UvConnection::connect(&loop_, reinterpret_cast<const sockaddr*>(&addr), config,
-                                     track(std::move(callbacks)));
+                                     track(std::move(callbacks)), options);
   if (conn == nullptr) return false;
   live_.insert(conn);
   return true;

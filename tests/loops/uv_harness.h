@@ -34,10 +34,11 @@ class UvHarness {
 
   // serve listens on 127.0.0.1:0 and runs a server Conn on the first connection (the
   // listener then closes). Returns the port.
-  std::uint16_t serve(const ServerConfig& config, Callbacks callbacks);
+  std::uint16_t serve(const ServerConfig& config, Callbacks callbacks, Options options = {});
   // connect starts a client Conn to 127.0.0.1:|port|; false if the adapter refused
   // to start one (a nullptr from UvConnection::connect).
-  bool connect(std::uint16_t port, const ClientConfig& config, Callbacks callbacks);
+  bool connect(std::uint16_t port, const ClientConfig& config, Callbacks callbacks,
+               Options options = {});
   // serve_silently accepts one connection and reads it to EOF, never sending a byte.
   std::uint16_t serve_silently();
   // connect_silently connects to |port| and reads to EOF, never sending a byte.
@@ -72,6 +73,7 @@ class UvHarness {
   bool listening_ = false;
   const ServerConfig* server_config_ = nullptr;  // nullptr: the listener is silent
   Callbacks server_callbacks_;
+  Options server_options_;
   std::set<Conn*> live_;  // connections whose on_closed has not run yet
   bool timed_out_ = false;
   int refused_accepts_ = 0;
