@@ -121,6 +121,10 @@ Status Server::run(const std::atomic<bool>& stop) {
   return Status();
 }
 
+Deadline Server::idle_deadline(const Peer& peer) const {
+  return add_saturated(peer.last_activity, options_.idle_timeout);  // Duration::max(): never
+}
+
 Deadline Server::next_deadline(Deadline cap) const {
   Deadline next = cap;
   for (const auto& [id, peer] : peers_) {
@@ -128,14 +132,14 @@ Deadline Server::next_deadline(Deadline cap) const {
     if (peer->handshaking) {
       if (const auto t = peer->connection.poll_timeout()) next = std::min(next, to_deadline(*t));
     } else {
-      next = std::min(next, peer->last_activity + options_.idle_timeout);
+      next = std::min(next, idle_deadline(*peer));
     }
   }
   return next;
 }
 
 Status Server::run_once(Duration max_wait) {
-  const Deadline wake = next_deadline(Clock::now() + max_wait);
+  const Deadline wake = next_deadline(deadline_after(max_wait));
   if (Status s = poller_->wait(&ready_, remaining_ms(wake)); !s.ok()) return s;
   for (const ReadyEvent& event : ready_) {
     if (event.token == 0) {
@@ -402,7 +406,7 @@ void Server::expire_timers() {
         (void)peer->connection.handle_timeout(engine_time);  // queues Error 0x04
         fail(*peer, Status::engine(Error::kTimeout));
       }
-    } else if (now >= peer->last_activity + options_.idle_timeout) {
+    } else if (now >= idle_deadline(*peer)) {
       fail(*peer, Status(StatusCode::kTimeout, "session idle for too long"));
     }
   }

@@ -151,6 +151,7 @@ class Server {
   void account(Peer& peer);
   void reap();
   Deadline next_deadline(Deadline cap) const;
+  Deadline idle_deadline(const Peer& peer) const;
 
   ServerOptions options_;
   ServerConfig config_;
