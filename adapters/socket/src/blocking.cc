@@ -8,9 +8,17 @@
 // engine's deadline is made the handshake's only one: it starts as the earlier of
 // handshake_timeout and the caller's deadline (rounded down to the millisecond, so
 // it is never later), and the waits during the handshake end at it.
+//
+// Received bytes go to the engine through the feed loop every driver shares
+// (p2pnet/stream/feed.h), which here stops after each message: receive() returns it
+// before the next is offered. A peer's close_notify is the caller's to answer
+// (receive() reports kPeerClosed; the caller may still send, then close()).
 #include "p2pnet/socket/blocking.h"
 
 #include <algorithm>
+
+#include "connection_status.h"
+#include "p2pnet/stream/feed.h"
 
 namespace p2pnet::net {
 namespace {
@@ -29,17 +37,25 @@ Duration bounded_timeout(Duration timeout, Deadline now, Deadline deadline) {
   return std::clamp(left, Duration{1}, timeout);
 }
 
-// stream_status maps an engine error to a status; a stream that ended without
-// close_notify is reported as a closed connection, which is what callers test for.
-Status stream_status(Error error) {
-  if (error == Error::kTruncated || error == Error::kConnectionClosed) {
-    Status status = Status::engine(error);
-    return Status(StatusCode::kConnectionClosed, status.message());
-  }
-  return Status::engine(error);
-}
-
 }  // namespace
+
+// Sink: what the feed loop does with the session's events.
+class BlockingSession::Sink final : public stream::FeedSink {
+ public:
+  explicit Sink(BlockingSession& session) : session_(session) {}
+
+  // One message at a time: the next is offered once receive() has returned this one.
+  bool wants_input() const override { return !session_.message_; }
+  void on_handshake_complete() override { session_.handshake_done_ = true; }
+  void on_message(ByteSpan message) override { session_.message_ = message; }
+  bool on_peer_closed() override {
+    session_.peer_closed_ = true;
+    return true;  // the caller answers: receive() tells it
+  }
+
+ private:
+  BlockingSession& session_;
+};
 
 Status BlockingSession::handshake_client(std::unique_ptr<BlockingSession>* out, Socket& socket,
                                          const ClientConfig& config, Deadline deadline) {
@@ -138,25 +154,23 @@ void BlockingSession::flush_best_effort() {
 
 Status BlockingSession::fail_with_engine_error() {
   flush_best_effort();
-  return stream_status(connection_.error());
+  return connection_failure(connection_.error());
 }
 
 Status BlockingSession::handle_buffered() {
-  while (input_begin_ < input_end_ && !message_) {
-    const ReadResult result = connection_.handle_bytes(
-        ByteSpan(input_).subspan(input_begin_, input_end_ - input_begin_), engine_now());
-    input_begin_ += result.consumed;
-    bool pulled = false;
-    while (auto event = connection_.poll_event()) {
-      pulled = true;
-      switch (event->type) {
-        case EventType::kHandshakeComplete: handshake_done_ = true; break;
-        case EventType::kMessage: message_ = event->message; break;
-        case EventType::kPeerClosed: peer_closed_ = true; break;
-      }
-    }
-    if (result.error != Error::kNone) return fail_with_engine_error();
-    if (result.consumed == 0 && !pulled) break;  // cannot happen per connection.h; never spin
+  Sink sink(*this);
+  const stream::FeedResult result = stream::feed(
+      connection_, ByteSpan(input_).subspan(input_begin_, input_end_ - input_begin_), engine_now(), sink);
+  input_begin_ += result.consumed;
+  switch (result.stop) {
+    case stream::FeedStop::kInputUsed:
+    case stream::FeedStop::kPaused:
+      return Status();
+    case stream::FeedStop::kFailed:
+      return fail_with_engine_error();
+    case stream::FeedStop::kStalled:
+      input_begin_ = input_end_;  // never offered again: a caller that retries cannot spin
+      return Status(StatusCode::kSystem, "the engine took no input and had no event");
   }
   return Status();
 }
@@ -192,11 +206,8 @@ Status BlockingSession::read_and_handle(Deadline deadline) {
     case IoState::kEndOfStream: {
       end_of_stream_ = true;
       // Empty input tells the engine the stream ended (truncated unless close_notify).
-      const ReadResult result = connection_.handle_bytes({}, engine_now());
-      while (auto event = connection_.poll_event()) {
-        if (event->type == EventType::kPeerClosed) peer_closed_ = true;
-      }
-      if (result.error != Error::kNone) return fail_with_engine_error();
+      Sink sink(*this);
+      if (stream::feed_end(connection_, engine_now(), sink) != Error::kNone) return fail_with_engine_error();
       return Status();
     }
     case IoState::kReset: return Status(StatusCode::kConnectionClosed, "connection reset by peer");

@@ -7,7 +7,8 @@
 //      least progress for the longest (handshake_admission.h), or refuse when there
 //      is none (every connection an established session);
 //   3. for each ready connection: write what is queued, read once if it may, feed
-//      the engine, deliver events, write again (pump);
+//      the engine and deliver its events (the feed loop every driver shares,
+//      p2pnet/stream/feed.h), write again (pump);
 //   4. expire deadlines; 5. forget closed connections.
 // A connection's interest set is recomputed after every change: readable only while
 // there is no unconsumed input and room for a reply, writable only while output waits.
@@ -15,8 +16,10 @@
 
 #include <algorithm>
 
+#include "connection_status.h"
 #include "handshake_admission.h"
 #include "p2pnet/messages.h"
+#include "p2pnet/stream/feed.h"
 
 namespace p2pnet::net {
 namespace {
@@ -29,13 +32,6 @@ constexpr Duration kRunSlice{200};
 
 // The protocol's overload answer: Error message, code 0x06.
 constexpr std::uint8_t kOverloadMessage[] = {0xFF, 0x06};
-
-Status failure_status(Error error) {
-  if (error == Error::kTruncated || error == Error::kConnectionClosed) {
-    return Status(StatusCode::kConnectionClosed, std::string(error_message(error)));
-  }
-  return Status::engine(error);
-}
 
 }  // namespace
 
@@ -62,6 +58,39 @@ struct Server::Peer {
 
   std::size_t unconsumed() const { return input.size() - input_begin; }
   std::size_t unsent() const { return output.size() - output_begin; }
+};
+
+// PeerSink: what the feed loop (p2pnet/stream/feed.h) does with one peer's events.
+class Server::PeerSink final : public stream::FeedSink {
+ public:
+  PeerSink(Server& server, Peer& peer) : server_(server), peer_(peer) {}
+
+  // Backpressure: a message is taken only when a full-size reply to it has room.
+  bool wants_input() const override {
+    return !peer_.dead && (peer_.handshaking || server_.has_room_for_reply(peer_));
+  }
+  void on_handshake_complete() override {
+    peer_.handshaking = false;
+    server_.admission_->remove(peer_.id);
+    server_.counters_.active_handshakes.fetch_sub(1);
+    server_.counters_.active_sessions.fetch_add(1);
+    server_.counters_.handshakes_completed.fetch_add(1);
+    server_.handler_.on_handshake_complete(peer_.id, *peer_.connection.peer_identity());
+  }
+  void on_message(ByteSpan message) override {
+    server_.counters_.messages_received.fetch_add(1);
+    server_.handler_.on_message(peer_.id, message);
+  }
+  bool on_peer_closed() override {
+    // The peer will send nothing more: the feed loop answers with close_notify after
+    // what is queued, and the connection closes once that is written.
+    peer_.closing = true;
+    return false;
+  }
+
+ private:
+  Server& server_;
+  Peer& peer_;
 };
 
 Server::Server(const ServerOptions& options, ServerHandler& handler) : options_(options), handler_(handler) {}
@@ -264,11 +293,10 @@ void Server::read_from(Peer& peer) {
     case IoState::kWouldBlock: return;
     case IoState::kEndOfStream: {
       peer.end_of_stream = true;
-      const ReadResult result = peer.connection.handle_bytes({}, engine_now());
-      dispatch_events(peer);
-      if (result.error != Error::kNone) return fail(peer, failure_status(result.error));
-      // A clean end (close_notify came first): answer with ours, then close.
-      if (!peer.connection.sent_close()) (void)peer.connection.close();
+      PeerSink sink(*this, peer);
+      const Error error = stream::feed_end(peer.connection, engine_now(), sink);
+      if (error != Error::kNone) return fail(peer, connection_failure(error));
+      // A clean end: the peer's close_notify came first and was answered then.
       peer.closing = true;
       return;
     }
@@ -283,44 +311,22 @@ bool Server::has_room_for_reply(const Peer& peer) const {
 }
 
 std::size_t Server::feed(Peer& peer, ByteSpan data) {
-  std::size_t used = 0;
-  while (used < data.size() && !peer.dead) {
-    if (!peer.handshaking && !has_room_for_reply(peer)) break;  // backpressure
-    const ReadResult result = peer.connection.handle_bytes(data.subspan(used), engine_now());
-    used += result.consumed;
-    if (peer.handshaking) note_progress(peer, result.consumed);
-    dispatch_events(peer);
-    if (result.error != Error::kNone) {
-      fail(peer, failure_status(result.error));
+  const bool handshaking = peer.handshaking;
+  PeerSink sink(*this, peer);
+  const stream::FeedResult result = stream::feed(peer.connection, data, engine_now(), sink);
+  if (handshaking) note_progress(peer, result.consumed);
+  switch (result.stop) {
+    case stream::FeedStop::kInputUsed:
+    case stream::FeedStop::kPaused:
       break;
-    }
-    if (result.consumed == 0) break;  // nothing moved (cannot happen per connection.h)
+    case stream::FeedStop::kFailed:
+      fail(peer, connection_failure(peer.connection.error()));
+      break;
+    case stream::FeedStop::kStalled:
+      fail(peer, Status(StatusCode::kSystem, "the engine took no input and had no event"));
+      break;
   }
-  return used;
-}
-
-void Server::dispatch_events(Peer& peer) {
-  while (auto event = peer.connection.poll_event()) {
-    switch (event->type) {
-      case EventType::kHandshakeComplete:
-        peer.handshaking = false;
-        admission_->remove(peer.id);
-        counters_.active_handshakes.fetch_sub(1);
-        counters_.active_sessions.fetch_add(1);
-        counters_.handshakes_completed.fetch_add(1);
-        handler_.on_handshake_complete(peer.id, *peer.connection.peer_identity());
-        break;
-      case EventType::kMessage:
-        counters_.messages_received.fetch_add(1);
-        handler_.on_message(peer.id, event->message);
-        break;
-      case EventType::kPeerClosed:
-        // The peer will send nothing more: answer with close_notify after what is queued.
-        if (!peer.connection.sent_close()) (void)peer.connection.close();
-        peer.closing = true;
-        break;
-    }
-  }
+  return result.consumed;
 }
 
 void Server::flush(Peer& peer) {

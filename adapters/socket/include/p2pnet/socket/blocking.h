@@ -56,6 +56,7 @@ class BlockingSession {
   const PublicKey& peer_identity() const { return *connection_.peer_identity(); }
 
  private:
+  class Sink;  // the feed loop's view of the session (blocking.cc)
   BlockingSession(Socket& socket, Connection connection) : socket_(&socket), connection_(std::move(connection)) {}
 
   static Status run_handshake(std::unique_ptr<BlockingSession>* out, Socket& socket, Connection connection,

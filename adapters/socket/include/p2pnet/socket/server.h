@@ -131,6 +131,7 @@ class Server {
 
  private:
   struct Peer;
+  class PeerSink;  // the feed loop's view of one peer (server.cc)
   Server(const ServerOptions& options, ServerHandler& handler);
 
   void accept_pending();
@@ -140,7 +141,6 @@ class Server {
   void on_ready(Peer& peer, bool readable, bool writable);
   void read_from(Peer& peer);
   std::size_t feed(Peer& peer, ByteSpan data);
-  void dispatch_events(Peer& peer);
   bool has_room_for_reply(const Peer& peer) const;
   void flush(Peer& peer);
   void pump(Peer& peer);
