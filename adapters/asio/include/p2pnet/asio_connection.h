@@ -1,8 +1,10 @@
 // Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
 //
 // asio_connection.h: one p2pnet::Connection driven by standalone Asio over one TCP
-// socket. The adapter owns the socket, a steady_timer and two fixed buffers; the
-// engine decides everything else. It follows the polling order of connection.h:
+// socket. Every decision (what to write, when to read, shut down, close, report, time
+// out) is the shared stream::Driver's (p2pnet/stream/driver.h); this adapter gives it
+// Asio's primitives: the socket (with TCP_NODELAY) and a steady_timer. It follows the
+// polling order of connection.h:
 //   - read completion: handle_bytes(bytes, now), pull every event, re-offer the rest;
 //     EOF: handle_bytes with empty input;
 //   - after every step: drain poll_transmit() into one async_write at a time;
@@ -27,57 +29,33 @@
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
 
-#include <cstddef>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <system_error>
-#include <vector>
 
 #include "p2pnet/connection.h"
-#include "p2pnet/stream/stream_driver.h"
+#include "p2pnet/stream/callbacks.h"
+#include "p2pnet/stream/driver.h"
 
 namespace p2pnet {
 
 class AsioConnection;
 
-// AsioCallbacks: what the embedder hears. Every member may be empty. Each receives the
-// connection, on which it may call send(), close() or abort(). Capture no
-// shared_ptr to the connection in them: they are stored in it (use the argument).
-struct AsioCallbacks {
-  // on_established: the peer is authenticated (engine().peer_identity() is set).
-  std::function<void(AsioConnection&)> on_established;
-  // on_message: one message from the peer; the span is valid during the call only.
-  std::function<void(AsioConnection&, ByteSpan)> on_message;
-  // on_peer_closed: the peer sent close_notify. When empty, the adapter answers with
-  // close() at once; otherwise the embedder may still send, then must call close().
-  std::function<void(AsioConnection&)> on_peer_closed;
-  // on_drain: a send() refused with kSendBufferFull may be retried now.
-  std::function<void(AsioConnection&)> on_drain;
-  // on_error: called at most once, at the first failure. |error| is the engine's
-  // error (a stream that breaks is shown to the engine as EOF, so a broken handshake
-  // reads kConnectionClosed and a broken channel kTruncated); it is kNone when only
-  // the transport failed after a clean close_notify. |transport| is the socket's
-  // error when it failed, asio::error::timed_out when close_timeout cut a closing
-  // connection, and empty when the engine failed on its own.
-  std::function<void(AsioConnection&, Error error, std::error_code transport)> on_error;
-  // on_closed: the last callback, posted to the io_context after the socket closed.
-  std::function<void(AsioConnection&)> on_closed;
-};
+// AsioCallbacks: what the embedder hears (p2pnet/stream/callbacks.h has each member).
+// on_error's status is the socket's error when it failed, asio::error::timed_out when
+// close_timeout cut a closing connection, and empty when the engine failed on its own.
+// on_closed is posted to the io_context after the socket closed. Capture no shared_ptr
+// to the connection in them: they are stored in it (use the argument).
+using AsioCallbacks = stream::Callbacks<AsioConnection, std::error_code>;
 
-struct AsioOptions {
-  // No read is started while more than this many bytes wait to be written.
-  std::size_t max_write_backlog = std::size_t{256} << 10;
-  // How long a closing or failed connection may take to flush its output and see the
-  // peer's close_notify (or EOF) before the socket is closed anyway.
-  Duration close_timeout{5'000};
-};
+// AsioOptions: max_write_backlog and close_timeout (p2pnet/stream/driver.h).
+using AsioOptions = stream::Options;
 
 // AsioConnection lives while the embedder or a pending operation holds a shared_ptr
 // to it; after on_closed nothing holds it but the embedder. The config, and
 // everything it points to (identity, allow-list, random source), must outlive it.
-class AsioConnection : public std::enable_shared_from_this<AsioConnection>,
-                       private stream::StreamDriver<AsioConnection> {
+class AsioConnection final : public std::enable_shared_from_this<AsioConnection>,
+                             private stream::Transport {
  public:
   struct Private;  // makes the constructor usable by make_shared only
 
@@ -100,59 +78,42 @@ class AsioConnection : public std::enable_shared_from_this<AsioConnection>,
                                                 AsioOptions options = {});
 
   AsioConnection(Private, asio::ip::tcp::socket socket, Connection engine,
-                 AsioCallbacks callbacks, AsioOptions options);
+                 AsioCallbacks callbacks, AsioOptions options, bool connected);
   AsioConnection(const AsioConnection&) = delete;
   AsioConnection& operator=(const AsioConnection&) = delete;
 
   // send queues one message (see Connection::send). kSendBufferFull: wait for
   // on_drain, then retry. Other errors are the engine's.
-  [[nodiscard]] Error send(ByteSpan message);
+  [[nodiscard]] Error send(ByteSpan message) { return driver_.send(message); }
   // close sends close_notify; the socket closes once the peer's close_notify (or EOF)
   // arrives and our output is written, or after close_timeout. Errors: see
   // Connection::close.
-  [[nodiscard]] Error close();
+  [[nodiscard]] Error close() { return driver_.close(); }
   // abort closes the socket now, without close_notify (the peer sees a truncated
   // stream). No on_error follows; on_closed does.
-  void abort();
+  void abort() { driver_.abort(); }
 
   // engine gives read access to the connection: peer_identity(), session_key(),
   // state_name(), error()...
-  const Connection& engine() const { return engine_; }
+  const Connection& engine() const { return driver_.engine(); }
 
  private:
-  friend class stream::StreamDriver<AsioConnection>;  // engine driving shared with libuv
+  // stream::Transport: Asio's primitives for the driver.
+  Instant now() const override;
+  void start_write(ByteSpan bytes) override;
+  void set_reading(bool on) override;
+  void shutdown_write() override;
+  void arm_timer(std::optional<Duration> delay) override;
+  void close_transport() override;
 
-  static Instant clock_now();
-  Instant now() const { return clock_now(); }
-  std::size_t write_backlog() const;
-  void close_transport();  // closes the socket and posts on_closed
-
-  void on_connected(const std::error_code& ec);
-  void on_read(const std::error_code& ec, std::size_t n);
-  void on_written(const std::error_code& ec);
-  void on_timer(const std::error_code& ec);
-
-  void pump_once();  // one pass of pump(): report, flush, read or pause, shut down, re-arm
-  void flush();
-  void start_read();
-  void arm_timer();
+  void set_no_delay();
+  void fail(const std::error_code& ec);  // the socket failed: on_error (once) and close
 
   asio::ip::tcp::socket socket_;
   asio::steady_timer timer_;
-  Connection engine_;
-  AsioCallbacks callbacks_;
-  AsioOptions options_;
-
-  std::vector<std::uint8_t> read_buffer_;
-  std::vector<std::uint8_t> write_buffer_;
-  std::size_t write_in_flight_ = 0;  // bytes of write_buffer_ handed to async_write
-
-  bool connected_ = false;
+  stream::CallbackEvents<AsioConnection, std::error_code> events_;
+  stream::Driver driver_;
   bool read_in_flight_ = false;
-  bool shut_down_ = false;
-  bool send_blocked_ = false;  // a send() got kSendBufferFull: on_drain is owed
-  std::optional<Instant> close_deadline_;
-  std::optional<Instant> armed_deadline_;
 };
 
 }  // namespace p2pnet

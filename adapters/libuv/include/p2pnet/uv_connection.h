@@ -1,8 +1,11 @@
 // Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
 //
 // uv_connection.h: one p2pnet::Connection driven by a libuv loop over one TCP stream.
-// The adapter owns the socket (with TCP_NODELAY), a loop timer and two fixed buffers;
-// the engine decides everything else. It follows the polling order of connection.h:
+// Every decision (what to write, when to read, shut down, close, report, time out) is
+// the shared stream::Driver's (p2pnet/stream/driver.h); this adapter gives it libuv's
+// primitives: a uv_tcp_t (with TCP_NODELAY) for reading, connecting, shutting down and
+// closing, a uv_timer_t, and the write path below. It follows the polling order of
+// connection.h:
 //   - read callback: handle_bytes(bytes, uv_now), pull every event, re-offer the rest;
 //     EOF: handle_bytes with empty input;
 //   - after every step: drain poll_transmit() into one write at a time;
@@ -27,12 +30,11 @@
 #include <uv.h>
 
 #include <cstddef>
-#include <functional>
 #include <optional>
-#include <vector>
 
 #include "p2pnet/connection.h"
-#include "p2pnet/stream/stream_driver.h"
+#include "p2pnet/stream/callbacks.h"
+#include "p2pnet/stream/driver.h"
 #ifndef _WIN32
 #include "p2pnet/socket/socket.h"
 #endif
@@ -41,42 +43,20 @@ namespace p2pnet {
 
 class UvConnection;
 
-// UvCallbacks: what the embedder hears. Every member may be empty. Each receives the
-// connection, on which it may call send(), close() or abort().
-struct UvCallbacks {
-  // on_established: the peer is authenticated (engine().peer_identity() is set).
-  std::function<void(UvConnection&)> on_established;
-  // on_message: one message from the peer; the span is valid during the call only.
-  std::function<void(UvConnection&, ByteSpan)> on_message;
-  // on_peer_closed: the peer sent close_notify. When empty, the adapter answers with
-  // close() at once; otherwise the embedder may still send, then must call close().
-  std::function<void(UvConnection&)> on_peer_closed;
-  // on_drain: a send() refused with kSendBufferFull may be retried now.
-  std::function<void(UvConnection&)> on_drain;
-  // on_error: called at most once, at the first failure. |error| is the engine's
-  // error (a stream that breaks is shown to the engine as EOF, so a broken handshake
-  // reads kConnectionClosed and a broken channel kTruncated); it is kNone when only
-  // the transport failed after a clean close_notify. |uv_status| is the libuv error
-  // (negative) when the socket failed, UV_ETIMEDOUT when close_timeout cut a closing
-  // connection, and 0 when the engine failed on its own.
-  std::function<void(UvConnection&, Error error, int uv_status)> on_error;
-  // on_closed: the last callback; the socket is closed and the object is freed as
-  // soon as it returns.
-  std::function<void(UvConnection&)> on_closed;
-};
+// UvCallbacks: what the embedder hears (p2pnet/stream/callbacks.h has each member).
+// on_error's status is the libuv error (negative) when the socket failed,
+// UV_ETIMEDOUT when close_timeout cut a closing connection, and 0 when the engine
+// failed on its own. on_closed runs once the socket is closed; the object is freed as
+// soon as it returns.
+using UvCallbacks = stream::Callbacks<UvConnection, int>;
 
-struct UvOptions {
-  // Reading pauses while more than this many bytes wait to be written.
-  std::size_t max_write_backlog = std::size_t{256} << 10;
-  // How long a closing or failed connection may take to flush its output and see the
-  // peer's close_notify (or EOF) before the socket is closed anyway.
-  Duration close_timeout{5'000};
-};
+// UvOptions: max_write_backlog and close_timeout (p2pnet/stream/driver.h).
+using UvOptions = stream::Options;
 
 // UvConnection manages its own lifetime: it frees itself after on_closed. A pointer
 // returned by connect() or accept() is valid until on_closed returns. The config, and
 // everything it points to (identity, allow-list, random source), must outlive it.
-class UvConnection : private stream::StreamDriver<UvConnection> {
+class UvConnection final : private stream::Transport {
  public:
   UvConnection(const UvConnection&) = delete;
   UvConnection& operator=(const UvConnection&) = delete;
@@ -100,73 +80,74 @@ class UvConnection : private stream::StreamDriver<UvConnection> {
 
   // send queues one message (see Connection::send). kSendBufferFull: wait for
   // on_drain, then retry. Other errors are the engine's.
-  [[nodiscard]] Error send(ByteSpan message);
+  [[nodiscard]] Error send(ByteSpan message) { return driver_.send(message); }
   // close sends close_notify; the socket closes once the peer's close_notify (or EOF)
   // arrives and our output is written, or after close_timeout. Errors: see
   // Connection::close.
-  [[nodiscard]] Error close();
+  [[nodiscard]] Error close() { return driver_.close(); }
   // abort closes the socket now, without close_notify (the peer sees a truncated
   // stream). No on_error follows; on_closed does.
-  void abort();
+  void abort() { driver_.abort(); }
 
   // engine gives read access to the connection: peer_identity(), session_key(),
   // state_name(), error()...
-  const Connection& engine() const { return engine_; }
+  const Connection& engine() const { return driver_.engine(); }
   uv_loop_t* loop() const { return loop_; }
 
  private:
-  friend class stream::StreamDriver<UvConnection>;  // engine driving shared with Asio
-
-  UvConnection(uv_loop_t* loop, Connection engine, UvCallbacks callbacks, UvOptions options);
+  UvConnection(uv_loop_t* loop, Connection engine, UvCallbacks callbacks, UvOptions options,
+               bool connected);
   ~UvConnection() = default;
 
+  // Setting up, for the factories.
   bool init_handles();  // false: close_quietly() frees what was made
   int init_writer();    // once connected: the write path (0, or a libuv error)
-  Instant now() const;
   uv_stream_t* stream();
-  std::size_t write_backlog() const;
-  void close_quietly();  // closes the handles without calling back, for the factories
-  void close_transport();  // closes both handles; on_closed follows
-  void on_handle_closed();
-
+  void close_quietly();  // closes the handles without calling back
   void on_connected(int status);
-  void on_read(ssize_t nread);
-  void on_written(int status);  // the write in flight completed (from a loop callback)
-  void on_shutdown(int status);
-  void on_timer();
+  static void connect_cb(uv_connect_t* request, int status);
 
-  void pump_once();  // one pass of pump(): report, flush, read or pause, shut down, re-arm
-  void flush();
-  void start_write();  // writes write_buffer_[0, write_in_flight_); on_written follows
-#ifndef _WIN32
+  // stream::Transport (libuv's primitives for the driver), each with the libuv
+  // callbacks that complete it, grouped by what they do.
+  Instant now() const override;
+  void arm_timer(std::optional<Duration> delay) override;
+  static void timer_cb(uv_timer_t* timer);
+
+  void set_reading(bool on) override;
+  void on_read(ssize_t nread);
+  static void alloc_cb(uv_handle_t* handle, std::size_t suggested, uv_buf_t* buf);
+  static void read_cb(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
+
+  void start_write(ByteSpan bytes) override;
+  void on_written(int status);  // the write in flight completed (from a loop callback)
+#ifdef _WIN32
+  static void write_cb(uv_write_t* request, int status);
+#else
   // send_rest sends what the socket takes now. False: it waits for room; true: the
   // write is done, or failed with write_error_.
   [[nodiscard]] bool send_rest();
   void on_writable(int status);
-#endif
-  void update_reading();
-  void arm_timer();
-
-  static void connect_cb(uv_connect_t* request, int status);
-  static void alloc_cb(uv_handle_t* handle, std::size_t suggested, uv_buf_t* buf);
-  static void read_cb(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
-#ifdef _WIN32
-  static void write_cb(uv_write_t* request, int status);
-#else
   static void writable_cb(uv_poll_t* poll, int status, int events);
 #endif
+
+  void shutdown_write() override;
   static void shutdown_cb(uv_shutdown_t* request, int status);
-  static void timer_cb(uv_timer_t* timer);
+
+  void close_transport() override;
+  void on_handle_closed();
   static void close_cb(uv_handle_t* handle);
 
+  void fail(int status);  // the socket failed: on_error (once) and close
+
   uv_loop_t* loop_;
-  Connection engine_;
-  UvCallbacks callbacks_;
-  UvOptions options_;
+  stream::CallbackEvents<UvConnection, int> events_;
+  stream::Driver driver_;
 
   uv_tcp_t tcp_{};
   uv_timer_t timer_{};
   uv_connect_t connect_request_{};
+  uv_shutdown_t shutdown_request_{};
+  ByteSpan write_;  // the write in flight (the driver's buffer), empty when none
 #ifdef _WIN32
   uv_write_t write_request_{};
 #else
@@ -176,20 +157,10 @@ class UvConnection : private stream::StreamDriver<UvConnection> {
   std::size_t write_offset_ = 0;  // bytes of the write in flight already sent
   int write_error_ = 0;           // the write in flight failed (a libuv error)
 #endif
-  uv_shutdown_t shutdown_request_{};
-  std::vector<std::uint8_t> read_buffer_;
-  std::vector<std::uint8_t> write_buffer_;
-  std::size_t write_in_flight_ = 0;  // bytes of write_buffer_ in the write in flight
 
   int open_handles_ = 0;  // opened in this order: timer_, tcp_, then write_poll_
-  bool connected_ = false;
   bool reading_ = false;
-  bool shutdown_started_ = false;
-  bool shutdown_done_ = false;
-  bool send_blocked_ = false;  // a send() got kSendBufferFull: on_drain is owed
-  bool quiet_ = false;         // closed by a factory: no callback at all
-  std::optional<Instant> close_deadline_;
-  std::optional<Instant> armed_deadline_;
+  bool quiet_ = false;  // closed by a factory: no callback at all
 };
 
 }  // namespace p2pnet
