@@ -6,18 +6,9 @@
 
 #include <utility>
 
+#include "p2pnet/time.h"
+
 namespace p2pnet::stream {
-namespace {
-
-// saturating_add is |instant| + |duration| clamped to Instant's range, so a timeout of
-// Duration::max() is a deadline no clock reaches rather than a signed overflow.
-constexpr Instant saturating_add(Instant instant, Duration duration) {
-  if (duration > Duration::zero() && instant > Instant::max() - duration) return Instant::max();
-  if (duration < Duration::zero() && instant < Instant::min() - duration) return Instant::min();
-  return instant + duration;
-}
-
-}  // namespace
 
 Driver::Driver(Connection engine, Transport& transport, Events& events, Options options,
                bool connected)
