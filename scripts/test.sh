@@ -2,6 +2,8 @@
 # scripts/test.sh [STAGE...]: builds and runs the whole test suite; the README's test
 # command and what .ci/run calls. Installs missing Debian packages first.
 #   unit      g++ build, every ctest suite (engine, properties, adapters, fuzz replay)
+#   model     rumur model check of the handshake: the model passes, every mutation fails
+#             with its expected invariant (scripts/model.sh ci, docs/model.md)
 #   sanitize  the same suites under AddressSanitizer + UndefinedBehaviorSanitizer
 #   fuzz      clang libFuzzer targets, each run for a bounded time from its corpus
 #   windows   mingw-w64 cross-build, Winsock and engine tests under wine
@@ -10,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-all_stages=(unit sanitize fuzz windows bench)
+all_stages=(unit model sanitize fuzz windows bench)
 stages=("$@")
 [[ ${#stages[@]} -gt 0 ]] || stages=("${all_stages[@]}")
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -28,6 +30,8 @@ for stage in "${stages[@]}"; do
     unit)
       scripts/setup.sh build test loops
       run_ctest_build build/unit ;;
+    model)
+      scripts/model.sh ci ;;
     sanitize)
       scripts/setup.sh build test loops
       ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
