@@ -14,7 +14,7 @@
 
 #include "counting_allocator.h"
 #include "engine_pair.h"
-#include "p2pnet/key_schedule.h"
+#include "p2pnet/internal/key_schedule.h"
 
 namespace p2pnet::bench {
 namespace {

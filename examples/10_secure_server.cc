@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "example_cli.h"
-#include "p2pnet/key_schedule.h"
+#include "p2pnet/fingerprint.h"
 #include "p2pnet/socket/identity_file.h"
 #include "p2pnet/socket/server.h"
 

@@ -16,7 +16,7 @@
 #include <string>
 
 #include "example_cli.h"
-#include "p2pnet/key_schedule.h"
+#include "p2pnet/fingerprint.h"
 #include "p2pnet/socket/blocking.h"
 #include "p2pnet/socket/identity_file.h"
 

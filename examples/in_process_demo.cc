@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "p2pnet/connection.h"
-#include "p2pnet/key_schedule.h"
+#include "p2pnet/fingerprint.h"
 
 namespace {
 

@@ -27,8 +27,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "channel_test_access.h"
-#include "p2pnet/channel.h"
+#include "p2pnet/internal/channel_test_access.h"
+#include "p2pnet/internal/channel.h"
 #include "support/fixtures.h"
 #include "support/fuzz_check.h"
 

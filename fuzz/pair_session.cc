@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "FuzzedDataProvider.h"
+#include "p2pnet/internal/connection_test_access.h"
 #include "support/connection_driver.h"
 #include "support/fixtures.h"
 #include "support/fuzz_check.h"
@@ -226,15 +227,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(key_fingerprint(client_key) == key_fingerprint(server_key));
   }
   const auto both_hold = [](ByteSpan a, ByteSpan b) { return !a.empty() && !b.empty(); };
-  if (both_hold(client.key_c2s(), server.key_c2s())) {
-    FUZZ_CHECK(std::ranges::equal(client.key_c2s(), server.key_c2s()));
+  using Access = ConnectionTestAccess;
+  if (both_hold(Access::key_c2s(client), Access::key_c2s(server))) {
+    FUZZ_CHECK(std::ranges::equal(Access::key_c2s(client), Access::key_c2s(server)));
   }
-  if (both_hold(client.key_s2c(), server.key_s2c())) {
-    FUZZ_CHECK(std::ranges::equal(client.key_s2c(), server.key_s2c()));
+  if (both_hold(Access::key_s2c(client), Access::key_s2c(server))) {
+    FUZZ_CHECK(std::ranges::equal(Access::key_s2c(client), Access::key_s2c(server)));
   }
   if (client.is_established() && server.is_established()) {
-    const Transcript& a = *client.transcript();
-    const Transcript& b = *server.transcript();
+    const Transcript& a = *Access::transcript(client);
+    const Transcript& b = *Access::transcript(server);
     FUZZ_CHECK(a.client_id == b.client_id && a.server_id == b.server_id);
     FUZZ_CHECK(a.challenge == b.challenge && a.client_eph == b.client_eph &&
                a.server_eph == b.server_eph);

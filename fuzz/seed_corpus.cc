@@ -18,10 +18,10 @@
 #include <string>
 #include <vector>
 
-#include "channel_test_access.h"
-#include "p2pnet/channel.h"
+#include "p2pnet/internal/channel_test_access.h"
+#include "p2pnet/internal/channel.h"
 #include "p2pnet/connection.h"
-#include "p2pnet/key_schedule.h"
+#include "p2pnet/internal/key_schedule.h"
 #include "support/fixtures.h"
 
 namespace p2pnet::fuzz {

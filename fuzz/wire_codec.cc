@@ -15,7 +15,7 @@
 #include <optional>
 
 #include "p2pnet/errors.h"
-#include "p2pnet/messages.h"
+#include "p2pnet/internal/messages.h"
 #include "support/fuzz_check.h"
 
 namespace p2pnet::fuzz {

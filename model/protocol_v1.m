@@ -89,14 +89,14 @@ type
     index: Slot;
   end;
 
-  -- engine/include/p2pnet/handshake.h HandshakeState, without Failed (see above).
+  -- engine/src/include/p2pnet/internal/handshake.h HandshakeState, without Failed (see above).
   HandshakeState: enum {
     ClientAwaitServerHello, ClientAwaitAccept,
     ServerAwaitClientHello, ServerAwaitKeyExchange,
     Complete
   };
 
-  -- engine/include/p2pnet/key_schedule.h Transcript.
+  -- engine/src/include/p2pnet/internal/key_schedule.h Transcript.
   Transcript: record
     client_id: Principal;
     server_id: Principal;

@@ -113,7 +113,7 @@ check_fuzzing_mode() {
     tail -n 20 "$scratch/normal.log" >&2; failed=1
   fi
   # 3b. random.cc refuses the generic macro without the project's own define.
-  local compile=(clang++ -std=c++20 -fsyntax-only -Iengine/include)
+  local compile=(clang++ -std=c++20 -fsyntax-only -Iengine/include -Iengine/src/include)
   read -r -a sodium_flags <<<"$(pkg-config --cflags libsodium)"
   compile+=("${sodium_flags[@]}")
   if "${compile[@]}" "-D$macro" engine/src/random.cc >"$scratch/compile.log" 2>&1; then

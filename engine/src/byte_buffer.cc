@@ -1,5 +1,5 @@
 // Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
-#include "p2pnet/byte_buffer.h"
+#include "p2pnet/internal/byte_buffer.h"
 
 #include <sodium.h>
 

@@ -9,7 +9,7 @@
 // keys are wiped and nothing more is decrypted. Each key is also wiped as soon as its
 // direction is done: the send key once close_notify is sealed, the receive key once
 // the peer's close_notify is opened.
-#include "p2pnet/channel.h"
+#include "p2pnet/internal/channel.h"
 
 #include <sodium.h>
 

@@ -5,71 +5,100 @@
 // which is why a server's first frames may share a buffer with its Accept.
 #include "p2pnet/connection.h"
 
+#include <new>
+
+#include "p2pnet/internal/connection_impl.h"
+
 namespace p2pnet {
 
-Connection::Connection(Handshake handshake, const ChannelConfig& channel_config)
-    : handshake_(std::move(handshake)), channel_config_(channel_config) {}
+Connection::Connection(Impl&& impl) {
+  // The public header reserves kImplSize bytes for Impl so that a Connection needs no
+  // heap allocation and its header names no internal type.
+  static_assert(sizeof(Impl) <= kImplSize,
+                "Connection::Impl outgrew its storage (Handshake or Channel grew): raise "
+                "Connection::kImplSize in engine/include/p2pnet/connection.h to at least "
+                "sizeof(Connection::Impl)");
+  static_assert(alignof(Impl) <= kImplAlign,
+                "Connection::Impl needs a stricter alignment: raise Connection::kImplAlign "
+                "in engine/include/p2pnet/connection.h to alignof(Connection::Impl)");
+  new (storage_) Impl(std::move(impl));
+}
+Connection::Connection(Connection&& other) noexcept { new (storage_) Impl(std::move(other.impl())); }
+Connection& Connection::operator=(Connection&& other) noexcept {
+  if (this != &other) impl() = std::move(other.impl());
+  return *this;
+}
+Connection::~Connection() { impl().~Impl(); }
+
+Connection::Impl& Connection::impl() { return *std::launder(reinterpret_cast<Impl*>(storage_)); }
+const Connection::Impl& Connection::impl() const {
+  return *std::launder(reinterpret_cast<const Impl*>(storage_));
+}
 
 Connection Connection::client(const ClientConfig& config, Instant now) {
-  return Connection(Handshake::client(config, now), config.channel);
+  return Connection(Impl(Handshake::client(config, now), config.channel));
 }
 
 Connection Connection::server(const ServerConfig& config, Instant now) {
-  return Connection(Handshake::server(config, now), config.channel);
+  return Connection(Impl(Handshake::server(config, now), config.channel));
 }
 
-void Connection::start_channel_if_complete() {
-  if (channel_ || !handshake_.is_complete()) return;
-  SessionKeys keys = handshake_.take_keys();  // the handshake's copies are wiped
-  session_key_ = std::move(keys.session_key);
-  channel_.emplace(handshake_.role(), std::move(keys.key_c2s), std::move(keys.key_s2c),
-                   channel_config_);
-  handshake_event_pending_ = true;
+void Connection::Impl::start_channel_if_complete() {
+  if (channel || !handshake.is_complete()) return;
+  SessionKeys keys = handshake.take_keys();  // the handshake's copies are wiped
+  session_key = std::move(keys.session_key);
+  channel.emplace(handshake.role(), std::move(keys.key_c2s), std::move(keys.key_s2c),
+                  channel_config);
+  handshake_event_pending = true;
   wipe_session_key_if_done();
 }
 
-bool Connection::done() const {
-  return channel_ &&
-         (channel_->error() != Error::kNone || (channel_->sent_close() && channel_->peer_closed()));
+bool Connection::Impl::done() const {
+  return channel &&
+         (channel->error() != Error::kNone || (channel->sent_close() && channel->peer_closed()));
 }
 
-void Connection::wipe_session_key_if_done() {
+void Connection::Impl::wipe_session_key_if_done() {
   // The session key derives both traffic keys again from the public transcript
   // (docs/protocol.md "Keys"), so it goes with them. The channel wipes its own keys.
-  if (done()) session_key_.wipe();
+  if (done()) session_key.wipe();
 }
 
 ReadResult Connection::handle_bytes(ByteSpan input, Instant now) {
+  Impl& s = impl();
   std::size_t consumed = 0;
-  if (!channel_) {
-    const ReadResult result = handshake_.handle_bytes(input, now);
+  if (!s.channel) {
+    const ReadResult result = s.handshake.handle_bytes(input, now);
     consumed = result.consumed;
     if (result.error != Error::kNone) return result;
-    start_channel_if_complete();
+    s.start_channel_if_complete();
     // Still handshaking (all input used), or complete with nothing left over.
-    if (!channel_ || (consumed == input.size() && !input.empty())) return {consumed, Error::kNone};
+    if (!s.channel || (consumed == input.size() && !input.empty())) return {consumed, Error::kNone};
   }
-  const ReadResult result = channel_->handle_bytes(input.subspan(consumed));
-  wipe_session_key_if_done();
+  const ReadResult result = s.channel->handle_bytes(input.subspan(consumed));
+  s.wipe_session_key_if_done();
   return {consumed + result.consumed, result.error};
 }
 
 Error Connection::handle_timeout(Instant now) {
-  if (channel_) return channel_->error();
-  return handshake_.handle_timeout(now);
+  Impl& s = impl();
+  if (s.channel) return s.channel->error();
+  return s.handshake.handle_timeout(now);
 }
 
 std::optional<Instant> Connection::poll_timeout() const {
-  return channel_ ? std::nullopt : handshake_.poll_timeout();
+  const Impl& s = impl();
+  return s.channel ? std::nullopt : s.handshake.poll_timeout();
 }
 
 std::optional<Event> Connection::poll_event() {
-  if (handshake_event_pending_) {
-    handshake_event_pending_ = false;
+  Impl& s = impl();
+  if (s.handshake_event_pending) {
+    s.handshake_event_pending = false;
     return Event{EventType::kHandshakeComplete, {}};
   }
-  if (!channel_) return std::nullopt;
-  const auto event = channel_->poll_event();
+  if (!s.channel) return std::nullopt;
+  const auto event = s.channel->poll_event();
   if (!event) return std::nullopt;
   switch (event->type) {
     case ChannelEventType::kMessage: return Event{EventType::kMessage, event->message};
@@ -79,76 +108,82 @@ std::optional<Event> Connection::poll_event() {
 }
 
 std::size_t Connection::poll_transmit(MutableByteSpan out) {
+  Impl& s = impl();
   // A channel that failed sends nothing more, not even an Accept still queued from
   // the same input: the peer must not become established with a dead connection.
-  if (channel_ && channel_->error() != Error::kNone) return 0;
+  if (s.channel && s.channel->error() != Error::kNone) return 0;
   // The handshake's last message goes out before any frame sealed after it.
-  std::size_t n = handshake_.poll_transmit(out);
-  if (channel_) n += channel_->poll_transmit(out.subspan(n));
+  std::size_t n = s.handshake.poll_transmit(out);
+  if (s.channel) n += s.channel->poll_transmit(out.subspan(n));
   return n;
 }
 
 std::size_t Connection::pending_transmit() const {
-  if (channel_ && channel_->error() != Error::kNone) return 0;
-  return handshake_.pending_transmit() + (channel_ ? channel_->pending_transmit() : 0);
+  const Impl& s = impl();
+  if (s.channel && s.channel->error() != Error::kNone) return 0;
+  return s.handshake.pending_transmit() + (s.channel ? s.channel->pending_transmit() : 0);
 }
 
 Error Connection::send(ByteSpan message) {
-  if (!channel_) return handshake_.error() != Error::kNone ? handshake_.error() : Error::kWrongState;
-  return channel_->send(message);  // a refused send changes nothing, so no key to wipe
+  Impl& s = impl();
+  if (!s.channel) {
+    return s.handshake.error() != Error::kNone ? s.handshake.error() : Error::kWrongState;
+  }
+  return s.channel->send(message);  // a refused send changes nothing, so no key to wipe
 }
 
 Error Connection::close() {
-  if (!channel_) return handshake_.error() != Error::kNone ? handshake_.error() : Error::kWrongState;
-  const Error error = channel_->close();
-  wipe_session_key_if_done();
+  Impl& s = impl();
+  if (!s.channel) {
+    return s.handshake.error() != Error::kNone ? s.handshake.error() : Error::kWrongState;
+  }
+  const Error error = s.channel->close();
+  s.wipe_session_key_if_done();
   return error;
 }
 
 ConnectionState Connection::state() const {
   if (error() != Error::kNone) return ConnectionState::kFailed;
-  return channel_ ? ConnectionState::kEstablished : ConnectionState::kHandshaking;
+  return impl().channel ? ConnectionState::kEstablished : ConnectionState::kHandshaking;
 }
 
 std::string_view Connection::state_name() const {
-  if (!channel_) return handshake_state_name(handshake_.state());
-  if (channel_->error() != Error::kNone) return "ChannelFailed";
-  if (channel_->sent_close() && channel_->peer_closed()) return "Closed";
-  if (channel_->sent_close()) return "SentClose";
-  if (channel_->peer_closed()) return "PeerClosed";
+  const Impl& s = impl();
+  if (!s.channel) return handshake_state_name(s.handshake.state());
+  if (s.channel->error() != Error::kNone) return "ChannelFailed";
+  if (s.channel->sent_close() && s.channel->peer_closed()) return "Closed";
+  if (s.channel->sent_close()) return "SentClose";
+  if (s.channel->peer_closed()) return "PeerClosed";
   return "Established";
 }
 
 Error Connection::error() const {
-  if (handshake_.error() != Error::kNone) return handshake_.error();
-  return channel_ ? channel_->error() : Error::kNone;
+  const Impl& s = impl();
+  if (s.handshake.error() != Error::kNone) return s.handshake.error();
+  return s.channel ? s.channel->error() : Error::kNone;
+}
+
+Role Connection::role() const { return impl().handshake.role(); }
+
+bool Connection::sent_close() const {
+  const Impl& s = impl();
+  return s.channel && s.channel->sent_close();
+}
+
+bool Connection::peer_closed() const {
+  const Impl& s = impl();
+  return s.channel && s.channel->peer_closed();
 }
 
 const PublicKey* Connection::peer_identity() const {
-  return channel_ ? &handshake_.peer_identity() : nullptr;
+  const Impl& s = impl();
+  return s.channel ? &s.handshake.peer_identity() : nullptr;
 }
 
 std::span<const std::uint8_t> Connection::session_key() const {
-  if (!channel_ || done()) return {};
-  return session_key_.bytes();
-}
-
-std::span<const std::uint8_t> Connection::traffic_key(bool sending) const {
-  if (!channel_) return {};
-  if (sending) return channel_->holds_send_key() ? channel_->send_key().bytes() : ByteSpan{};
-  return channel_->holds_receive_key() ? channel_->receive_key().bytes() : ByteSpan{};
-}
-
-std::span<const std::uint8_t> Connection::key_c2s() const {
-  return traffic_key(role() == Role::kClient);  // the client sends with key_c2s
-}
-
-std::span<const std::uint8_t> Connection::key_s2c() const {
-  return traffic_key(role() == Role::kServer);  // the server sends with key_s2c
-}
-
-const Transcript* Connection::transcript() const {
-  return channel_ ? &handshake_.transcript() : nullptr;
+  const Impl& s = impl();
+  if (!s.channel || s.done()) return {};
+  return s.session_key.bytes();
 }
 
 }  // namespace p2pnet

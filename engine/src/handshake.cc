@@ -30,7 +30,7 @@
 // unless the peer is gone or aborted first. The deadline is checked on every input
 // and on handle_timeout. Nothing here allocates: messages, keys and output live in
 // fixed arrays inside the object.
-#include "p2pnet/handshake.h"
+#include "p2pnet/internal/handshake.h"
 
 #include <algorithm>
 

@@ -4,11 +4,11 @@
 // signed contents so a signature made here is never valid in another protocol that
 // uses the same identity key; both identities are signed so that a relaying peer in
 // the middle cannot misbind a session (Krawczyk, SIGMA).
-#include "p2pnet/key_schedule.h"
+#include "p2pnet/internal/key_schedule.h"
 
 #include <sodium.h>
 
-#include "p2pnet/bytes.h"
+#include "p2pnet/internal/bytes.h"
 
 namespace p2pnet {
 namespace {
@@ -87,15 +87,6 @@ std::optional<SessionKeys> derive_session_keys(const Secret<kX25519KeySize>& my_
   derive_traffic_key(keys.key_c2s, keys.session_key, kClientToServerLabel, t);
   derive_traffic_key(keys.key_s2c, keys.session_key, kServerToClientLabel, t);
   return keys;
-}
-
-std::string key_fingerprint(std::span<const std::uint8_t> key) {
-  std::array<std::uint8_t, crypto_generichash_BYTES_MIN> digest{};  // 16: libsodium's minimum
-  crypto_generichash(digest.data(), digest.size(), label_bytes(kFingerprintLabel).data(),
-                     kFingerprintLabel.size(), key.data(), key.size());
-  std::array<char, 2 * 8 + 1> hex{};
-  sodium_bin2hex(hex.data(), hex.size(), digest.data(), 8);
-  return std::string(hex.data(), 2 * 8);
 }
 
 }  // namespace p2pnet

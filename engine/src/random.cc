@@ -5,7 +5,7 @@
 
 #include <array>
 
-#include "p2pnet/bytes.h"
+#include "p2pnet/internal/bytes.h"
 
 // The deterministic default source is keyed on the project's own define, which only
 // the CMake option P2PNET_FUZZING_BUILD_MODE sets, in a build that has no example, no

@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "connection_test_access.h"
+#include "p2pnet/internal/connection_test_access.h"
 #include "fuzz_check.h"
 
 namespace p2pnet::fuzz {
@@ -74,14 +74,15 @@ void ConnectionDriver::after_call() {
     const bool client = conn_.role() == Role::kClient;
     const bool sending_done = conn_.sent_close();
     const bool receiving_done = conn_.peer_closed();
-    FUZZ_CHECK(conn_.key_c2s().empty() == (client ? sending_done : receiving_done));
-    FUZZ_CHECK(conn_.key_s2c().empty() == (client ? receiving_done : sending_done));
+    FUZZ_CHECK(ConnectionTestAccess::key_c2s(conn_).empty() == (client ? sending_done : receiving_done));
+    FUZZ_CHECK(ConnectionTestAccess::key_s2c(conn_).empty() == (client ? receiving_done : sending_done));
     FUZZ_CHECK(conn_.session_key().size() == (sending_done && receiving_done ? 0 : kKeySize));
     if (!sending_done && !receiving_done) {
-      FUZZ_CHECK(!std::ranges::equal(conn_.key_c2s(), conn_.key_s2c()));
+      FUZZ_CHECK(!std::ranges::equal(ConnectionTestAccess::key_c2s(conn_),
+                                     ConnectionTestAccess::key_s2c(conn_)));
     }
     FUZZ_CHECK(!conn_.poll_timeout().has_value());
-    const Transcript* transcript = conn_.transcript();
+    const Transcript* transcript = ConnectionTestAccess::transcript(conn_);
     FUZZ_CHECK(transcript != nullptr);
     FUZZ_CHECK((conn_.role() == Role::kClient ? transcript->server_id : transcript->client_id) ==
                expected_peer_);
@@ -90,13 +91,14 @@ void ConnectionDriver::after_call() {
   if (conn_.state() == ConnectionState::kHandshaking) {
     FUZZ_CHECK(conn_.peer_identity() == nullptr);
     FUZZ_CHECK(conn_.session_key().empty());
-    FUZZ_CHECK(conn_.transcript() == nullptr);
+    FUZZ_CHECK(ConnectionTestAccess::transcript(conn_) == nullptr);
     FUZZ_CHECK(conn_.poll_timeout().has_value());
   }
   if (error != Error::kNone || (conn_.sent_close() && conn_.peer_closed())) {
     // A failed or closed connection holds no key (docs/architecture.md "Secrets").
     FUZZ_CHECK(ConnectionTestAccess::key_holders(conn_).empty());
-    FUZZ_CHECK(conn_.session_key().empty() && conn_.key_c2s().empty() && conn_.key_s2c().empty());
+    FUZZ_CHECK(conn_.session_key().empty() && ConnectionTestAccess::key_c2s(conn_).empty() &&
+               ConnectionTestAccess::key_s2c(conn_).empty());
   }
   if (error != Error::kNone) {
     error_ = error;

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "p2pnet/identity.h"
-#include "p2pnet/key_schedule.h"
+#include "p2pnet/internal/key_schedule.h"
 
 namespace p2pnet::fuzz {
 

@@ -9,7 +9,7 @@
 #include <sodium.h>
 
 #include "loopback.h"
-#include "p2pnet/messages.h"
+#include "p2pnet/internal/messages.h"
 #include "pair.h"
 
 namespace p2pnet::testing {

@@ -12,8 +12,8 @@
 #include <latch>
 
 #include "loopback.h"
-#include "p2pnet/key_schedule.h"
-#include "p2pnet/messages.h"
+#include "p2pnet/internal/key_schedule.h"
+#include "p2pnet/internal/messages.h"
 #include "pair.h"
 
 namespace p2pnet::testing {

@@ -2,11 +2,11 @@
 //
 // Channel tests: protocol-v1 "Transport frames", driven through two Channels that
 // share a pair of traffic keys.
-#include "p2pnet/channel.h"
+#include "p2pnet/internal/channel.h"
 
 #include <gtest/gtest.h>
 
-#include "channel_test_access.h"
+#include "p2pnet/internal/channel_test_access.h"
 #include "pair.h"
 
 namespace p2pnet {

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "connection_test_access.h"
+#include "p2pnet/internal/connection_test_access.h"
 #include "pair.h"
 
 namespace p2pnet {
@@ -48,9 +48,10 @@ TEST_F(ConnectionTest, HandshakeThenMessagesBothWays) {
   EXPECT_EQ(*pair.client.peer_identity(), server_id.public_key());
   EXPECT_EQ(*pair.server.peer_identity(), client_id.public_key());
   EXPECT_TRUE(std::ranges::equal(pair.client.session_key(), pair.server.session_key()));
-  EXPECT_TRUE(std::ranges::equal(pair.client.key_c2s(), pair.server.key_c2s()));
-  EXPECT_TRUE(std::ranges::equal(pair.client.key_s2c(), pair.server.key_s2c()));
-  EXPECT_FALSE(std::ranges::equal(pair.client.key_c2s(), pair.client.key_s2c()));
+  using Access = ConnectionTestAccess;
+  EXPECT_TRUE(std::ranges::equal(Access::key_c2s(pair.client), Access::key_c2s(pair.server)));
+  EXPECT_TRUE(std::ranges::equal(Access::key_s2c(pair.client), Access::key_s2c(pair.server)));
+  EXPECT_FALSE(std::ranges::equal(Access::key_c2s(pair.client), Access::key_s2c(pair.client)));
 
   const Bytes hello{'h', 'i'};
   ASSERT_EQ(pair.client.send(hello), Error::kNone);
@@ -197,8 +198,8 @@ TEST_F(ConnectionTest, FailedOrClosedConnectionHoldsNoKey) {
               Error::kFrameAuthFailed);
     EXPECT_EQ(ConnectionTestAccess::key_holders(pair.client), Holders{});
     EXPECT_TRUE(pair.client.session_key().empty());
-    EXPECT_TRUE(pair.client.key_c2s().empty());
-    EXPECT_TRUE(pair.client.key_s2c().empty());
+    EXPECT_TRUE(ConnectionTestAccess::key_c2s(pair.client).empty());
+    EXPECT_TRUE(ConnectionTestAccess::key_s2c(pair.client).empty());
   }
   {  // close_notify both ways, one direction at a time.
     Pair pair(cc, sc);
@@ -206,14 +207,14 @@ TEST_F(ConnectionTest, FailedOrClosedConnectionHoldsNoKey) {
     ASSERT_EQ(pair.client.close(), Error::kNone);
     EXPECT_EQ(ConnectionTestAccess::key_holders(pair.client),
               (Holders{"Connection::session_key_", "Channel::receive_key_"}));
-    EXPECT_TRUE(pair.client.key_c2s().empty());
-    EXPECT_EQ(pair.client.key_s2c().size(), kKeySize);
+    EXPECT_TRUE(ConnectionTestAccess::key_c2s(pair.client).empty());
+    EXPECT_EQ(ConnectionTestAccess::key_s2c(pair.client).size(), kKeySize);
     EXPECT_EQ(pair.client.session_key().size(), kKeySize);
     pair.drive();
     ASSERT_TRUE(pair.server_inbox.peer_closed);
     EXPECT_EQ(ConnectionTestAccess::key_holders(pair.server),
               (Holders{"Connection::session_key_", "Channel::send_key_"}));
-    EXPECT_TRUE(pair.server.key_c2s().empty());
+    EXPECT_TRUE(ConnectionTestAccess::key_c2s(pair.server).empty());
     ASSERT_EQ(pair.server.close(), Error::kNone);
     EXPECT_EQ(ConnectionTestAccess::key_holders(pair.server), Holders{});
     EXPECT_TRUE(pair.server.session_key().empty());
@@ -222,7 +223,7 @@ TEST_F(ConnectionTest, FailedOrClosedConnectionHoldsNoKey) {
     EXPECT_EQ(pair.client.state_name(), "Closed");
     EXPECT_EQ(ConnectionTestAccess::key_holders(pair.client), Holders{});
     EXPECT_TRUE(pair.client.session_key().empty());
-    EXPECT_TRUE(pair.client.key_s2c().empty());
+    EXPECT_TRUE(ConnectionTestAccess::key_s2c(pair.client).empty());
   }
   {  // The stream ends without close_notify (truncated) on an established connection.
     Pair pair(cc, sc);

@@ -2,13 +2,13 @@
 //
 // Handshake state machine tests: each protocol-v1 rule, with one side played by hand
 // where the test needs it to misbehave.
-#include "p2pnet/handshake.h"
+#include "p2pnet/internal/handshake.h"
 
 #include <gtest/gtest.h>
 
 #include "hex.h"
 #include "low_order_points.h"
-#include "p2pnet/channel.h"
+#include "p2pnet/internal/channel.h"
 #include "pair.h"
 #include "wire.h"
 

@@ -1,5 +1,5 @@
 // Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
-#include "p2pnet/key_schedule.h"
+#include "p2pnet/internal/key_schedule.h"
 
 #include <gtest/gtest.h>
 

@@ -6,6 +6,12 @@ execute_process(COMMAND ${CMAKE_COMMAND} --install "${BUILD_DIR}" --prefix "${WO
 if(rc)
   message(FATAL_ERROR "install failed: ${rc}")
 endif()
+# Only the public API is installed: no internal engine header, no test access.
+file(GLOB_RECURSE leaked RELATIVE "${WORK_DIR}/prefix"
+     "${WORK_DIR}/prefix/include/p2pnet/internal/*" "${WORK_DIR}/prefix/include/*test_access*")
+if(leaked)
+  message(FATAL_ERROR "internal headers were installed: ${leaked}")
+endif()
 # A cross build (mingw-w64) hands the consumer the same toolchain, and runs it under the
 # same emulator (wine); a native build passes the compiler.
 if(TOOLCHAIN)

@@ -15,7 +15,7 @@
 #include <string>
 
 #include "loop_peers.h"
-#include "p2pnet/messages.h"
+#include "p2pnet/internal/messages.h"
 #include "p2pnet/random.h"
 #include "pair.h"
 

@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "loop_peers.h"
-#include "p2pnet/messages.h"
+#include "p2pnet/internal/messages.h"
 #include "pair.h"
 #include "raw_peer.h"
 

@@ -3,7 +3,7 @@
 // The channel: for any sequence of messages and any chunking the receiver delivers
 // exactly that sequence; any tampering with the byte stream ends the channel with an
 // error after delivering only the frames that were complete before the damage.
-#include "p2pnet/channel.h"
+#include "p2pnet/internal/channel.h"
 
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>

@@ -29,7 +29,7 @@
 #include <deque>
 #include <numeric>
 
-#include "connection_test_access.h"
+#include "p2pnet/internal/connection_test_access.h"
 #include "hex.h"
 #include "session_setup.h"
 
@@ -364,8 +364,8 @@ void agree(const Model& m, const Sut& sut) {
     const bool established = s.phase == Phase::kEstablished;
     const bool sending_done = !established || s.sent_close;
     const bool receiving_done = !established || s.peer_closed;
-    RC_ASSERT(conn.key_c2s().empty() == (side == 0 ? sending_done : receiving_done));
-    RC_ASSERT(conn.key_s2c().empty() == (side == 0 ? receiving_done : sending_done));
+    RC_ASSERT(ConnectionTestAccess::key_c2s(conn).empty() == (side == 0 ? sending_done : receiving_done));
+    RC_ASSERT(ConnectionTestAccess::key_s2c(conn).empty() == (side == 0 ? receiving_done : sending_done));
     RC_ASSERT(conn.session_key().empty() == (sending_done && receiving_done));
     if (s.phase == Phase::kFailed || (s.sent_close && s.peer_closed)) {
       RC_ASSERT(ConnectionTestAccess::key_holders(conn).empty());

@@ -15,6 +15,7 @@
 #include <array>
 
 #include "hex.h"
+#include "p2pnet/internal/channel.h"
 #include "session_setup.h"
 
 namespace p2pnet::testing {

@@ -10,6 +10,7 @@
 #include <algorithm>
 
 #include "counting_allocator.h"
+#include "p2pnet/internal/channel.h"
 #include "session_setup.h"
 
 namespace p2pnet::testing {

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "hex.h"
+#include "p2pnet/internal/connection_test_access.h"
 
 namespace p2pnet::testing {
 
@@ -48,8 +49,9 @@ ServerConfig PairSetup::server_config() {
 std::optional<SessionView> view_of(const Connection& conn) {
   if (!conn.is_established()) return std::nullopt;
   const auto copy = [](std::span<const std::uint8_t> key) { return Bytes(key.begin(), key.end()); };
-  return SessionView{*conn.peer_identity(), copy(conn.session_key()), copy(conn.key_c2s()),
-                     copy(conn.key_s2c()), *conn.transcript()};
+  using Access = ConnectionTestAccess;
+  return SessionView{*conn.peer_identity(), copy(conn.session_key()), copy(Access::key_c2s(conn)),
+                     copy(Access::key_s2c(conn)), *Access::transcript(conn)};
 }
 
 bool same_keys(const SessionView& a, const SessionView& b) {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "p2pnet/connection.h"
+#include "p2pnet/internal/key_schedule.h"
 #include "pair.h"
 
 namespace p2pnet::testing {

@@ -8,7 +8,7 @@
 
 #include <vector>
 
-#include "p2pnet/messages.h"
+#include "p2pnet/internal/messages.h"
 
 namespace p2pnet::testing {
 

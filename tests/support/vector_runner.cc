@@ -3,6 +3,8 @@
 
 #include <deque>
 
+#include "p2pnet/internal/connection_test_access.h"
+
 namespace p2pnet::testing {
 namespace {
 
@@ -64,8 +66,10 @@ VectorOutputs run_vector_case(const VectorInputs& in) {
   out.server_hello = take_n(pair.server_sent, 0, kServerHelloSize);
   out.accept = take_n(pair.server_sent, kServerHelloSize, kAcceptSize);
   out.session_key.assign(pair.client.session_key().begin(), pair.client.session_key().end());
-  out.key_c2s.assign(pair.client.key_c2s().begin(), pair.client.key_c2s().end());
-  out.key_s2c.assign(pair.client.key_s2c().begin(), pair.client.key_s2c().end());
+  const ByteSpan key_c2s = ConnectionTestAccess::key_c2s(pair.client);
+  const ByteSpan key_s2c = ConnectionTestAccess::key_s2c(pair.client);
+  out.key_c2s.assign(key_c2s.begin(), key_c2s.end());
+  out.key_s2c.assign(key_s2c.begin(), key_s2c.end());
   if (!std::ranges::equal(pair.client.session_key(), pair.server.session_key())) {
     out.error = "the two sides derived different session keys";
     return out;

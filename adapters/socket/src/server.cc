@@ -18,7 +18,7 @@
 
 #include "connection_status.h"
 #include "handshake_admission.h"
-#include "p2pnet/messages.h"
+#include "p2pnet/internal/messages.h"
 #include "p2pnet/stream/feed.h"
 
 namespace p2pnet::net {

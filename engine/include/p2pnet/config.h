@@ -21,6 +21,9 @@ namespace p2pnet {
 inline constexpr Duration kDefaultHandshakeTimeout{10'000};
 inline constexpr std::size_t kDefaultMaxMessageSize = std::size_t{1} << 20;  // 1 MiB
 inline constexpr std::size_t kMaxMessageSizeLimit = std::size_t{16} << 20;   // 16 MiB
+// Bytes a frame adds to its message on the wire: the 4-byte length and the 16-byte
+// tag (protocol-v1 "Transport frames").
+inline constexpr std::size_t kFrameOverhead = 20;
 
 enum class Role : std::uint8_t { kClient, kServer };
 
@@ -30,7 +33,7 @@ struct ChannelConfig {
   std::size_t max_message_size = kDefaultMaxMessageSize;
   // Bound on sealed bytes waiting for poll_transmit: 0 (the default: two full frames,
   // 2 * (max_message_size + kFrameOverhead)), or at least one full frame,
-  // max_message_size + kFrameOverhead (channel.h), so that the largest message always
+  // max_message_size + kFrameOverhead, so that the largest message always
   // fits once the queue is drained. send() refuses with kSendBufferFull past it, so a
   // stalled peer cannot grow memory.
   std::size_t max_pending_output = 0;

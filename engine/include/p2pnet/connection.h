@@ -20,13 +20,18 @@
 #ifndef P2PNET_CONNECTION_H_
 #define P2PNET_CONNECTION_H_
 
+#include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string_view>
 
-#include "p2pnet/channel.h"
+#include "p2pnet/byte_span.h"
 #include "p2pnet/config.h"
-#include "p2pnet/handshake.h"
+#include "p2pnet/errors.h"
+#include "p2pnet/identity.h"
+#include "p2pnet/read_result.h"
+#include "p2pnet/time.h"
 
 namespace p2pnet {
 
@@ -54,8 +59,19 @@ class Connection {
   // server starts a server connection waiting for a ClientHello.
   static Connection server(const ServerConfig& config, Instant now);
 
-  // handle_bytes: see the polling order above. Errors: any of Handshake::handle_bytes
-  // and Channel::handle_bytes.
+  // A connection moves (a moved-from connection holds no key and is not to be used
+  // again) but does not copy. The destructor wipes every key it holds.
+  Connection(Connection&& other) noexcept;
+  Connection& operator=(Connection&& other) noexcept;
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  ~Connection();
+
+  // handle_bytes: see the polling order above. Errors: the handshake's
+  // (kMalformedMessage, kAuthenticationFailed, kPeerNotAllowed, kReplayedChallenge,
+  // kTimeout, kRandomFailure, kConnectionClosed, kPeerAbort*), then the channel's
+  // (kFrameTooLarge, kFrameAuthFailed, kDataAfterClose, kTruncated,
+  // kCounterExhaustedRemote); all terminal.
   [[nodiscard]] ReadResult handle_bytes(ByteSpan input, Instant now);
   // handle_timeout fails a handshake whose deadline has passed. Returns error().
   Error handle_timeout(Instant now);
@@ -66,18 +82,22 @@ class Connection {
   std::size_t poll_transmit(MutableByteSpan out);
   std::size_t pending_transmit() const;
 
-  // send and close: see Channel. Before the handshake completes: kWrongState.
+  // send seals |message| (1..max_message_size bytes) for poll_transmit. Errors, which
+  // change nothing: kWrongState (before the handshake completes), kInvalidArgument
+  // (empty: use close()), kMessageTooLarge, kSendBufferFull, kCounterExhausted,
+  // kAlreadyClosed, or the connection's terminal error.
   [[nodiscard]] Error send(ByteSpan message);
+  // close queues close_notify; receiving goes on until the peer's. Errors as send().
   [[nodiscard]] Error close();
 
   ConnectionState state() const;
   // state_name gives a stable name for logs, e.g. "ServerAwaitKeyExchange".
   std::string_view state_name() const;
   Error error() const;
-  Role role() const { return handshake_.role(); }
+  Role role() const;
   bool is_established() const { return state() == ConnectionState::kEstablished; }
-  bool sent_close() const { return channel_ && channel_->sent_close(); }
-  bool peer_closed() const { return channel_ && channel_->peer_closed(); }
+  bool sent_close() const;
+  bool peer_closed() const;
 
   // Available once established (kWrongState-free: they return empty before).
   const PublicKey* peer_identity() const;
@@ -86,29 +106,22 @@ class Connection {
   // returns empty) once the connection has failed or is closed both ways. Read it
   // when kHandshakeComplete arrives.
   std::span<const std::uint8_t> session_key() const;
-  // Traffic keys, for vectors and diagnostics only: treat them as secrets. Each is
-  // wiped (empty here) once its direction is done: close_notify sent (c2s for the
-  // client) or received, or any failure.
-  std::span<const std::uint8_t> key_c2s() const;
-  std::span<const std::uint8_t> key_s2c() const;
-  const Transcript* transcript() const;
 
  private:
-  friend struct ConnectionTestAccess;  // engine/src/connection_test_access.h
+  friend struct ConnectionTestAccess;  // p2pnet/internal/connection_test_access.h
 
-  Connection(Handshake handshake, const ChannelConfig& channel_config);
-  void start_channel_if_complete();
-  // done: the channel failed or is closed both ways; no key is needed any more.
-  bool done() const;
-  // wipe_session_key_if_done runs after every call that may end the channel.
-  void wipe_session_key_if_done();
-  std::span<const std::uint8_t> traffic_key(bool sending) const;
+  // The handshake and the channel live in Impl (p2pnet/internal/connection_impl.h),
+  // in storage inside the object: no heap allocation, and no internal type in this
+  // header. connection.cc checks at compile time that Impl fits.
+  struct Impl;
+  static constexpr std::size_t kImplSize = 1024;
+  static constexpr std::size_t kImplAlign = 8;
 
-  Handshake handshake_;
-  ChannelConfig channel_config_;
-  Key session_key_;  // moved out of the handshake with the traffic keys; wiped when done()
-  std::optional<Channel> channel_;
-  bool handshake_event_pending_ = false;
+  explicit Connection(Impl&& impl);
+  Impl& impl();
+  const Impl& impl() const;
+
+  alignas(kImplAlign) std::byte storage_[kImplSize];
 };
 
 }  // namespace p2pnet

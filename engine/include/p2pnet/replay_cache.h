@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "p2pnet/messages.h"
+#include "p2pnet/challenge.h"
 
 namespace p2pnet {
 

@@ -1,7 +1,7 @@
 // Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
 //
 // Accept (0x04): type || server_eph (X25519, 32) || server_sig (Ed25519, 64). 97 bytes.
-#include "p2pnet/messages.h"
+#include "p2pnet/internal/messages.h"
 
 namespace p2pnet {
 

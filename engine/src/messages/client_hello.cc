@@ -1,7 +1,7 @@
 // Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
 //
 // ClientHello (0x01): type || client_id (32). 33 bytes.
-#include "p2pnet/messages.h"
+#include "p2pnet/internal/messages.h"
 
 namespace p2pnet {
 

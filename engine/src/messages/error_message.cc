@@ -2,7 +2,7 @@
 //
 // Error (0xFF): type || code (1). 2 bytes. Only codes 0x01..0x06 are defined; any
 // other code makes the message malformed.
-#include "p2pnet/messages.h"
+#include "p2pnet/internal/messages.h"
 
 namespace p2pnet {
 

@@ -2,7 +2,7 @@
 //
 // KeyExchange (0x03): type || client_eph (X25519, 32) || client_sig (Ed25519, 64).
 // 97 bytes.
-#include "p2pnet/messages.h"
+#include "p2pnet/internal/messages.h"
 
 namespace p2pnet {
 

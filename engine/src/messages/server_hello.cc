@@ -1,7 +1,7 @@
 // Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
 //
 // ServerHello (0x02): type || server_id (32) || challenge (32). 65 bytes.
-#include "p2pnet/messages.h"
+#include "p2pnet/internal/messages.h"
 
 namespace p2pnet {
 

@@ -1,5 +1,5 @@
 // Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
-#include "p2pnet/messages.h"
+#include "p2pnet/internal/messages.h"
 
 #include <gtest/gtest.h>
 

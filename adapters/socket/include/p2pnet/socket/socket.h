@@ -23,7 +23,7 @@
 #include <cstdint>
 #include <string>
 
-#include "p2pnet/bytes.h"
+#include "p2pnet/byte_span.h"
 #include "p2pnet/socket/clock.h"
 #include "p2pnet/socket/status.h"
 

@@ -12,19 +12,20 @@
 //   3. poll_timeout(), and call handle_timeout(now) when that instant is reached.
 // The handshake consumes bytes only up to the end of its last message; the rest
 // belongs to the channel.
-#ifndef P2PNET_HANDSHAKE_H_
-#define P2PNET_HANDSHAKE_H_
+#ifndef P2PNET_INTERNAL_HANDSHAKE_H_
+#define P2PNET_INTERNAL_HANDSHAKE_H_
 
 #include <array>
 #include <cstddef>
 #include <optional>
 
-#include "p2pnet/bytes.h"
 #include "p2pnet/config.h"
 #include "p2pnet/errors.h"
 #include "p2pnet/identity.h"
-#include "p2pnet/key_schedule.h"
-#include "p2pnet/messages.h"
+#include "p2pnet/internal/bytes.h"
+#include "p2pnet/internal/key_schedule.h"
+#include "p2pnet/internal/messages.h"
+#include "p2pnet/read_result.h"
 #include "p2pnet/time.h"
 
 namespace p2pnet {
@@ -40,12 +41,6 @@ enum class HandshakeState : std::uint8_t {
 
 // handshake_state_name returns a stable name for logs, e.g. "ClientAwaitAccept".
 std::string_view handshake_state_name(HandshakeState state);
-
-// ReadResult: how much input a call consumed and the error state after it.
-struct ReadResult {
-  std::size_t consumed = 0;
-  Error error = Error::kNone;
-};
 
 class Handshake {
  public:
@@ -87,7 +82,7 @@ class Handshake {
   SessionKeys take_keys() { return std::move(keys_); }
 
  private:
-  friend struct ConnectionTestAccess;  // engine/src/connection_test_access.h
+  friend struct ConnectionTestAccess;  // p2pnet/internal/connection_test_access.h
 
   Handshake(Role role, Instant now, Duration timeout);
 
@@ -133,4 +128,4 @@ class Handshake {
 
 }  // namespace p2pnet
 
-#endif  // P2PNET_HANDSHAKE_H_
+#endif  // P2PNET_INTERNAL_HANDSHAKE_H_

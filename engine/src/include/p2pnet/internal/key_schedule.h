@@ -3,8 +3,8 @@
 // key_schedule.h: the signed contents and key derivations of protocol-v1
 // ("Signatures" and "Keys"). Pure functions, so tests and the test vectors can check
 // each step on its own.
-#ifndef P2PNET_KEY_SCHEDULE_H_
-#define P2PNET_KEY_SCHEDULE_H_
+#ifndef P2PNET_INTERNAL_KEY_SCHEDULE_H_
+#define P2PNET_INTERNAL_KEY_SCHEDULE_H_
 
 #include <array>
 #include <cstddef>
@@ -14,8 +14,9 @@
 #include <string>
 #include <string_view>
 
+#include "p2pnet/fingerprint.h"
 #include "p2pnet/identity.h"
-#include "p2pnet/messages.h"
+#include "p2pnet/internal/messages.h"
 #include "p2pnet/secret.h"
 
 namespace p2pnet {
@@ -28,7 +29,7 @@ inline constexpr std::string_view kServerAuthLabel = "P2PNet-v1 server auth";
 inline constexpr std::string_view kSessionKeyLabel = "P2PNetSessionKey";
 inline constexpr std::string_view kClientToServerLabel = "P2PNet-v1 c2s";
 inline constexpr std::string_view kServerToClientLabel = "P2PNet-v1 s2c";
-inline constexpr std::string_view kFingerprintLabel = "P2PNet-v1 fingerprint";
+inline constexpr std::string_view kFingerprintLabel = "P2PNet-v1 fingerprint";  // fingerprint.h
 
 // The public values both sides agree on by the time keys are derived.
 struct Transcript {
@@ -76,11 +77,6 @@ std::optional<SessionKeys> derive_session_keys(const Secret<kX25519KeySize>& my_
                                                const EphemeralPublicKey& peer_eph,
                                                const Transcript& t);
 
-// key_fingerprint returns 16 hex characters that identify |key| in logs: the first 8
-// bytes of BLAKE2b-256(key=|key|, "P2PNet-v1 fingerprint"). Both sides of a session
-// print the same fingerprint; it reveals nothing usable about the key.
-std::string key_fingerprint(std::span<const std::uint8_t> key);
-
 }  // namespace p2pnet
 
-#endif  // P2PNET_KEY_SCHEDULE_H_
+#endif  // P2PNET_INTERNAL_KEY_SCHEDULE_H_

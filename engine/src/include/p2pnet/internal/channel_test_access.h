@@ -4,10 +4,10 @@
 // test can start a direction near the 2^64 - 1 counter limit without sending 2^64
 // frames, and can check that buffers stay unallocated or wiped. Not installed; only
 // tests include it.
-#ifndef P2PNET_ENGINE_SRC_CHANNEL_TEST_ACCESS_H_
-#define P2PNET_ENGINE_SRC_CHANNEL_TEST_ACCESS_H_
+#ifndef P2PNET_INTERNAL_CHANNEL_TEST_ACCESS_H_
+#define P2PNET_INTERNAL_CHANNEL_TEST_ACCESS_H_
 
-#include "p2pnet/channel.h"
+#include "p2pnet/internal/channel.h"
 
 namespace p2pnet {
 
@@ -21,4 +21,4 @@ struct ChannelTestAccess {
 
 }  // namespace p2pnet
 
-#endif  // P2PNET_ENGINE_SRC_CHANNEL_TEST_ACCESS_H_
+#endif  // P2PNET_INTERNAL_CHANNEL_TEST_ACCESS_H_

@@ -4,8 +4,8 @@
 // must grow past its high-water mark and never zero-fills what it is about to
 // overwrite, so a channel in steady state allocates nothing per message. It wipes
 // its contents when it grows and when it is destroyed, because it holds plaintext.
-#ifndef P2PNET_BYTE_BUFFER_H_
-#define P2PNET_BYTE_BUFFER_H_
+#ifndef P2PNET_INTERNAL_BYTE_BUFFER_H_
+#define P2PNET_INTERNAL_BYTE_BUFFER_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -38,4 +38,4 @@ class ByteBuffer {
 
 }  // namespace p2pnet
 
-#endif  // P2PNET_BYTE_BUFFER_H_
+#endif  // P2PNET_INTERNAL_BYTE_BUFFER_H_

@@ -4,24 +4,23 @@
 // There is no length prefix: the type byte fixes the size. Each message has one
 // parse/write pair, in engine/src/messages/<message>.cc. Parsers are strict: a wrong
 // type byte, a short buffer, or a trailing byte is an error, and they allocate nothing.
-#ifndef P2PNET_MESSAGES_H_
-#define P2PNET_MESSAGES_H_
+#ifndef P2PNET_INTERNAL_MESSAGES_H_
+#define P2PNET_INTERNAL_MESSAGES_H_
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 
-#include "p2pnet/bytes.h"
+#include "p2pnet/challenge.h"
 #include "p2pnet/errors.h"
+#include "p2pnet/internal/bytes.h"
 #include "p2pnet/identity.h"
 
 namespace p2pnet {
 
-inline constexpr std::size_t kChallengeSize = 32;
 inline constexpr std::size_t kX25519KeySize = 32;
 
-using Challenge = std::array<std::uint8_t, kChallengeSize>;
 using EphemeralPublicKey = std::array<std::uint8_t, kX25519KeySize>;
 
 enum class MessageType : std::uint8_t {
@@ -88,4 +87,4 @@ void write_error_message(ByteWriter& out, const ErrorMessage& message);
 
 }  // namespace p2pnet
 
-#endif  // P2PNET_MESSAGES_H_
+#endif  // P2PNET_INTERNAL_MESSAGES_H_

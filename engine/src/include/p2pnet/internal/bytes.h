@@ -4,8 +4,8 @@
 // BoringSSL's CBS/CBB). Every read is checked and leaves the reader unchanged on
 // failure; the parsers built on them call `empty()` to reject trailing bytes. No code
 // outside this header does pointer arithmetic on wire bytes.
-#ifndef P2PNET_BYTES_H_
-#define P2PNET_BYTES_H_
+#ifndef P2PNET_INTERNAL_BYTES_H_
+#define P2PNET_INTERNAL_BYTES_H_
 
 #include <algorithm>
 #include <array>
@@ -13,10 +13,9 @@
 #include <cstdint>
 #include <span>
 
-namespace p2pnet {
+#include "p2pnet/byte_span.h"
 
-using ByteSpan = std::span<const std::uint8_t>;
-using MutableByteSpan = std::span<std::uint8_t>;
+namespace p2pnet {
 
 // ByteReader reads from a span it does not own.
 class ByteReader {
@@ -114,4 +113,4 @@ inline void store_u64_le(std::span<std::uint8_t, 8> out, std::uint64_t value) {
 
 }  // namespace p2pnet
 
-#endif  // P2PNET_BYTES_H_
+#endif  // P2PNET_INTERNAL_BYTES_H_

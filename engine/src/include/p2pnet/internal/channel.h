@@ -15,26 +15,26 @@
 // caller then takes it with poll_event() (the span stays valid until the next
 // handle_bytes) and offers the rest of the input again. send()/close() queue frames
 // that poll_transmit() drains.
-#ifndef P2PNET_CHANNEL_H_
-#define P2PNET_CHANNEL_H_
+#ifndef P2PNET_INTERNAL_CHANNEL_H_
+#define P2PNET_INTERNAL_CHANNEL_H_
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 
-#include "p2pnet/byte_buffer.h"
-#include "p2pnet/bytes.h"
 #include "p2pnet/config.h"
 #include "p2pnet/errors.h"
-#include "p2pnet/handshake.h"
-#include "p2pnet/key_schedule.h"
+#include "p2pnet/internal/byte_buffer.h"
+#include "p2pnet/internal/bytes.h"
+#include "p2pnet/internal/key_schedule.h"
+#include "p2pnet/read_result.h"
 
 namespace p2pnet {
 
 inline constexpr std::size_t kFrameHeaderSize = 4;
 inline constexpr std::size_t kFrameTagSize = 16;
-inline constexpr std::size_t kFrameOverhead = kFrameHeaderSize + kFrameTagSize;
+static_assert(kFrameOverhead == kFrameHeaderSize + kFrameTagSize);  // config.h
 // The sender refuses once its counter would reach this value (protocol-v1).
 inline constexpr std::uint64_t kFrameCounterLimit = ~std::uint64_t{0};
 
@@ -92,8 +92,8 @@ class Channel {
   bool holds_receive_key() const { return error_ == Error::kNone && !peer_closed_; }
 
  private:
-  friend struct ChannelTestAccess;  // engine/src/channel_test_access.h
-  friend struct ConnectionTestAccess;  // engine/src/connection_test_access.h
+  friend struct ChannelTestAccess;  // p2pnet/internal/channel_test_access.h
+  friend struct ConnectionTestAccess;  // p2pnet/internal/connection_test_access.h
 
   Error seal(ByteSpan plaintext);
   ReadResult fail(Error error, std::size_t consumed);
@@ -126,4 +126,4 @@ class Channel {
 
 }  // namespace p2pnet
 
-#endif  // P2PNET_CHANNEL_H_
+#endif  // P2PNET_INTERNAL_CHANNEL_H_

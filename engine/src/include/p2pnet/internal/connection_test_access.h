@@ -1,0 +1,73 @@
+// Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
+//
+// connection_test_access.h: test-only view of every place a Connection keeps key
+// material: its session key, the handshake's derived keys and ephemeral secret, and
+// the channel's traffic keys, and of the transcript. Tests, test vectors and fuzz
+// targets read traffic keys through it and check that a failed or closed connection
+// holds none of them, whatever the public accessors report. Never installed; only
+// tests and fuzz targets include it.
+#ifndef P2PNET_INTERNAL_CONNECTION_TEST_ACCESS_H_
+#define P2PNET_INTERNAL_CONNECTION_TEST_ACCESS_H_
+
+#include <sodium.h>
+
+#include <string_view>
+#include <vector>
+
+#include "p2pnet/connection.h"
+#include "p2pnet/internal/connection_impl.h"
+
+namespace p2pnet {
+
+struct ConnectionTestAccess {
+  // key_holders names each place in |connection| that still holds a key: a key with
+  // a non-zero byte, or an ephemeral secret at all. Empty means nothing to wipe.
+  static std::vector<std::string_view> key_holders(const Connection& connection) {
+    std::vector<std::string_view> holders;
+    auto check = [&holders](std::string_view name, const Key& key) {
+      if (sodium_is_zero(key.data(), key.kSize) == 0) holders.push_back(name);
+    };
+    const Connection::Impl& impl = connection.impl();
+    check("Connection::session_key_", impl.session_key);
+    const Handshake& handshake = impl.handshake;
+    check("Handshake::keys_.session_key", handshake.keys_.session_key);
+    check("Handshake::keys_.key_c2s", handshake.keys_.key_c2s);
+    check("Handshake::keys_.key_s2c", handshake.keys_.key_s2c);
+    if (handshake.my_eph_) holders.push_back("Handshake::my_eph_");
+    if (impl.channel) {
+      check("Channel::send_key_", impl.channel->send_key_);
+      check("Channel::receive_key_", impl.channel->receive_key_);
+    }
+    return holders;
+  }
+
+  // key_c2s and key_s2c: the traffic keys, for vectors and checks; treat them as
+  // secrets. Each is empty before the handshake completes and once it is wiped: its
+  // direction is done (close_notify sent, for the sender, or received) or the
+  // connection failed.
+  static ByteSpan key_c2s(const Connection& connection) {
+    return traffic_key(connection, connection.role() == Role::kClient);  // the client sends c2s
+  }
+  static ByteSpan key_s2c(const Connection& connection) {
+    return traffic_key(connection, connection.role() == Role::kServer);
+  }
+
+  // transcript: the public values both sides agreed on; nullptr before completion.
+  static const Transcript* transcript(const Connection& connection) {
+    const Connection::Impl& impl = connection.impl();
+    return impl.channel ? &impl.handshake.transcript() : nullptr;
+  }
+
+ private:
+  static ByteSpan traffic_key(const Connection& connection, bool sending) {
+    const Connection::Impl& impl = connection.impl();
+    if (!impl.channel) return {};
+    const Channel& channel = *impl.channel;
+    if (sending) return channel.holds_send_key() ? ByteSpan(channel.send_key().bytes()) : ByteSpan{};
+    return channel.holds_receive_key() ? ByteSpan(channel.receive_key().bytes()) : ByteSpan{};
+  }
+};
+
+}  // namespace p2pnet
+
+#endif  // P2PNET_INTERNAL_CONNECTION_TEST_ACCESS_H_
