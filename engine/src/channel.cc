@@ -9,6 +9,10 @@
 // keys are wiped and nothing more is decrypted. Each key is also wiped as soon as its
 // direction is done: the send key once close_notify is sealed, the receive key once
 // the peer's close_notify is opened.
+//
+// Every ChannelState transition (channel.h) happens in this file: close() and
+// on_peer_close_notify() move through the close states, fail() (and the constructor,
+// for a bad config) to kFailed, which nothing leaves.
 #include "p2pnet/internal/channel.h"
 
 #include <sodium.h>
@@ -30,6 +34,17 @@ Nonce nonce_for(std::uint64_t counter) {
 
 }  // namespace
 
+std::string_view channel_state_name(ChannelState state) {
+  switch (state) {
+    case ChannelState::kOpen: return "Open";
+    case ChannelState::kSentClose: return "SentClose";
+    case ChannelState::kPeerClosed: return "PeerClosed";
+    case ChannelState::kClosed: return "Closed";
+    case ChannelState::kFailed: return "Failed";
+  }
+  return "Unknown";
+}
+
 bool channel_config_is_valid(const ChannelConfig& config) {
   if (config.max_message_size < 1 || config.max_message_size > kMaxMessageSizeLimit) return false;
   return config.max_pending_output == 0 ||
@@ -44,6 +59,7 @@ Channel::Channel(Role role, Key key_c2s, Key key_s2c, const ChannelConfig& confi
                               ? config.max_pending_output
                               : 2 * (config.max_message_size + kFrameOverhead)) {
   if (!channel_config_is_valid(config)) {
+    state_ = ChannelState::kFailed;
     error_ = Error::kInvalidArgument;
     send_key_.wipe();
     receive_key_.wipe();
@@ -51,10 +67,14 @@ Channel::Channel(Role role, Key key_c2s, Key key_s2c, const ChannelConfig& confi
 }
 
 ReadResult Channel::fail(Error error, std::size_t consumed) {
-  if (error_ == Error::kNone) error_ = error;
+  if (state_ != ChannelState::kFailed) {
+    state_ = ChannelState::kFailed;
+    error_ = error;
+  }
   send_key_.wipe();
   receive_key_.wipe();
-  message_ready_.reset();
+  // A message not yet taken is gone with rx_; a peer_closed event still tells the truth.
+  if (pending_event_ == PendingEvent::kMessage) pending_event_ = PendingEvent::kNone;
   rx_.wipe();
   // Fail closed: frames sealed before the failure are not sent after it either.
   tx_.wipe();
@@ -63,18 +83,18 @@ ReadResult Channel::fail(Error error, std::size_t consumed) {
 }
 
 ReadResult Channel::handle_bytes(ByteSpan input) {
-  if (error_ != Error::kNone) return {0, error_};
-  if (message_ready_) return {0, Error::kNone};  // the caller must poll_event() first
+  if (state_ == ChannelState::kFailed) return {0, error_};
+  if (pending_event_ == PendingEvent::kMessage) return {0, Error::kNone};  // poll_event() first
   if (input.empty()) {
     // End of stream: clean only after close_notify, and never in the middle of a frame.
-    if (peer_closed_) return {0, Error::kNone};
+    if (peer_closed()) return {0, Error::kNone};
     return fail(Error::kTruncated, 0);
   }
 
   ByteReader reader(input);
   while (!reader.empty()) {
     const std::size_t consumed = input.size() - reader.remaining();
-    if (peer_closed_) return fail(Error::kDataAfterClose, consumed);
+    if (peer_closed()) return fail(Error::kDataAfterClose, consumed);
 
     if (header_size_ < kFrameHeaderSize) {
       ByteSpan chunk;
@@ -112,12 +132,11 @@ ReadResult Channel::handle_bytes(ByteSpan input) {
     header_size_ = 0;
     body_size_ = 0;
     if (body_length_ == 0) {
-      peer_closed_ = true;  // close_notify: nothing more to open
-      peer_closed_event_pending_ = true;
-      receive_key_.wipe();
+      on_peer_close_notify();
       continue;
     }
-    message_ready_ = body_length_;
+    pending_event_ = PendingEvent::kMessage;
+    pending_message_size_ = body_length_;
     break;  // hold further input until the caller takes this message
   }
   return {input.size() - reader.remaining(), Error::kNone};
@@ -138,34 +157,39 @@ Error Channel::open_frame(const std::uint8_t* sealed) {
   return Error::kNone;
 }
 
+void Channel::on_peer_close_notify() {
+  state_ = state_ == ChannelState::kSentClose ? ChannelState::kClosed : ChannelState::kPeerClosed;
+  pending_event_ = PendingEvent::kPeerClosed;
+  receive_key_.wipe();  // nothing more to open
+}
+
 std::optional<ChannelEvent> Channel::poll_event() {
-  if (message_ready_) {
-    const std::size_t size = *message_ready_;
-    message_ready_.reset();
-    return ChannelEvent{ChannelEventType::kMessage, ByteSpan(rx_.data(), size)};
-  }
-  if (peer_closed_event_pending_) {
-    peer_closed_event_pending_ = false;
-    return ChannelEvent{ChannelEventType::kPeerClosed, {}};
+  const PendingEvent pending = pending_event_;
+  pending_event_ = PendingEvent::kNone;
+  switch (pending) {
+    case PendingEvent::kNone: return std::nullopt;
+    case PendingEvent::kMessage:
+      return ChannelEvent{ChannelEventType::kMessage, ByteSpan(rx_.data(), pending_message_size_)};
+    case PendingEvent::kPeerClosed: return ChannelEvent{ChannelEventType::kPeerClosed, {}};
   }
   return std::nullopt;
 }
 
 Error Channel::send(ByteSpan message) {
-  if (error_ != Error::kNone) return error_;
-  if (sent_close_) return Error::kAlreadyClosed;
+  if (state_ == ChannelState::kFailed) return error_;
+  if (sent_close()) return Error::kAlreadyClosed;
   if (message.empty()) return Error::kInvalidArgument;  // L = 0 means close_notify
   if (message.size() > max_message_size_) return Error::kMessageTooLarge;
   return seal(message);
 }
 
 Error Channel::close() {
-  if (error_ != Error::kNone) return error_;
-  if (sent_close_) return Error::kAlreadyClosed;
+  if (state_ == ChannelState::kFailed) return error_;
+  if (sent_close()) return Error::kAlreadyClosed;
   const Error error = seal({});
   if (error == Error::kNone) {
-    sent_close_ = true;  // nothing more to seal
-    send_key_.wipe();
+    state_ = state_ == ChannelState::kPeerClosed ? ChannelState::kClosed : ChannelState::kSentClose;
+    send_key_.wipe();  // nothing more to seal
   }
   return error;
 }

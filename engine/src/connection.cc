@@ -54,8 +54,15 @@ void Connection::Impl::start_channel_if_complete() {
 }
 
 bool Connection::Impl::done() const {
-  return channel &&
-         (channel->error() != Error::kNone || (channel->sent_close() && channel->peer_closed()));
+  if (!channel) return false;
+  switch (channel->state()) {
+    case ChannelState::kOpen:
+    case ChannelState::kSentClose:
+    case ChannelState::kPeerClosed: return false;
+    case ChannelState::kClosed:
+    case ChannelState::kFailed: return true;
+  }
+  return false;
 }
 
 void Connection::Impl::wipe_session_key_if_done() {
@@ -143,18 +150,25 @@ Error Connection::close() {
 }
 
 ConnectionState Connection::state() const {
-  if (error() != Error::kNone) return ConnectionState::kFailed;
-  return impl().channel ? ConnectionState::kEstablished : ConnectionState::kHandshaking;
+  const Impl& s = impl();
+  if (!s.channel) {
+    return s.handshake.error() != Error::kNone ? ConnectionState::kFailed
+                                                : ConnectionState::kHandshaking;
+  }
+  switch (s.channel->state()) {
+    case ChannelState::kOpen:
+    case ChannelState::kSentClose:
+    case ChannelState::kPeerClosed: return ConnectionState::kEstablished;
+    case ChannelState::kClosed: return ConnectionState::kClosed;
+    case ChannelState::kFailed: return ConnectionState::kFailed;
+  }
+  return ConnectionState::kFailed;
 }
 
 std::string_view Connection::state_name() const {
   const Impl& s = impl();
-  if (!s.channel) return handshake_state_name(s.handshake.state());
-  if (s.channel->error() != Error::kNone) return "ChannelFailed";
-  if (s.channel->sent_close() && s.channel->peer_closed()) return "Closed";
-  if (s.channel->sent_close()) return "SentClose";
-  if (s.channel->peer_closed()) return "PeerClosed";
-  return "Established";
+  return s.channel ? channel_state_name(s.channel->state())
+                   : handshake_state_name(s.handshake.state());
 }
 
 Error Connection::error() const {

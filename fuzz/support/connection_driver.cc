@@ -51,6 +51,7 @@ void ConnectionDriver::after_call() {
   const bool newly_failed = error_ == Error::kNone && error != Error::kNone;
   FUZZ_CHECK(error_ == Error::kNone || error == error_);  // failure is terminal
   FUZZ_CHECK((conn_.state() == ConnectionState::kFailed) == (error != Error::kNone));
+  FUZZ_CHECK((conn_.state() == ConnectionState::kClosed) == (conn_.sent_close() && conn_.peer_closed()));
 
   // Output: nothing after a failure already returned; an Error message on a fresh
   // handshake failure that protocol-v1 answers.
@@ -67,7 +68,7 @@ void ConnectionDriver::after_call() {
     FUZZ_CHECK(outbox_.back() == static_cast<std::uint8_t>(wire_code_for(error)));
   }
 
-  if (conn_.is_established()) {
+  if (conn_.is_established() || conn_.state() == ConnectionState::kClosed) {
     FUZZ_CHECK(conn_.peer_identity() != nullptr);
     FUZZ_CHECK(*conn_.peer_identity() == expected_peer_);
     // Each key is held while it can be used, and no longer (connection.h).
@@ -94,7 +95,7 @@ void ConnectionDriver::after_call() {
     FUZZ_CHECK(ConnectionTestAccess::transcript(conn_) == nullptr);
     FUZZ_CHECK(conn_.poll_timeout().has_value());
   }
-  if (error != Error::kNone || (conn_.sent_close() && conn_.peer_closed())) {
+  if (conn_.state() == ConnectionState::kFailed || conn_.state() == ConnectionState::kClosed) {
     // A failed or closed connection holds no key (docs/architecture.md "Secrets").
     FUZZ_CHECK(ConnectionTestAccess::key_holders(conn_).empty());
     FUZZ_CHECK(conn_.session_key().empty() && ConnectionTestAccess::key_c2s(conn_).empty() &&
@@ -162,7 +163,7 @@ Error ConnectionDriver::advance_to(Instant now) {
 
 Error ConnectionDriver::expected_send_error(std::size_t size, bool is_close) const {
   if (conn_.error() != Error::kNone) return conn_.error();
-  if (!conn_.is_established()) return Error::kWrongState;
+  if (conn_.state() == ConnectionState::kHandshaking) return Error::kWrongState;
   if (conn_.sent_close()) return Error::kAlreadyClosed;
   if (!is_close && size == 0) return Error::kInvalidArgument;
   if (size > channel_.max_message_size) return Error::kMessageTooLarge;

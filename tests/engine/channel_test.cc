@@ -118,6 +118,88 @@ TEST_F(ChannelTest, CloseNotifyIsAnEmptyFrameAndEndsCleanly) {
   EXPECT_EQ(feed(client, drain(server)).messages.size(), 1u);
 }
 
+// Every ChannelState transition (channel.h), with the state and accessors after it.
+TEST_F(ChannelTest, StatesFollowTheCloseNotifyFramesBothWays) {
+  EXPECT_EQ(client.state(), ChannelState::kOpen);
+  EXPECT_TRUE(client.holds_send_key() && client.holds_receive_key());
+  // kOpen --close()--> kSentClose
+  ASSERT_EQ(client.close(), Error::kNone);
+  EXPECT_EQ(client.state(), ChannelState::kSentClose);
+  EXPECT_EQ(channel_state_name(client.state()), "SentClose");
+  EXPECT_TRUE(client.sent_close());
+  EXPECT_FALSE(client.peer_closed());
+  EXPECT_FALSE(client.holds_send_key());
+  EXPECT_TRUE(client.holds_receive_key());
+  // kOpen --peer's close_notify--> kPeerClosed, with its one event.
+  Received received = feed(server, drain(client));
+  EXPECT_TRUE(received.peer_closed);
+  EXPECT_EQ(server.state(), ChannelState::kPeerClosed);
+  EXPECT_EQ(channel_state_name(server.state()), "PeerClosed");
+  EXPECT_FALSE(server.sent_close());
+  EXPECT_TRUE(server.peer_closed());
+  EXPECT_TRUE(server.holds_send_key());
+  EXPECT_FALSE(server.holds_receive_key());
+  EXPECT_FALSE(server.poll_event().has_value());  // the event came once
+  // kPeerClosed --close()--> kClosed
+  ASSERT_EQ(server.close(), Error::kNone);
+  EXPECT_EQ(server.state(), ChannelState::kClosed);
+  EXPECT_EQ(channel_state_name(server.state()), "Closed");
+  EXPECT_TRUE(server.sent_close() && server.peer_closed());
+  EXPECT_FALSE(server.holds_send_key() || server.holds_receive_key());
+  // kSentClose --peer's close_notify--> kClosed
+  received = feed(client, drain(server), 0, /*eof=*/true);
+  EXPECT_TRUE(received.peer_closed);
+  EXPECT_EQ(received.error, Error::kNone);
+  EXPECT_EQ(client.state(), ChannelState::kClosed);
+  EXPECT_EQ(client.error(), Error::kNone);
+  EXPECT_EQ(client.send(message_of(1)), Error::kAlreadyClosed);
+  EXPECT_EQ(client.state(), ChannelState::kClosed);  // a refusal changes no state
+}
+
+TEST_F(ChannelTest, EveryStateFailsIntoFailedAndStaysThere) {
+  const Bytes junk(kFrameOverhead + 1, 0x00);  // L = 0 with a bad tag
+  {  // kOpen
+    Channel channel(Role::kServer, key_of(0xC2), key_of(0x2C), ChannelConfig{});
+    EXPECT_EQ(feed(channel, junk).error, Error::kFrameAuthFailed);
+    EXPECT_EQ(channel.state(), ChannelState::kFailed);
+    EXPECT_EQ(channel_state_name(channel.state()), "Failed");
+    EXPECT_FALSE(channel.sent_close() || channel.peer_closed());
+    EXPECT_FALSE(channel.holds_send_key() || channel.holds_receive_key());
+    EXPECT_EQ(channel.close(), Error::kFrameAuthFailed);
+    EXPECT_EQ(channel.handle_bytes({}).error, Error::kFrameAuthFailed);
+    EXPECT_EQ(channel.state(), ChannelState::kFailed);
+  }
+  {  // kSentClose: the stream ends before the peer's close_notify.
+    ASSERT_EQ(server.close(), Error::kNone);
+    ASSERT_EQ(server.state(), ChannelState::kSentClose);
+    EXPECT_EQ(server.handle_bytes({}).error, Error::kTruncated);
+    EXPECT_EQ(server.state(), ChannelState::kFailed);
+    EXPECT_FALSE(server.sent_close());
+  }
+  {  // kPeerClosed and kClosed: bytes after the peer's close_notify.
+    for (const bool close_too : {false, true}) {
+      Channel sender(Role::kClient, key_of(0xC2), key_of(0x2C), ChannelConfig{});
+      Channel receiver(Role::kServer, key_of(0xC2), key_of(0x2C), ChannelConfig{});
+      ASSERT_EQ(sender.close(), Error::kNone);
+      ASSERT_TRUE(feed(receiver, drain(sender)).peer_closed);
+      if (close_too) {
+        ASSERT_EQ(receiver.close(), Error::kNone);
+      }
+      EXPECT_EQ(receiver.state(), close_too ? ChannelState::kClosed : ChannelState::kPeerClosed);
+      EXPECT_EQ(receiver.handle_bytes(junk).error, Error::kDataAfterClose);
+      EXPECT_EQ(receiver.state(), ChannelState::kFailed);
+      EXPECT_EQ(receiver.send(message_of(1)), Error::kDataAfterClose);
+    }
+  }
+  {  // A bad config starts in kFailed.
+    ChannelConfig config;
+    config.max_message_size = 0;
+    Channel channel(Role::kClient, key_of(0xC2), key_of(0x2C), config);
+    EXPECT_EQ(channel.state(), ChannelState::kFailed);
+    EXPECT_EQ(channel.error(), Error::kInvalidArgument);
+  }
+}
+
 TEST_F(ChannelTest, EachDirectionUsesItsOwnKey) {
   ASSERT_EQ(client.send(message_of(8)), Error::kNone);
   const Bytes from_client = drain(client);

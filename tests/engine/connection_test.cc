@@ -256,6 +256,47 @@ TEST_F(ConnectionTest, FailedOrClosedConnectionHoldsNoKey) {
   }
 }
 
+// ConnectionState and state_name through a whole session: the handshake's states,
+// then the channel's, kClosed once close_notify went both ways.
+TEST_F(ConnectionTest, StateIsClosedOnlyWhenBothDirectionsAre) {
+  const ClientConfig cc = client_config();
+  const ServerConfig sc = server_config();
+  Pair pair(cc, sc);
+  EXPECT_EQ(pair.client.state(), ConnectionState::kHandshaking);
+  EXPECT_FALSE(pair.client.sent_close() || pair.client.peer_closed());
+  pair.drive();
+  EXPECT_EQ(pair.client.state(), ConnectionState::kEstablished);
+  EXPECT_EQ(pair.client.state_name(), "Open");
+  ASSERT_EQ(pair.client.close(), Error::kNone);
+  EXPECT_EQ(pair.client.state(), ConnectionState::kEstablished);  // half-closed
+  EXPECT_EQ(pair.client.state_name(), "SentClose");
+  EXPECT_TRUE(pair.client.is_established());
+  pair.drive();
+  EXPECT_EQ(pair.server.state(), ConnectionState::kEstablished);
+  EXPECT_EQ(pair.server.state_name(), "PeerClosed");
+  EXPECT_TRUE(pair.server.peer_closed());
+  ASSERT_EQ(pair.server.send(Bytes{1, 2, 3}), Error::kNone);  // still sends
+  ASSERT_EQ(pair.server.close(), Error::kNone);
+  EXPECT_EQ(pair.server.state(), ConnectionState::kClosed);
+  EXPECT_EQ(pair.server.state_name(), "Closed");
+  EXPECT_FALSE(pair.server.is_established());
+  pair.drive();
+  EXPECT_EQ(pair.client.state(), ConnectionState::kClosed);
+  EXPECT_TRUE(pair.client.sent_close() && pair.client.peer_closed());
+  EXPECT_EQ(pair.client.error(), Error::kNone);
+  EXPECT_NE(pair.client.peer_identity(), nullptr);  // who it was stays known
+  EXPECT_EQ(pair.client.send(Bytes{1}), Error::kAlreadyClosed);
+  EXPECT_EQ(pair.client.state(), ConnectionState::kClosed);
+  // A clean end of stream changes nothing; bytes after close_notify fail it.
+  EXPECT_EQ(pair.client.handle_bytes({}, pair.now).error, Error::kNone);
+  EXPECT_EQ(pair.client.state(), ConnectionState::kClosed);
+  EXPECT_EQ(pair.client.handle_bytes(Bytes(kFrameOverhead, 0x00), pair.now).error,
+            Error::kDataAfterClose);
+  EXPECT_EQ(pair.client.state(), ConnectionState::kFailed);
+  EXPECT_EQ(pair.client.state_name(), "Failed");
+  EXPECT_FALSE(pair.client.sent_close() || pair.client.peer_closed());
+}
+
 TEST_F(ConnectionTest, SendBeforeEstablishedIsMisuse) {
   const ClientConfig cc = client_config();
   Connection client = Connection::client(cc, Instant{0});
@@ -302,7 +343,7 @@ TEST_F(ConnectionTest, EstablishedConnectionHasNoDeadline) {
   EXPECT_EQ(pair.client.poll_timeout(), std::nullopt);
   pair.advance(Duration{3'600'000});
   EXPECT_TRUE(pair.client.is_established());
-  EXPECT_EQ(pair.client.state_name(), "Established");
+  EXPECT_EQ(pair.client.state_name(), "Open");
 }
 
 }  // namespace

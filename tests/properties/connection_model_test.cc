@@ -336,10 +336,23 @@ std::string expected_state_name(const SideModel& s) {
       if (s.sent_close && s.peer_closed) return "Closed";
       if (s.sent_close) return "SentClose";
       if (s.peer_closed) return "PeerClosed";
-      return "Established";
-    case Phase::kFailed: return s.was_established ? "ChannelFailed" : "Failed";
+      return "Open";
+    case Phase::kFailed: return "Failed";  // the handshake's or the channel's
   }
   return "?";
+}
+
+ConnectionState expected_state(const SideModel& s) {
+  switch (s.phase) {
+    case Phase::kClientAwaitServerHello:
+    case Phase::kClientAwaitAccept:
+    case Phase::kServerAwaitClientHello:
+    case Phase::kServerAwaitKeyExchange: return ConnectionState::kHandshaking;
+    case Phase::kEstablished:
+      return s.sent_close && s.peer_closed ? ConnectionState::kClosed : ConnectionState::kEstablished;
+    case Phase::kFailed: return ConnectionState::kFailed;
+  }
+  return ConnectionState::kFailed;
 }
 
 // agree: the engine and the model say the same after a command.
@@ -349,6 +362,10 @@ void agree(const Model& m, const Sut& sut) {
     const Connection& conn = sut.conns[side];
     const Inbox& inbox = sut.inboxes[side];
     RC_ASSERT(std::string(conn.state_name()) == expected_state_name(s));
+    RC_ASSERT(conn.state() == expected_state(s));
+    const bool open = s.phase == Phase::kEstablished;  // sent_close/peer_closed: false once failed
+    RC_ASSERT(conn.sent_close() == (open && s.sent_close));
+    RC_ASSERT(conn.peer_closed() == (open && s.peer_closed));
     RC_ASSERT(std::string(error_name(conn.error())) == std::string(error_name(s.error)));
     RC_ASSERT(inbox.handshake_complete == s.handshake_complete);
     RC_ASSERT(inbox.messages == s.received);

@@ -49,7 +49,8 @@ struct Event {
 enum class ConnectionState : std::uint8_t {
   kHandshaking,
   kEstablished,  // includes half-closed: see sent_close() and peer_closed()
-  kFailed,
+  kClosed,       // close_notify went both ways; the connection holds no key
+  kFailed,       // terminal; error() says why
 };
 
 class Connection {
@@ -91,11 +92,17 @@ class Connection {
   [[nodiscard]] Error close();
 
   ConnectionState state() const;
-  // state_name gives a stable name for logs, e.g. "ServerAwaitKeyExchange".
+  // state_name gives a stable name for logs: while handshaking the handshake's state
+  // (e.g. "ServerAwaitKeyExchange", "Failed"), then the channel's ("Open",
+  // "SentClose", "PeerClosed", "Closed", "Failed").
   std::string_view state_name() const;
   Error error() const;
   Role role() const;
+  // is_established: the handshake completed and the channel is open at least one way
+  // (kEstablished, so false once kClosed or kFailed).
   bool is_established() const { return state() == ConnectionState::kEstablished; }
+  // sent_close: our close_notify is queued; peer_closed: the peer's arrived. Both
+  // are true in kClosed and false once the connection failed.
   bool sent_close() const;
   bool peer_closed() const;
 

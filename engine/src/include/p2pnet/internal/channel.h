@@ -22,6 +22,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string_view>
 
 #include "p2pnet/config.h"
 #include "p2pnet/errors.h"
@@ -47,6 +48,26 @@ struct ChannelEvent {
   ChannelEventType type;
   ByteSpan message;  // kMessage only; valid until the next handle_bytes call
 };
+
+// ChannelState: where the two close_notify frames stand. The transitions (all in
+// channel.cc) are
+//   kOpen       --close()-->               kSentClose
+//   kOpen       --peer's close_notify-->   kPeerClosed
+//   kSentClose  --peer's close_notify-->   kClosed
+//   kPeerClosed --close()-->               kClosed
+//   any         --an error-->              kFailed (terminal; error() says why)
+// A config outside its limits starts the channel in kFailed.
+enum class ChannelState : std::uint8_t {
+  kOpen,        // both directions carry messages
+  kSentClose,   // our close_notify is queued: we send nothing more, still receive
+  kPeerClosed,  // the peer's close_notify arrived: we receive nothing more, still send
+  kClosed,      // close_notify went both ways; no key is left
+  kFailed,      // terminal: both keys wiped, nothing more sent or opened
+};
+
+// channel_state_name returns the enumerator's name without the leading 'k', e.g.
+// "SentClose", for logs.
+std::string_view channel_state_name(ChannelState state);
 
 class Channel {
  public:
@@ -79,23 +100,33 @@ class Channel {
   std::size_t poll_transmit(MutableByteSpan out);
   std::size_t pending_transmit() const { return tx_end_ - tx_begin_; }
 
+  ChannelState state() const { return state_; }
   Error error() const { return error_; }
-  bool sent_close() const { return sent_close_; }
-  bool peer_closed() const { return peer_closed_; }
+  // sent_close: our close_notify is queued (kSentClose or kClosed); false once failed.
+  bool sent_close() const { return state_ == ChannelState::kSentClose || state_ == ChannelState::kClosed; }
+  // peer_closed: the peer's close_notify arrived (kPeerClosed or kClosed); false once failed.
+  bool peer_closed() const {
+    return state_ == ChannelState::kPeerClosed || state_ == ChannelState::kClosed;
+  }
   std::size_t max_message_size() const { return max_message_size_; }
 
   // Traffic keys, for test vectors and diagnostics only: treat them as secrets. A key
   // reads as all zero once wiped; holds_*_key() say whether it still is held.
   const Key& send_key() const { return send_key_; }
   const Key& receive_key() const { return receive_key_; }
-  bool holds_send_key() const { return error_ == Error::kNone && !sent_close_; }
-  bool holds_receive_key() const { return error_ == Error::kNone && !peer_closed_; }
+  bool holds_send_key() const {
+    return state_ == ChannelState::kOpen || state_ == ChannelState::kPeerClosed;
+  }
+  bool holds_receive_key() const {
+    return state_ == ChannelState::kOpen || state_ == ChannelState::kSentClose;
+  }
 
  private:
   friend struct ChannelTestAccess;  // p2pnet/internal/channel_test_access.h
   friend struct ConnectionTestAccess;  // p2pnet/internal/connection_test_access.h
 
   Error seal(ByteSpan plaintext);
+  void on_peer_close_notify();
   ReadResult fail(Error error, std::size_t consumed);
   Error open_frame(const std::uint8_t* ciphertext_and_tag);
 
@@ -105,10 +136,13 @@ class Channel {
   std::uint64_t receive_counter_ = 0;
   std::size_t max_message_size_;
   std::size_t max_pending_output_;
-  Error error_ = Error::kNone;
-  bool sent_close_ = false;
-  bool peer_closed_ = false;
-  bool peer_closed_event_pending_ = false;
+  ChannelState state_ = ChannelState::kOpen;
+  Error error_ = Error::kNone;  // kNone unless state_ is kFailed
+  // The one event poll_event() returns next. Two never wait at once: handle_bytes
+  // stops after a message until it is taken, and close_notify is the last frame.
+  enum class PendingEvent : std::uint8_t { kNone, kMessage, kPeerClosed };
+  PendingEvent pending_event_ = PendingEvent::kNone;
+  std::uint32_t pending_message_size_ = 0;  // kMessage: plaintext bytes waiting in rx_
 
   // Receive side: the header being read, then the body (ciphertext || tag).
   std::array<std::uint8_t, kFrameHeaderSize> header_{};
@@ -116,7 +150,6 @@ class Channel {
   std::uint32_t body_length_ = 0;  // plaintext length L of the frame being read
   std::size_t body_size_ = 0;      // bytes of ciphertext || tag buffered so far
   ByteBuffer rx_;
-  std::optional<std::size_t> message_ready_;  // plaintext length waiting in rx_
 
   // Send side: sealed frames in tx_[tx_begin_, tx_end_).
   ByteBuffer tx_;
