@@ -26,7 +26,7 @@ using Buffer = std::array<std::uint8_t, kMaxHandshakeMessageSize + 1>;
 template <typename Message>
 using Parser = std::optional<Message> (*)(ByteSpan);
 template <typename Message>
-using Writer = void (*)(ByteWriter&, const Message&);
+using Writer = bool (*)(ByteWriter&, const Message&);
 
 // check_parse: if |parse| accepts |in|, it is exactly one message of |size| bytes
 // and writing it back gives |in| again. Returns whether it accepted.
@@ -40,7 +40,7 @@ bool check_parse(ByteSpan in, Parser<Message> parse, Writer<Message> write, std:
   FUZZ_CHECK(message_size(in[0]) == size);
   Buffer buffer{};
   ByteWriter out(buffer);
-  write(out, *message);
+  FUZZ_CHECK(write(out, *message));
   FUZZ_CHECK(out.ok());
   FUZZ_CHECK(std::ranges::equal(out.result(), in));
   return true;
@@ -53,7 +53,7 @@ void check_write(const Message& message, Parser<Message> parse, Writer<Message> 
                  std::size_t size, std::uint8_t extra) {
   Buffer buffer{};
   ByteWriter out(MutableByteSpan(buffer).first(size));
-  write(out, message);
+  FUZZ_CHECK(write(out, message));
   FUZZ_CHECK(out.ok());
   FUZZ_CHECK(out.written() == size);
   const std::optional<Message> parsed = parse(out.result());
@@ -65,7 +65,7 @@ void check_write(const Message& message, Parser<Message> parse, Writer<Message> 
 
   Buffer small{};
   ByteWriter short_out(MutableByteSpan(small).first(size - 1));
-  write(short_out, message);
+  FUZZ_CHECK(!write(short_out, message));
   FUZZ_CHECK(!short_out.ok());
 }
 

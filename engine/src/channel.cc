@@ -18,7 +18,8 @@
 #include <sodium.h>
 
 #include <algorithm>
-#include <cstring>
+
+#include "p2pnet/internal/assert.h"
 
 namespace p2pnet {
 namespace {
@@ -28,7 +29,7 @@ using Nonce = std::array<std::uint8_t, crypto_aead_chacha20poly1305_ietf_NPUBBYT
 // nonce = 4 zero bytes || 64-bit little-endian counter
 Nonce nonce_for(std::uint64_t counter) {
   Nonce nonce{};
-  store_u64_le(std::span<std::uint8_t, 8>(nonce.data() + 4, 8), counter);
+  store_u64_le(std::span(nonce).subspan<4, 8>(), counter);
   return nonce;
 }
 
@@ -98,12 +99,17 @@ ReadResult Channel::handle_bytes(ByteSpan input) {
 
     if (header_size_ < kFrameHeaderSize) {
       ByteSpan chunk;
-      (void)reader.read_span(std::min(kFrameHeaderSize - header_size_, reader.remaining()), &chunk);
-      std::copy(chunk.begin(), chunk.end(), header_.begin() + static_cast<std::ptrdiff_t>(header_size_));
+      if (!P2PNET_ASSERT(reader.read_span(std::min(kFrameHeaderSize - header_size_, reader.remaining()),
+                                          &chunk))) {
+        return fail(Error::kInternalError, consumed);
+      }
+      std::ranges::copy(chunk, std::span(header_).subspan(header_size_).begin());
       header_size_ += chunk.size();
       if (header_size_ < kFrameHeaderSize) break;
       ByteReader header(header_);
-      (void)header.read_u32_be(&body_length_);
+      if (!P2PNET_ASSERT(header.read_u32_be(&body_length_))) {
+        return fail(Error::kInternalError, input.size() - reader.remaining());
+      }
       if (body_length_ > max_message_size_) {
         return fail(Error::kFrameTooLarge, input.size() - reader.remaining());
       }
@@ -112,18 +118,21 @@ ReadResult Channel::handle_bytes(ByteSpan input) {
 
     const std::size_t frame_body = std::size_t{body_length_} + kFrameTagSize;
     rx_.reserve(frame_body, body_size_);
-    const std::uint8_t* sealed = nullptr;
+    ByteSpan sealed;  // ciphertext || tag
     if (body_size_ == 0 && reader.remaining() >= frame_body) {
-      ByteSpan whole;  // the whole body is in the input: open it from there
-      (void)reader.read_span(frame_body, &whole);
-      sealed = whole.data();
+      // The whole body is in the input: open it from there.
+      if (!P2PNET_ASSERT(reader.read_span(frame_body, &sealed))) {
+        return fail(Error::kInternalError, input.size() - reader.remaining());
+      }
     } else {
       ByteSpan chunk;
-      (void)reader.read_span(std::min(frame_body - body_size_, reader.remaining()), &chunk);
-      std::copy(chunk.begin(), chunk.end(), rx_.data() + body_size_);
+      if (!P2PNET_ASSERT(reader.read_span(std::min(frame_body - body_size_, reader.remaining()), &chunk))) {
+        return fail(Error::kInternalError, input.size() - reader.remaining());
+      }
+      std::ranges::copy(chunk, rx_.bytes().subspan(body_size_).begin());
       body_size_ += chunk.size();
       if (body_size_ < frame_body) break;
-      sealed = rx_.data();
+      sealed = rx_.bytes().first(frame_body);
     }
 
     if (const Error error = open_frame(sealed); error != Error::kNone) {
@@ -142,14 +151,20 @@ ReadResult Channel::handle_bytes(ByteSpan input) {
   return {input.size() - reader.remaining(), Error::kNone};
 }
 
-Error Channel::open_frame(const std::uint8_t* sealed) {
+Error Channel::open_frame(ByteSpan sealed) {
   // A compliant sender stops before its counter reaches the limit.
   if (receive_counter_ == kFrameCounterLimit) return Error::kCounterExhaustedRemote;
+  if (!P2PNET_ASSERT(sealed.size() == std::size_t{body_length_} + kFrameTagSize &&
+                     rx_.capacity() >= body_length_)) {
+    return Error::kInternalError;
+  }
+  const ByteSpan ciphertext = sealed.first(body_length_);
+  const ByteSpan tag = sealed.subspan(body_length_);
   const Nonce nonce = nonce_for(receive_counter_);
   // Opening straight into rx_ (or in place) is safe: libsodium checks the tag before
   // it writes any plaintext, and supports in-place operation.
   if (crypto_aead_chacha20poly1305_ietf_decrypt_detached(
-          rx_.data(), nullptr, sealed, body_length_, sealed + body_length_, header_.data(),
+          rx_.data(), nullptr, ciphertext.data(), ciphertext.size(), tag.data(), header_.data(),
           header_.size(), nonce.data(), receive_key_.data()) != 0) {
     return Error::kFrameAuthFailed;
   }
@@ -169,7 +184,11 @@ std::optional<ChannelEvent> Channel::poll_event() {
   switch (pending) {
     case PendingEvent::kNone: return std::nullopt;
     case PendingEvent::kMessage:
-      return ChannelEvent{ChannelEventType::kMessage, ByteSpan(rx_.data(), pending_message_size_)};
+      if (!P2PNET_ASSERT(pending_message_size_ <= rx_.capacity())) {
+        (void)fail(Error::kInternalError, 0);
+        return std::nullopt;
+      }
+      return ChannelEvent{ChannelEventType::kMessage, rx_.bytes().first(pending_message_size_)};
     case PendingEvent::kPeerClosed: return ChannelEvent{ChannelEventType::kPeerClosed, {}};
   }
   return std::nullopt;
@@ -203,7 +222,8 @@ Error Channel::seal(ByteSpan plaintext) {
   if (tx_.capacity() - tx_end_ < frame_size) {
     const std::size_t pending = pending_transmit();
     if (tx_begin_ != 0) {
-      std::memmove(tx_.data(), tx_.data() + tx_begin_, pending);
+      // Copying towards the front of the same buffer is safe with std::copy.
+      std::ranges::copy(tx_.bytes().subspan(tx_begin_, pending), tx_.bytes().begin());
       tx_begin_ = 0;
       tx_end_ = pending;
     }
@@ -211,14 +231,24 @@ Error Channel::seal(ByteSpan plaintext) {
                 pending);
   }
 
-  std::uint8_t* frame = tx_.data() + tx_end_;
-  ByteWriter header(MutableByteSpan(frame, kFrameHeaderSize));
-  header.write_u32_be(static_cast<std::uint32_t>(plaintext.size()));
+  if (!P2PNET_ASSERT(tx_.capacity() - tx_end_ >= frame_size)) {
+    (void)fail(Error::kInternalError, 0);
+    return error_;
+  }
+  const MutableByteSpan frame = tx_.bytes().subspan(tx_end_, frame_size);
+  const MutableByteSpan header = frame.first(kFrameHeaderSize);
+  const MutableByteSpan ciphertext = frame.subspan(kFrameHeaderSize, plaintext.size());
+  const MutableByteSpan tag = frame.subspan(kFrameHeaderSize + plaintext.size());
+  ByteWriter header_writer(header);
+  header_writer.write_u32_be(static_cast<std::uint32_t>(plaintext.size()));
+  if (!P2PNET_ASSERT(header_writer.ok())) {
+    (void)fail(Error::kInternalError, 0);
+    return error_;
+  }
   const Nonce nonce = nonce_for(send_counter_);
   crypto_aead_chacha20poly1305_ietf_encrypt_detached(
-      frame + kFrameHeaderSize, frame + kFrameHeaderSize + plaintext.size(), nullptr,
-      plaintext.data(), plaintext.size(), frame, kFrameHeaderSize, nullptr, nonce.data(),
-      send_key_.data());
+      ciphertext.data(), tag.data(), nullptr, plaintext.data(), plaintext.size(), header.data(),
+      header.size(), nullptr, nonce.data(), send_key_.data());
   ++send_counter_;
   tx_end_ += frame_size;
   return Error::kNone;
@@ -226,7 +256,7 @@ Error Channel::seal(ByteSpan plaintext) {
 
 std::size_t Channel::poll_transmit(MutableByteSpan out) {
   const std::size_t n = std::min(out.size(), pending_transmit());
-  std::copy_n(tx_.data() + tx_begin_, n, out.begin());
+  std::ranges::copy(tx_.bytes().subspan(tx_begin_, n), out.begin());
   tx_begin_ += n;
   if (tx_begin_ == tx_end_) tx_begin_ = tx_end_ = 0;
   return n;

@@ -34,6 +34,8 @@
 
 #include <algorithm>
 
+#include "p2pnet/internal/assert.h"
+
 namespace p2pnet {
 
 std::string_view handshake_state_name(HandshakeState state) {
@@ -86,7 +88,9 @@ Handshake Handshake::server(const ServerConfig& config, Instant now) {
 
 void Handshake::queue_client_hello() {
   ByteWriter out(MutableByteSpan(tx_).subspan(tx_size_));
-  write_client_hello(out, ClientHello{transcript_.client_id});
+  if (!P2PNET_ASSERT(write_client_hello(out, ClientHello{transcript_.client_id}))) {
+    return fail(Error::kInternalError);
+  }
   tx_size_ += out.written();
 }
 
@@ -182,7 +186,7 @@ void Handshake::on_server_hello(ByteSpan message) {
 
   const KeyExchange reply{my_eph_->public_key, identity_->sign(client_signed_content(transcript_).span())};
   ByteWriter out(MutableByteSpan(tx_).subspan(tx_size_));
-  write_key_exchange(out, reply);
+  if (!P2PNET_ASSERT(write_key_exchange(out, reply))) return fail(Error::kInternalError);
   tx_size_ += out.written();
   state_ = HandshakeState::kClientAwaitAccept;
 }
@@ -219,7 +223,9 @@ void Handshake::on_client_hello(ByteSpan message) {
   if (!draw(transcript_.challenge)) return;
 
   ByteWriter out(MutableByteSpan(tx_).subspan(tx_size_));
-  write_server_hello(out, ServerHello{transcript_.server_id, transcript_.challenge});
+  if (!P2PNET_ASSERT(write_server_hello(out, ServerHello{transcript_.server_id, transcript_.challenge}))) {
+    return fail(Error::kInternalError);
+  }
   tx_size_ += out.written();
   state_ = HandshakeState::kServerAwaitKeyExchange;
 }
@@ -242,7 +248,7 @@ void Handshake::on_key_exchange(ByteSpan message) {
 
   const Accept reply{eph.public_key, identity_->sign(server_signed_content(transcript_).span())};
   ByteWriter out(MutableByteSpan(tx_).subspan(tx_size_));
-  write_accept(out, reply);
+  if (!P2PNET_ASSERT(write_accept(out, reply))) return fail(Error::kInternalError);
   tx_size_ += out.written();
   state_ = HandshakeState::kComplete;
 }
@@ -264,8 +270,9 @@ void Handshake::fail(Error error) {
   const WireErrorCode code = wire_code_for(error);
   if (code != WireErrorCode::kNone) {
     ByteWriter out(MutableByteSpan(tx_).subspan(tx_size_));
-    write_error_message(out, ErrorMessage{code});
-    tx_size_ += out.written();
+    // The output is sized for the worst case (handshake.h); should it not fit, the
+    // handshake has failed all the same, only without telling the peer.
+    if (P2PNET_ASSERT(write_error_message(out, ErrorMessage{code}))) tx_size_ += out.written();
   }
 }
 

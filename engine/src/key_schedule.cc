@@ -8,6 +8,7 @@
 
 #include <sodium.h>
 
+#include "p2pnet/internal/assert.h"
 #include "p2pnet/internal/bytes.h"
 
 namespace p2pnet {
@@ -40,6 +41,9 @@ SignedContent client_signed_content(const Transcript& t) {
   out.write(t.client_eph);
   out.write(t.client_id.bytes);
   out.write(t.server_id.bytes);
+  // kMaxSignedContentSize fits both forms. Should it not, the content is empty: no
+  // protocol-v1 signature verifies over it, so the handshake fails authentication.
+  if (!P2PNET_ASSERT(out.ok())) return SignedContent{};
   content.size = out.written();
   return content;
 }
@@ -53,6 +57,9 @@ SignedContent server_signed_content(const Transcript& t) {
   out.write(t.client_eph);
   out.write(t.client_id.bytes);
   out.write(t.server_id.bytes);
+  // kMaxSignedContentSize fits both forms. Should it not, the content is empty: no
+  // protocol-v1 signature verifies over it, so the handshake fails authentication.
+  if (!P2PNET_ASSERT(out.ok())) return SignedContent{};
   content.size = out.written();
   return content;
 }

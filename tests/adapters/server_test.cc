@@ -110,7 +110,7 @@ TEST_P(InvalidSignatureTest, KeyExchangeWithABadSignatureFailsAuthentication) {
 
   std::array<std::uint8_t, kClientHelloSize> hello{};
   ByteWriter hello_writer(hello);
-  write_client_hello(hello_writer, ClientHello{client_identity_.public_key()});
+  ASSERT_TRUE(write_client_hello(hello_writer, ClientHello{client_identity_.public_key()}));
   ASSERT_TRUE(send_all(socket, hello));
   const Bytes server_hello_bytes = receive_exactly(socket, kServerHelloSize);
   const auto server_hello = parse_server_hello(server_hello_bytes);
@@ -143,7 +143,7 @@ TEST_P(InvalidSignatureTest, KeyExchangeWithABadSignatureFailsAuthentication) {
   }
   std::array<std::uint8_t, kKeyExchangeSize> exchange{};
   ByteWriter exchange_writer(exchange);
-  write_key_exchange(exchange_writer, KeyExchange{eph.public_key, signature});
+  ASSERT_TRUE(write_key_exchange(exchange_writer, KeyExchange{eph.public_key, signature}));
   ASSERT_TRUE(send_all(socket, exchange));
 
   // The server answers Error 0x02 (authentication failed) and closes.
@@ -205,7 +205,7 @@ TEST_F(ServerTest, StalledHandshakeIsCutAtTheDeadlineWhileOthersAreServed) {
   net::Socket staller = connect_raw(server.port());
   std::array<std::uint8_t, kClientHelloSize> hello{};
   ByteWriter writer(hello);
-  write_client_hello(writer, ClientHello{client_identity_.public_key()});
+  ASSERT_TRUE(write_client_hello(writer, ClientHello{client_identity_.public_key()}));
   const auto started = net::Clock::now();
   ASSERT_TRUE(send_all(staller, ByteSpan(hello).first(10)));
 

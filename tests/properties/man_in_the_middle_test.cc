@@ -332,18 +332,22 @@ class World {
     const Signature replayed = sigs[(p[5] / 2) % sigs.size()];
     Bytes out(kWireAccept);
     ByteWriter w(out);
+    bool written = false;
     switch (inj.type) {
-      case Crafted::kClientHello: write_client_hello(w, ClientHello{t.client_id}); break;
-      case Crafted::kServerHello: write_server_hello(w, ServerHello{t.server_id, t.challenge}); break;
+      case Crafted::kClientHello: written = write_client_hello(w, ClientHello{t.client_id}); break;
+      case Crafted::kServerHello:
+        written = write_server_hello(w, ServerHello{t.server_id, t.challenge});
+        break;
       case Crafted::kKeyExchange:
-        write_key_exchange(w, KeyExchange{t.client_eph, own ? mallory_id_.sign(client_signed_content(t).span())
-                                                            : replayed});
+        written = write_key_exchange(
+            w, KeyExchange{t.client_eph, own ? mallory_id_.sign(client_signed_content(t).span()) : replayed});
         break;
       case Crafted::kAccept:
-        write_accept(w, Accept{t.server_eph, own ? mallory_id_.sign(server_signed_content(t).span())
-                                                 : replayed});
+        written = write_accept(
+            w, Accept{t.server_eph, own ? mallory_id_.sign(server_signed_content(t).span()) : replayed});
         break;
     }
+    RC_ASSERT(written);
     out.resize(w.written());
     return out;
   }

@@ -8,8 +8,8 @@ template <typename Message, typename Write>
 std::vector<std::uint8_t> encode_with(const Message& message, Write write) {
   std::vector<std::uint8_t> out(kMaxHandshakeMessageSize);
   ByteWriter writer(out);
-  write(writer, message);
-  out.resize(writer.written());
+  if (!write(writer, message)) out.clear();  // kMaxHandshakeMessageSize fits every message
+  else out.resize(writer.written());
   return out;
 }
 

@@ -17,10 +17,11 @@ std::optional<Accept> parse_accept(ByteSpan in) {
   return message;
 }
 
-void write_accept(ByteWriter& out, const Accept& message) {
+bool write_accept(ByteWriter& out, const Accept& message) {
   out.write_u8(static_cast<std::uint8_t>(MessageType::kAccept));
   out.write(message.server_eph);
   out.write(message.server_sig);
+  return out.ok();
 }
 
 }  // namespace p2pnet

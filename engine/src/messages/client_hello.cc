@@ -16,9 +16,10 @@ std::optional<ClientHello> parse_client_hello(ByteSpan in) {
   return message;
 }
 
-void write_client_hello(ByteWriter& out, const ClientHello& message) {
+bool write_client_hello(ByteWriter& out, const ClientHello& message) {
   out.write_u8(static_cast<std::uint8_t>(MessageType::kClientHello));
   out.write(message.client_id.bytes);
+  return out.ok();
 }
 
 }  // namespace p2pnet

@@ -21,9 +21,10 @@ std::optional<ErrorMessage> parse_error_message(ByteSpan in) {
   return ErrorMessage{static_cast<WireErrorCode>(code)};
 }
 
-void write_error_message(ByteWriter& out, const ErrorMessage& message) {
+bool write_error_message(ByteWriter& out, const ErrorMessage& message) {
   out.write_u8(static_cast<std::uint8_t>(MessageType::kError));
   out.write_u8(static_cast<std::uint8_t>(message.code));
+  return out.ok();
 }
 
 }  // namespace p2pnet

@@ -18,10 +18,11 @@ std::optional<KeyExchange> parse_key_exchange(ByteSpan in) {
   return message;
 }
 
-void write_key_exchange(ByteWriter& out, const KeyExchange& message) {
+bool write_key_exchange(ByteWriter& out, const KeyExchange& message) {
   out.write_u8(static_cast<std::uint8_t>(MessageType::kKeyExchange));
   out.write(message.client_eph);
   out.write(message.client_sig);
+  return out.ok();
 }
 
 }  // namespace p2pnet

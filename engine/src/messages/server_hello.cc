@@ -17,10 +17,11 @@ std::optional<ServerHello> parse_server_hello(ByteSpan in) {
   return message;
 }
 
-void write_server_hello(ByteWriter& out, const ServerHello& message) {
+bool write_server_hello(ByteWriter& out, const ServerHello& message) {
   out.write_u8(static_cast<std::uint8_t>(MessageType::kServerHello));
   out.write(message.server_id.bytes);
   out.write(message.challenge);
+  return out.ok();
 }
 
 }  // namespace p2pnet

@@ -18,8 +18,7 @@ Accept sample() {
 std::vector<std::uint8_t> encode(const Accept& message) {
   std::vector<std::uint8_t> out(256);
   ByteWriter writer(out);
-  write_accept(writer, message);
-  EXPECT_TRUE(writer.ok());
+  EXPECT_TRUE(write_accept(writer, message));
   out.resize(writer.written());
   return out;
 }
@@ -56,8 +55,7 @@ TEST(AcceptTest, RejectsEveryOtherTypeByte) {
 TEST(AcceptTest, AShortWriterFailsInsteadOfWritingPart) {
   std::vector<std::uint8_t> out(97u - 1);
   ByteWriter writer(out);
-  write_accept(writer, sample());
-  EXPECT_FALSE(writer.ok());
+  EXPECT_FALSE(write_accept(writer, sample()));
 }
 
 }  // namespace

@@ -17,8 +17,7 @@ ClientHello sample() {
 std::vector<std::uint8_t> encode(const ClientHello& message) {
   std::vector<std::uint8_t> out(256);
   ByteWriter writer(out);
-  write_client_hello(writer, message);
-  EXPECT_TRUE(writer.ok());
+  EXPECT_TRUE(write_client_hello(writer, message));
   out.resize(writer.written());
   return out;
 }
@@ -55,8 +54,7 @@ TEST(ClientHelloTest, RejectsEveryOtherTypeByte) {
 TEST(ClientHelloTest, AShortWriterFailsInsteadOfWritingPart) {
   std::vector<std::uint8_t> out(33u - 1);
   ByteWriter writer(out);
-  write_client_hello(writer, sample());
-  EXPECT_FALSE(writer.ok());
+  EXPECT_FALSE(write_client_hello(writer, sample()));
 }
 
 }  // namespace

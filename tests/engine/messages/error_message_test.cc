@@ -17,8 +17,7 @@ ErrorMessage sample() {
 std::vector<std::uint8_t> encode(const ErrorMessage& message) {
   std::vector<std::uint8_t> out(256);
   ByteWriter writer(out);
-  write_error_message(writer, message);
-  EXPECT_TRUE(writer.ok());
+  EXPECT_TRUE(write_error_message(writer, message));
   out.resize(writer.written());
   return out;
 }
@@ -55,8 +54,7 @@ TEST(ErrorMessageTest, RejectsEveryOtherTypeByte) {
 TEST(ErrorMessageTest, AShortWriterFailsInsteadOfWritingPart) {
   std::vector<std::uint8_t> out(2u - 1);
   ByteWriter writer(out);
-  write_error_message(writer, sample());
-  EXPECT_FALSE(writer.ok());
+  EXPECT_FALSE(write_error_message(writer, sample()));
 }
 
 TEST(ErrorMessageTest, AcceptsOnlyTheSixDefinedCodes) {

@@ -18,8 +18,7 @@ KeyExchange sample() {
 std::vector<std::uint8_t> encode(const KeyExchange& message) {
   std::vector<std::uint8_t> out(256);
   ByteWriter writer(out);
-  write_key_exchange(writer, message);
-  EXPECT_TRUE(writer.ok());
+  EXPECT_TRUE(write_key_exchange(writer, message));
   out.resize(writer.written());
   return out;
 }
@@ -56,8 +55,7 @@ TEST(KeyExchangeTest, RejectsEveryOtherTypeByte) {
 TEST(KeyExchangeTest, AShortWriterFailsInsteadOfWritingPart) {
   std::vector<std::uint8_t> out(97u - 1);
   ByteWriter writer(out);
-  write_key_exchange(writer, sample());
-  EXPECT_FALSE(writer.ok());
+  EXPECT_FALSE(write_key_exchange(writer, sample()));
 }
 
 }  // namespace

@@ -18,8 +18,7 @@ ServerHello sample() {
 std::vector<std::uint8_t> encode(const ServerHello& message) {
   std::vector<std::uint8_t> out(256);
   ByteWriter writer(out);
-  write_server_hello(writer, message);
-  EXPECT_TRUE(writer.ok());
+  EXPECT_TRUE(write_server_hello(writer, message));
   out.resize(writer.written());
   return out;
 }
@@ -56,8 +55,7 @@ TEST(ServerHelloTest, RejectsEveryOtherTypeByte) {
 TEST(ServerHelloTest, AShortWriterFailsInsteadOfWritingPart) {
   std::vector<std::uint8_t> out(65u - 1);
   ByteWriter writer(out);
-  write_server_hello(writer, sample());
-  EXPECT_FALSE(writer.ok());
+  EXPECT_FALSE(write_server_hello(writer, sample()));
 }
 
 }  // namespace

@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <memory>
 
+#include "p2pnet/byte_span.h"
+
 namespace p2pnet {
 
 class ByteBuffer {
@@ -30,6 +32,9 @@ class ByteBuffer {
   std::uint8_t* data() { return data_.get(); }
   const std::uint8_t* data() const { return data_.get(); }
   std::size_t capacity() const { return capacity_; }
+  // bytes: the whole allocation, so users cut it with subspan instead of pointers.
+  MutableByteSpan bytes() { return MutableByteSpan(data_.get(), capacity_); }
+  ByteSpan bytes() const { return ByteSpan(data_.get(), capacity_); }
 
  private:
   std::unique_ptr<std::uint8_t[]> data_;

@@ -64,7 +64,9 @@ class ByteReader {
 };
 
 // ByteWriter appends into caller memory. A write that does not fit writes nothing and
-// marks the writer failed; check `ok()` once at the end instead of after every call.
+// marks the writer failed; check `ok()` ([[nodiscard]]) once at the end instead of
+// after every call. Every engine writer does, through P2PNET_ASSERT where the buffer
+// is sized for the content (internal/assert.h), and the wire codecs return it.
 class ByteWriter {
  public:
   explicit ByteWriter(MutableByteSpan out) : out_(out) {}
@@ -84,13 +86,13 @@ class ByteWriter {
 
   void write(ByteSpan bytes) {
     if (!reserve(bytes.size())) return;
-    std::copy(bytes.begin(), bytes.end(), out_.begin() + static_cast<std::ptrdiff_t>(written_));
+    std::ranges::copy(bytes, out_.subspan(written_).begin());
     written_ += bytes.size();
   }
 
-  bool ok() const { return ok_; }
+  [[nodiscard]] bool ok() const { return ok_; }
   std::size_t written() const { return written_; }
-  ByteSpan result() const { return ByteSpan(out_.data(), written_); }
+  ByteSpan result() const { return out_.first(written_); }
 
  private:
   bool reserve(std::size_t n) {

@@ -128,7 +128,7 @@ class Channel {
   Error seal(ByteSpan plaintext);
   void on_peer_close_notify();
   ReadResult fail(Error error, std::size_t consumed);
-  Error open_frame(const std::uint8_t* ciphertext_and_tag);
+  Error open_frame(ByteSpan ciphertext_and_tag);
 
   Key send_key_;
   Key receive_key_;

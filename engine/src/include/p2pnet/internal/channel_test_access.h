@@ -2,7 +2,8 @@
 //
 // channel_test_access.h: test-only access to a Channel's counters and buffers, so a
 // test can start a direction near the 2^64 - 1 counter limit without sending 2^64
-// frames, and can check that buffers stay unallocated or wiped. Not installed; only
+// frames, can check that buffers stay unallocated or wiped, and can break an
+// invariant on purpose to see P2PNET_ASSERT catch it. Not installed; only
 // tests include it.
 #ifndef P2PNET_INTERNAL_CHANNEL_TEST_ACCESS_H_
 #define P2PNET_INTERNAL_CHANNEL_TEST_ACCESS_H_
@@ -17,6 +18,12 @@ struct ChannelTestAccess {
     channel.receive_counter_ = value;
   }
   static std::size_t receive_buffer_capacity(const Channel& channel) { return channel.rx_.capacity(); }
+  // force_pending_message makes an impossible state: a pending message of |size|
+  // bytes that the receive buffer does not hold, for the P2PNET_ASSERT tests.
+  static void force_pending_message(Channel& channel, std::uint32_t size) {
+    channel.pending_event_ = Channel::PendingEvent::kMessage;
+    channel.pending_message_size_ = size;
+  }
 };
 
 }  // namespace p2pnet

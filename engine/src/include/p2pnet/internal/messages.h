@@ -77,13 +77,13 @@ std::optional<Accept> parse_accept(ByteSpan in);
 // parse_error_message also rejects codes outside 0x01..0x06.
 std::optional<ErrorMessage> parse_error_message(ByteSpan in);
 
-// write_<message> appends the message to |out|; on a short buffer it writes nothing
-// usable and leaves |out| failed (ByteWriter::ok() is false).
-void write_client_hello(ByteWriter& out, const ClientHello& message);
-void write_server_hello(ByteWriter& out, const ServerHello& message);
-void write_key_exchange(ByteWriter& out, const KeyExchange& message);
-void write_accept(ByteWriter& out, const Accept& message);
-void write_error_message(ByteWriter& out, const ErrorMessage& message);
+// write_<message> appends the message to |out| and returns out.ok(): on a short
+// buffer it writes nothing usable, leaves |out| failed and returns false.
+[[nodiscard]] bool write_client_hello(ByteWriter& out, const ClientHello& message);
+[[nodiscard]] bool write_server_hello(ByteWriter& out, const ServerHello& message);
+[[nodiscard]] bool write_key_exchange(ByteWriter& out, const KeyExchange& message);
+[[nodiscard]] bool write_accept(ByteWriter& out, const Accept& message);
+[[nodiscard]] bool write_error_message(ByteWriter& out, const ErrorMessage& message);
 
 }  // namespace p2pnet
 
