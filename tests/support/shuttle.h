@@ -1,27 +1,30 @@
 // Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
 //
-// engine_pair.h: what the engine benchmarks share. Peers holds two identities and the
-// configs a deployment would use (the client pins the server, the server allows only
-// that client, randomness from libsodium's CSPRNG). shuttle() moves bytes from one
-// Connection to the other the way an event loop would, through a caller buffer, with
-// no allocation of its own, so the counters see the engine's allocations only.
-#ifndef P2PNET_BENCH_ENGINE_PAIR_H_
-#define P2PNET_BENCH_ENGINE_PAIR_H_
+// shuttle.h: moving bytes between two Connections without allocating, for code that
+// counts the engine's allocations (the allocation tests and the benchmarks). Where
+// Pair (pair.h) keeps every byte and event in growing vectors, shuttle() goes through
+// a fixed caller buffer the way an event loop would, so the counters see the engine's
+// allocations only. PinnedPeers holds two identities and the configs a deployment
+// would use (the client pins the server, the server allows only that client,
+// randomness from libsodium's CSPRNG).
+#ifndef P2PNET_TESTS_SUPPORT_SHUTTLE_H_
+#define P2PNET_TESTS_SUPPORT_SHUTTLE_H_
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 
 #include "p2pnet/connection.h"
 #include "p2pnet/identity.h"
 
-namespace p2pnet::bench {
+namespace p2pnet::testing {
 
-// Peers must not move once built: the configs point into it.
-class Peers {
+// PinnedPeers must not move once built: the configs point into it.
+class PinnedPeers {
  public:
-  Peers();
-  Peers(const Peers&) = delete;
-  Peers& operator=(const Peers&) = delete;
+  PinnedPeers();
+  PinnedPeers(const PinnedPeers&) = delete;
+  PinnedPeers& operator=(const PinnedPeers&) = delete;
 
   const ClientConfig& client_config() const { return client_config_; }
   const ServerConfig& server_config() const { return server_config_; }
@@ -35,7 +38,7 @@ class Peers {
 };
 
 // The handshake's messages are at most 97 bytes, and a transport frame at most
-// 65536 + 20 bytes in these benchmarks.
+// 65536 + 20 bytes where the shuttle is used.
 inline constexpr std::size_t kShuttleBufferSize = 65536 + 64;
 using ShuttleBuffer = std::array<std::uint8_t, kShuttleBufferSize>;
 
@@ -48,14 +51,14 @@ bool shuttle(Connection& from, Connection& to, Instant now, ShuttleBuffer& buffe
 
 // complete_handshake carries the four handshake messages between fresh connections
 // |client| and |server|. Returns true only if both sides reported kHandshakeComplete
-// and are established (a benchmark then reports an error instead of a figure).
+// and are established.
 bool complete_handshake(Connection& client, Connection& server, ShuttleBuffer& buffer);
 
-// EstablishedPair is a client and a server that finished a handshake at construction;
-// ok() says whether it did.
-class EstablishedPair {
+// ShuttledPair is a client and a server that finished a handshake through shuttle()
+// at construction; ok() says whether they did.
+class ShuttledPair {
  public:
-  EstablishedPair(const Peers& peers, ShuttleBuffer& buffer);
+  ShuttledPair(const PinnedPeers& peers, ShuttleBuffer& buffer);
   bool ok() const { return ok_; }
 
   Connection client;
@@ -65,6 +68,6 @@ class EstablishedPair {
   bool ok_ = false;
 };
 
-}  // namespace p2pnet::bench
+}  // namespace p2pnet::testing
 
-#endif  // P2PNET_BENCH_ENGINE_PAIR_H_
+#endif  // P2PNET_TESTS_SUPPORT_SHUTTLE_H_

@@ -1,22 +1,24 @@
 // Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
 //
-// Replacement global operator new/delete for the benchmark binary. Each block carries
-// a small header in front of the caller's bytes holding the requested size and the
-// header's length, so delete can subtract exactly what new added without relying on
-// the sized-delete overloads (which callers are free not to use).
+// Replacement global operator new/delete. Each block carries a small header in front
+// of the caller's bytes holding the requested size and the header's length, so
+// delete subtracts exactly what new added, whichever delete overload the caller uses,
+// and live bytes do not depend on how the C allocator rounds or reuses chunks.
 #include "counting_allocator.h"
 
 #include <atomic>
+#include <cstdint>
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <new>
 
-namespace p2pnet::bench {
+namespace p2pnet::testing {
 namespace {
 
 std::atomic<std::uint64_t> g_allocations{0};
 std::atomic<std::int64_t> g_live_bytes{0};
+std::atomic<std::int64_t> g_peak_bytes{0};
 
 struct BlockHeader {
   std::size_t size;    // bytes the caller asked for
@@ -24,20 +26,27 @@ struct BlockHeader {
 };
 
 constexpr std::size_t kDefaultAlignment = alignof(std::max_align_t);
-static_assert(sizeof(BlockHeader) <= kDefaultAlignment);
 
 void* counted_allocate(std::size_t size, std::size_t alignment) noexcept {
   if (alignment < kDefaultAlignment) alignment = kDefaultAlignment;
-  // The header fits in the first |alignment| bytes, so the caller's pointer stays aligned.
-  const std::size_t offset = alignment;
-  const std::size_t total = (size + offset + alignment - 1) / alignment * alignment;
-  void* raw = alignment == kDefaultAlignment ? std::malloc(total) : std::aligned_alloc(alignment, total);
+  // Aligned by hand rather than with aligned_alloc, which the Windows C runtime lacks:
+  // the caller's pointer is the first |alignment| boundary with room for the header.
+  if (size > SIZE_MAX - sizeof(BlockHeader) - alignment) return nullptr;
+  auto* raw = static_cast<unsigned char*>(std::malloc(size + sizeof(BlockHeader) + alignment - 1));
   if (raw == nullptr) return nullptr;
-  auto* user = static_cast<unsigned char*>(raw) + offset;
+  const std::uintptr_t first = reinterpret_cast<std::uintptr_t>(raw) + sizeof(BlockHeader);
+  const std::size_t offset = sizeof(BlockHeader) + (alignment - first % alignment) % alignment;
+  unsigned char* user = raw + offset;
   const BlockHeader header{size, offset};
   std::memcpy(user - sizeof(BlockHeader), &header, sizeof header);
   g_allocations.fetch_add(1, std::memory_order_relaxed);
-  g_live_bytes.fetch_add(static_cast<std::int64_t>(size), std::memory_order_relaxed);
+  const std::int64_t live =
+      g_live_bytes.fetch_add(static_cast<std::int64_t>(size), std::memory_order_relaxed) +
+      static_cast<std::int64_t>(size);
+  std::int64_t peak = g_peak_bytes.load(std::memory_order_relaxed);
+  while (live > peak &&
+         !g_peak_bytes.compare_exchange_weak(peak, live, std::memory_order_relaxed)) {
+  }
   return user;
 }
 
@@ -59,14 +68,33 @@ void* allocate_or_throw(std::size_t size, std::size_t alignment) {
 }  // namespace
 
 HeapCounts heap_counts() {
-  return {g_allocations.load(std::memory_order_relaxed), g_live_bytes.load(std::memory_order_relaxed)};
+  return {g_allocations.load(std::memory_order_relaxed),
+          g_live_bytes.load(std::memory_order_relaxed),
+          g_peak_bytes.load(std::memory_order_relaxed)};
 }
 
-}  // namespace p2pnet::bench
+void reset_peak() {
+  g_peak_bytes.store(g_live_bytes.load(std::memory_order_relaxed), std::memory_order_relaxed);
+}
 
-using p2pnet::bench::allocate_or_throw;
-using p2pnet::bench::counted_allocate;
-using p2pnet::bench::counted_free;
+AllocationScope::AllocationScope() {
+  reset_peak();
+  start_ = heap_counts();
+}
+
+std::uint64_t AllocationScope::allocations() const {
+  return heap_counts().allocations - start_.allocations;
+}
+
+std::int64_t AllocationScope::peak_growth() const {
+  return heap_counts().peak_bytes - start_.live_bytes;
+}
+
+}  // namespace p2pnet::testing
+
+using p2pnet::testing::allocate_or_throw;
+using p2pnet::testing::counted_allocate;
+using p2pnet::testing::counted_free;
 
 constexpr std::size_t kPlain = 0;  // "no extra alignment": counted_allocate raises it
 

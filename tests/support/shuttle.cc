@@ -2,22 +2,15 @@
 //
 // Fixed identities keep runs comparable; the ephemeral keys and challenges still come
 // from libsodium's CSPRNG (config random = nullptr), as in a deployment.
-#include "engine_pair.h"
+#include "shuttle.h"
 
 #include <span>
 
-namespace p2pnet::bench {
-namespace {
+#include "pair.h"
 
-Identity identity_from_byte(std::uint8_t b) {
-  std::array<std::uint8_t, kIdentitySeedSize> seed{};
-  seed.fill(b);
-  return Identity::from_seed(seed);
-}
+namespace p2pnet::testing {
 
-}  // namespace
-
-Peers::Peers()
+PinnedPeers::PinnedPeers()
     : client_identity_(identity_from_byte(0x11)),
       server_identity_(identity_from_byte(0x22)),
       allowed_clients_{client_identity_.public_key()} {
@@ -69,9 +62,9 @@ bool complete_handshake(Connection& client, Connection& server, ShuttleBuffer& b
          client.is_established() && server.is_established();
 }
 
-EstablishedPair::EstablishedPair(const Peers& peers, ShuttleBuffer& buffer)
+ShuttledPair::ShuttledPair(const PinnedPeers& peers, ShuttleBuffer& buffer)
     : client(Connection::client(peers.client_config(), Instant{0})),
       server(Connection::server(peers.server_config(), Instant{0})),
       ok_(complete_handshake(client, server, buffer)) {}
 
-}  // namespace p2pnet::bench
+}  // namespace p2pnet::testing
