@@ -13,11 +13,16 @@
 #include <cstring>
 
 #include "counting_allocator.h"
-#include "engine_pair.h"
 #include "p2pnet/internal/key_schedule.h"
+#include "shuttle.h"
 
 namespace p2pnet::bench {
 namespace {
+
+using testing::heap_counts;
+using testing::PinnedPeers;
+using testing::shuttle;
+using testing::ShuttleBuffer;
 
 std::int64_t live_bytes() { return heap_counts().live_bytes; }
 
@@ -32,7 +37,7 @@ struct MemoryFigures {
   bool ok = false;
 };
 
-MemoryFigures measure_memory(const Peers& peers, ShuttleBuffer& buffer) {
+MemoryFigures measure_memory(const PinnedPeers& peers, ShuttleBuffer& buffer) {
   MemoryFigures figures;
   const Instant now{0};
   const std::int64_t base = live_bytes();
@@ -79,7 +84,7 @@ MemoryFigures measure_memory(const Peers& peers, ShuttleBuffer& buffer) {
 }
 
 void BM_Handshake_Engine(benchmark::State& state) {
-  const Peers peers;
+  const PinnedPeers peers;
   ShuttleBuffer buffer{};
   const MemoryFigures memory = measure_memory(peers, buffer);
   if (!memory.ok) {
@@ -92,7 +97,7 @@ void BM_Handshake_Engine(benchmark::State& state) {
     // Creation, the four messages with real randomness and key schedule, teardown.
     Connection client = Connection::client(peers.client_config(), Instant{0});
     Connection server = Connection::server(peers.server_config(), Instant{0});
-    if (!complete_handshake(client, server, buffer)) {
+    if (!testing::complete_handshake(client, server, buffer)) {
       state.SkipWithError("engine handshake failed");
       break;
     }

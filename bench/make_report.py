@@ -313,8 +313,9 @@ def report(args):
       "RawAEAD: `crypto_aead_chacha20poly1305_ietf_{encrypt,decrypt}_detached` with the 4-byte "
       "length header as associated data and counter nonces. OpenSSL: `SSL_write` on the client, "
       "`SSL_read` on the server of a lean connection over the same BIO pair.")
-    w("- Counters come from a counting global `operator new`/`delete` in the benchmark binary "
-      "(bench/counting_allocator.cc). A connection's size is `sizeof(Connection)` plus the heap "
+    w("- Counters come from a counting global `operator new`/`delete` that the benchmark binary "
+      "links (tests/support/counting_allocator.cc, shared with the allocation tests). "
+      "A connection's size is `sizeof(Connection)` plus the heap "
       "it owns.")
     w("")
     if negotiated:

@@ -15,10 +15,15 @@
 #include <vector>
 
 #include "counting_allocator.h"
-#include "engine_pair.h"
+#include "shuttle.h"
 
 namespace p2pnet::bench {
 namespace {
+
+using testing::heap_counts;
+using testing::PinnedPeers;
+using testing::shuttle;
+using testing::ShuttleBuffer;
 
 constexpr std::size_t kHeaderSize = 4;
 constexpr std::size_t kTagSize = crypto_aead_chacha20poly1305_ietf_ABYTES;
@@ -30,9 +35,9 @@ void set_transport_counters(benchmark::State& state, std::size_t message_size) {
 
 void BM_Transport_Engine(benchmark::State& state) {
   const auto message_size = static_cast<std::size_t>(state.range(0));
-  const Peers peers;
+  const PinnedPeers peers;
   ShuttleBuffer buffer{};
-  EstablishedPair pair(peers, buffer);
+  testing::ShuttledPair pair(peers, buffer);
   if (!pair.ok()) {
     state.SkipWithError("engine handshake failed");
     return;

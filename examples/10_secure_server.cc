@@ -4,12 +4,12 @@
 //                  [--handshake-timeout SECONDS] [--max-message BYTES]
 //                  [--max-handshakes N] [--max-handshakes-per-address N]
 //                  [--max-connections N] [--idle-timeout SECONDS]
-// The plan's secure server: authenticates every client with the handshake and echoes
-// each message back over the encrypted channel. It runs on the non-blocking server
-// (adapters/socket/server.h), so many clients are served at once and a slow or
-// hostile one cannot hold up the others. --port 0 picks a free port; the line
-// "[INFO] Listening on port N" always shows the real one. SIGINT or SIGTERM ends it
-// cleanly with exit status 0. --max-handshakes-per-address bounds the handshakes one
+// The secure server (docs/adapters.md "Running"): authenticates every client with the
+// handshake and echoes each message back over the encrypted channel. It runs on the
+// non-blocking server (adapters/socket/server.h), so many clients are served at once
+// and a slow or hostile one cannot hold up the others. --port 0 picks a free port; the
+// line "[INFO] Listening on port N" always shows the real one. SIGINT or SIGTERM ends
+// it cleanly with exit status 0. --max-handshakes-per-address bounds the handshakes one
 // IPv4 address (IPv6: one /64) may have in progress (default 8; raise it for clients
 // behind one NAT address, or for load tests from one machine).
 #include <sodium.h>
@@ -46,7 +46,8 @@ void usage() {
 // kShownBytes bounds a [RECV] line, so a client cannot flood the log.
 constexpr std::size_t kShownBytes = 200;
 
-// EchoHandler logs the plan's lines and sends every message back.
+// EchoHandler logs the documented lines (docs/adapters.md "Running") and sends every
+// message back.
 class EchoHandler final : public p2pnet::net::ServerHandler {
  public:
   void attach(p2pnet::net::Server* server) { server_ = server; }

@@ -1,12 +1,12 @@
 // Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
 //
 // 11_secure_client KEYFILE SERVER_PUBKEY [--host ADDR] [--port N] [--timeout SECONDS]
-// The plan's secure client: connects, runs the handshake expecting SERVER_PUBKEY, then
-// sends each line of standard input (without its line ending) as one encrypted
-// message and prints the server's echo as "[ECHO] <text>", with every byte outside
-// printable ASCII shown as \xNN (example_cli.h, printable). At end of input it sends
-// close_notify, waits for the server's, and exits 0. Any failure prints
-// "[ERROR] <reason>" and exits 1. Every wait (connect, handshake, each echo, the
+// The secure client (docs/adapters.md "Running"): connects, runs the handshake
+// expecting SERVER_PUBKEY, then sends each line of standard input (without its line
+// ending) as one encrypted message and prints the server's echo as "[ECHO] <text>",
+// with every byte outside printable ASCII shown as \xNN (example_cli.h, printable). At
+// end of input it sends close_notify, waits for the server's, and exits 0. Any failure
+// prints "[ERROR] <reason>" and exits 1. Every wait (connect, handshake, each echo, the
 // close) is bounded by --timeout (default 10 seconds). Empty lines are skipped: an
 // empty frame is close_notify on the wire, so it cannot be a message.
 #include <sodium.h>

@@ -53,11 +53,6 @@ constexpr int kMaxActions = 400;
 // The fixtures' identities (fixtures.h: seeds of 32 equal bytes 1, 2, 3) as C
 // keypairs, built once. The C API makes keypairs only through the socket adapter
 // (generate, load), which a fuzzing build does not have.
-Identity identity_from_byte(std::uint8_t b) {
-  std::array<std::uint8_t, kIdentitySeedSize> seed;
-  seed.fill(b);
-  return Identity::from_seed(seed);
-}
 p2p_keypair_t* client_keypair() {
   static p2p_keypair keypair(identity_from_byte(1));
   return &keypair;

@@ -4,13 +4,13 @@
 // directly, with fixed traffic keys (fixtures.h), so no handshake stands between the
 // fuzzer and the frame parser.
 //
-// Input: [options] [chunk] [frames...]. Options: bit 0 the receiver is the client
-// (it opens s2c frames), else the server; bit 1 small channel limit (64 bytes);
-// bit 2 both counters start two frames short of the 2^64 - 1 limit; bit 3 end of
-// stream after the frames; bit 4 the sender's pending output bounded by one full frame;
-// bit 5 the receiving channel is moved to a new object halfway and back (the
-// moved-from object must hold no key); bit 6 an invalid config (limit 0): every call
-// fails with kInvalidArgument.
+// Input: [options] [chunk] [frames...] (support/stream_input.h). Options: bit 0 the
+// receiver is the client (it opens s2c frames), else the server; bit 1 small channel
+// limit (64 bytes); bit 2 both counters start two frames short of the 2^64 - 1 limit;
+// bit 3 end of stream after the frames; bit 4 the sender's pending output bounded by
+// one full frame; bit 5 the receiving channel is moved to a new object halfway and
+// back (the moved-from object must hold no key); bit 6 an invalid config (limit 0):
+// every call fails with kInvalidArgument.
 //   1. Receive: the frames arrive |chunk| bytes at a time (0: all at once). The i-th
 //      message delivered is exactly scripted_message(i) (the corpus holds frames a
 //      real sender sealed; anything else must fail authentication); no message
@@ -31,6 +31,7 @@
 #include "p2pnet/internal/channel.h"
 #include "support/fixtures.h"
 #include "support/fuzz_check.h"
+#include "support/stream_input.h"
 
 namespace p2pnet::fuzz {
 namespace {
@@ -178,9 +179,7 @@ void round_trip(Role receiver_role, const ChannelConfig& config, bool near_limit
   }
 
   ChannelReceiver reader(receiver);
-  for (std::size_t offset = 0; offset < wire.size(); offset += chunk) {
-    reader.deliver(ByteSpan(wire).subspan(offset, std::min(chunk, wire.size() - offset)));
-  }
+  for_each_chunk(wire, chunk, [&](ByteSpan piece) { reader.deliver(piece); });
   reader.deliver_eof();
   FUZZ_CHECK(reader.received() == accepted);
   FUZZ_CHECK(receiver.peer_closed() == (close_error == Error::kNone));
@@ -195,10 +194,11 @@ void round_trip(Role receiver_role, const ChannelConfig& config, bool near_limit
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace p2pnet;
   using namespace p2pnet::fuzz;
-  if (size < 2) return 0;
-  const std::uint8_t options = data[0];
-  const std::size_t chunk = data[1] == 0 ? size : data[1];
-  const ByteSpan frames(data + 2, size - 2);
+  const auto input = parse_stream_input(data, size);
+  if (!input) return 0;
+  const std::uint8_t options = input->options;
+  const std::size_t chunk = input->chunk;
+  const ByteSpan frames = input->stream;
   const Role role = (options & 1u) != 0 ? Role::kClient : Role::kServer;
   ChannelConfig config;
   if ((options & 2u) != 0) config.max_message_size = 64;
@@ -234,10 +234,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     deliver_until(frames.size());
   }
   if (eof) reader.deliver_eof();
-  const auto& received = reader.received();
-  for (std::size_t i = 0; i < received.size(); ++i) FUZZ_CHECK(received[i] == scripted_message(i));
+  FUZZ_CHECK(is_scripted(reader.received()));
 
   round_trip(role, config, near_limit, frames.first(std::min<std::size_t>(frames.size(), 512)),
-             std::max<std::size_t>(chunk, 1));
+             chunk);
   return 0;
 }

@@ -166,7 +166,7 @@ void seed_server_connection(SeedWriter& out, const Recording& t) {
   const Bytes handshake = concat({t.client_hello, t.key_exchange});
   const Bytes session = concat({handshake, t.client_frames});
   out.add("server_connection", with_header(0x00, 0, session));
-  out.add("server_connection", with_header(0x1C, 7, session));   // echo, close, end of stream
+  out.add("server_connection", with_header(0x1C, 7, session));   // close, echo, end of stream
   out.add("server_connection", with_header(0x01, 1, session));   // allow-list: the client
   out.add("server_connection", with_header(0x02, 0, session));   // allow-list: stranger only
   out.add("server_connection", with_header(0x23, 0, session));   // 64-byte limit

@@ -3,15 +3,16 @@
 // Fuzz target server_connection: drives a server Connection (handshake, then
 // channel) fed arbitrary bytes as if from a client.
 //
-// Input: [options] [chunk] [stream...]. The stream arrives |chunk| bytes at a time
-// (0: all at once). The server's identity and random seed are fixed (fixtures.h), so
-// its challenge is the same on every run and a recorded client transcript in the
-// corpus (ClientHello, KeyExchange, frames) still authenticates: the fuzzer starts
-// from an established session and mutates from there.
+// Input: [options] [chunk] [stream...] (support/stream_input.h). The stream arrives
+// |chunk| bytes at a time (0: all at once). The server's identity and random seed are
+// fixed (fixtures.h), so its challenge is the same on every run and a recorded client
+// transcript in the corpus (ClientHello, KeyExchange, frames) still authenticates:
+// the fuzzer starts from an established session and mutates from there.
 // Options: bits 0-1 allow-list (none / client / stranger only / client and
-// stranger); bit 2 echo every message back; bit 3 close after the client's
-// close_notify; bit 4 end of stream after the input; bit 5 small channel limit
-// (64 bytes); bit 6 each chunk arrives one second after the previous one.
+// stranger); bit 2 close after the client's close_notify; then the bits every
+// connection target shares: bit 3 echo every message back; bit 4 end of stream after
+// the input; bit 5 small channel limit (64 bytes); bit 6 each chunk arrives one
+// second after the previous one.
 //
 // Beyond the ConnectionDriver's invariants: the server establishes only with the
 // client identity, never when the allow-list leaves it out, and the i-th message it
@@ -23,14 +24,13 @@
 #include "support/connection_driver.h"
 #include "support/fixtures.h"
 #include "support/fuzz_check.h"
+#include "support/stream_input.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace p2pnet;
   using namespace p2pnet::fuzz;
-  if (size < 2) return 0;
-  const std::uint8_t options = data[0];
-  const std::size_t chunk = data[1] == 0 ? size : data[1];
-  const ByteSpan stream(data + 2, size - 2);
+  const auto input = parse_stream_input(data, size);
+  if (!input) return 0;
 
   const std::array<PublicKey, 2> allowed{client_identity().public_key(),
                                          stranger_identity().public_key()};
@@ -38,34 +38,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   ServerConfig config;
   config.identity = &server_identity();
   config.random = &random;
-  const unsigned allow_mode = options & 3u;
+  const unsigned allow_mode = input->options & 3u;
   if (allow_mode == 1) config.allowed_clients = std::span<const PublicKey>(allowed).first(1);
   if (allow_mode == 2) config.allowed_clients = std::span<const PublicKey>(allowed).last(1);
   if (allow_mode == 3) config.allowed_clients = std::span<const PublicKey>(allowed);
-  const bool echo = (options & 4u) != 0;
-  const bool close_after_peer = (options & 8u) != 0;
-  const bool eof = (options & 16u) != 0;
-  if ((options & 32u) != 0) config.channel.max_message_size = 64;
-  const Duration step = (options & 64u) != 0 ? Duration{1000} : Duration{0};
+  constexpr std::uint8_t kCloseAfterPeer = 1u << 2;
+  const bool close_after_peer = input->has(kCloseAfterPeer);
+  apply_channel_options(*input, config.channel);
 
-  Instant now{0};
-  Connection server = Connection::server(config, now);
+  Connection server = Connection::server(config, Instant{0});
   ConnectionDriver driver(server, client_identity().public_key(), config.channel);
-  std::size_t echoed = 0;
-  for (std::size_t offset = 0; offset < stream.size(); offset += chunk) {
-    const ByteSpan piece = stream.subspan(offset, std::min(chunk, stream.size() - offset));
-    if (step.count() != 0) {
-      now += step;
-      (void)driver.advance_to(now);
-    }
-    (void)driver.deliver(piece, now);
-    while (echo && echoed < driver.received().size()) (void)driver.send(driver.received()[echoed++]);
-    if (close_after_peer && driver.peer_closed() && !server.sent_close()) (void)driver.close();
-  }
-  if (eof) (void)driver.deliver_eof(now);
+  feed_connection(driver, *input, close_after_peer);
 
   if (allow_mode == 2) FUZZ_CHECK(!driver.handshake_complete());
-  const auto& received = driver.received();
-  for (std::size_t i = 0; i < received.size(); ++i) FUZZ_CHECK(received[i] == scripted_message(i));
+  FUZZ_CHECK(is_scripted(driver.received()));
   return 0;
 }

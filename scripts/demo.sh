@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # scripts/demo.sh: the README's main job. Installs missing packages, builds, then runs
-# the plan's programs over loopback: two identities generated in a temporary folder,
-# the secure server started on a free port (read from its output), the secure client
-# sending a few lines and printing their echoes, and the server stopped with SIGTERM.
+# the example programs (docs/adapters.md "Running") over loopback: two identities
+# generated in a temporary folder, the secure server started on a free port (read from
+# its output), the secure client sending a few lines and printing their echoes, and the
+# server stopped with SIGTERM.
 # The in-process demo (the engine alone, no socket) runs first as a quick check.
 # Exits non-zero if any step fails: the client's status, the server's exit status after
 # SIGTERM, and the echoed lines are all checked.

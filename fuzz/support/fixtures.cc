@@ -6,12 +6,6 @@
 namespace p2pnet::fuzz {
 namespace {
 
-Identity identity_from_byte(std::uint8_t b) {
-  std::array<std::uint8_t, kIdentitySeedSize> seed;
-  seed.fill(b);
-  return Identity::from_seed(seed);
-}
-
 Key key_from_byte(std::uint8_t b) {
   Key key;
   for (auto& byte : key.bytes()) byte = b;
@@ -19,6 +13,12 @@ Key key_from_byte(std::uint8_t b) {
 }
 
 }  // namespace
+
+Identity identity_from_byte(std::uint8_t b) {
+  std::array<std::uint8_t, kIdentitySeedSize> seed;
+  seed.fill(b);
+  return Identity::from_seed(seed);
+}
 
 // Function-local statics: built once per process, on first use, and never changed.
 const Identity& client_identity() {
@@ -43,6 +43,13 @@ Bytes scripted_message(std::size_t index) {
     message[i] = static_cast<std::uint8_t>((index * 131 + i * 7) & 0xFF);
   }
   return message;
+}
+
+bool is_scripted(const std::vector<Bytes>& received) {
+  for (std::size_t i = 0; i < received.size(); ++i) {
+    if (received[i] != scripted_message(i)) return false;
+  }
+  return true;
 }
 
 Key channel_key_c2s() { return key_from_byte(0xC2); }

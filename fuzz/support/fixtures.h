@@ -19,6 +19,9 @@ namespace p2pnet::fuzz {
 
 using Bytes = std::vector<std::uint8_t>;
 
+// identity_from_byte derives the identity whose seed is 32 copies of |b|.
+Identity identity_from_byte(std::uint8_t b);
+
 // The client, the server, and a third identity that no allow-list contains and no
 // expected_server names. Each is derived from a seed of 32 equal bytes (1, 2, 3).
 const Identity& client_identity();
@@ -35,6 +38,8 @@ inline constexpr std::uint64_t kServerRandomSeed = 0x5E7E7;
 // sends (1..200 bytes, content fixed by the index). A receiver that delivers
 // anything else as its |index|-th message has accepted a forged or reordered frame.
 Bytes scripted_message(std::size_t index);
+// is_scripted: |received| is scripted_message(0), scripted_message(1), ... in order.
+bool is_scripted(const std::vector<Bytes>& received);
 
 // Fixed traffic keys for the channel target: not derived from any handshake.
 Key channel_key_c2s();

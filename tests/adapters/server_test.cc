@@ -131,7 +131,8 @@ TEST_P(InvalidSignatureTest, KeyExchangeWithABadSignatureFailsAuthentication) {
       signature[10] ^= 0x01;
       break;
     case BadSignature::kPlanLiteralContent: {
-      // The plan's original signed data (challenge || eph): protocol-v1 must reject it.
+      // The original design's signed data (challenge || eph, docs/protocol.md
+      // "Signatures"): protocol-v1 must reject it.
       Bytes content(t.challenge.begin(), t.challenge.end());
       content.insert(content.end(), t.client_eph.begin(), t.client_eph.end());
       signature = client_identity_.sign(content);

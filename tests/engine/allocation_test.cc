@@ -1,49 +1,21 @@
 // Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
 //
 // Heap allocations: none on the handshake path, none per message in steady state.
-// This binary replaces the global operator new to count allocations, so it is kept
-// apart from the other engine tests.
+// This binary links the counting operator new (tests/support/counting_allocator.h),
+// so it is kept apart from the other engine tests. Bytes move through shuttle(),
+// which allocates nothing itself.
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
-
+#include "counting_allocator.h"
 #include "pair.h"
-
-namespace {
-std::atomic<std::size_t> g_allocations{0};
-}  // namespace
-
-void* operator new(std::size_t size) {
-  ++g_allocations;
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t size) { return operator new(size); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+#include "shuttle.h"
 
 namespace p2pnet {
 namespace {
 
-using testing::Bytes;
-
-// Moves everything |from| has to send into |to|, using only preallocated buffers.
-void pump(Connection& from, Connection& to, Bytes& buffer, Instant now) {
-  buffer.resize(buffer.capacity());
-  const std::size_t n = from.poll_transmit(buffer);
-  ByteSpan rest(buffer.data(), n);
-  while (!rest.empty()) {
-    const ReadResult result = to.handle_bytes(rest, now);
-    ASSERT_EQ(result.error, Error::kNone);
-    rest = rest.subspan(result.consumed);
-    while (to.poll_event()) {
-    }
-  }
-}
+using testing::heap_counts;
+using testing::shuttle;
+using testing::ShuttleBuffer;
 
 TEST(AllocationTest, HandshakeAllocatesNothing) {
   const Identity client_identity = testing::identity_from_byte(1);
@@ -60,18 +32,17 @@ TEST(AllocationTest, HandshakeAllocatesNothing) {
   sc.identity = &server_identity;
   sc.allowed_clients = allowed;
   sc.random = &server_random;
-  Bytes buffer;
-  buffer.reserve(4096);
+  static ShuttleBuffer buffer{};
   const Instant now{0};
 
-  const std::size_t before = g_allocations.load();
+  const std::uint64_t before = heap_counts().allocations;
   Connection client = Connection::client(cc, now);
   Connection server = Connection::server(sc, now);
   for (int i = 0; i < 3; ++i) {
-    pump(client, server, buffer, now);
-    pump(server, client, buffer, now);
+    ASSERT_TRUE(shuttle(client, server, now, buffer));
+    ASSERT_TRUE(shuttle(server, client, now, buffer));
   }
-  const std::size_t after = g_allocations.load();
+  const std::uint64_t after = heap_counts().allocations;
   ASSERT_TRUE(client.is_established());
   ASSERT_TRUE(server.is_established());
   EXPECT_EQ(after - before, 0u);
@@ -87,22 +58,21 @@ TEST(AllocationTest, SteadyStateMessagesAllocateNothing) {
   testing::Pair pair(cc, sc);
   pair.drive();
   ASSERT_TRUE(pair.client.is_established());
-  Bytes buffer;
-  buffer.reserve(1 << 17);
-  const Bytes message(16384, 0x5A);
+  static ShuttleBuffer buffer{};
+  const testing::Bytes message(16384, 0x5A);
   // Warm-up: the channel's buffers grow to their high-water mark once. That this
   // allocates shows the counter is live, so the zero below means something.
-  const std::size_t before_warm_up = g_allocations.load();
+  const std::uint64_t before_warm_up = heap_counts().allocations;
   ASSERT_EQ(pair.client.send(message), Error::kNone);
-  pump(pair.client, pair.server, buffer, pair.now);
-  EXPECT_GT(g_allocations.load() - before_warm_up, 0u);
+  ASSERT_TRUE(shuttle(pair.client, pair.server, pair.now, buffer));
+  EXPECT_GT(heap_counts().allocations - before_warm_up, 0u);
 
-  const std::size_t before = g_allocations.load();
+  const std::uint64_t before = heap_counts().allocations;
   for (int i = 0; i < 100; ++i) {
     ASSERT_EQ(pair.client.send(message), Error::kNone);
-    pump(pair.client, pair.server, buffer, pair.now);
+    ASSERT_TRUE(shuttle(pair.client, pair.server, pair.now, buffer));
   }
-  EXPECT_EQ(g_allocations.load() - before, 0u);
+  EXPECT_EQ(heap_counts().allocations - before, 0u);
 }
 
 }  // namespace

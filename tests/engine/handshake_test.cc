@@ -193,8 +193,9 @@ TEST_F(HandshakeTest, ClientRejectsABadServerSignature) {
   EXPECT_EQ(output_of(client), error_bytes(WireErrorCode::kAuthenticationFailed));
 }
 
-// The plan signed challenge || eph only; protocol-v1 requires the label and both
-// identities, so a peer following the plan literally must be rejected.
+// The original design signed challenge || eph only (docs/protocol.md "Signatures");
+// protocol-v1 requires the label and both identities, so a peer signing the original
+// content must be rejected.
 TEST_F(HandshakeTest, ServerRejectsAClientSigningThePlansContent) {
   Handshake server = Handshake::server(server_config(), now);
   (void)server.handle_bytes(encode(ClientHello{client_identity.public_key()}), now);
@@ -244,7 +245,7 @@ TEST_F(HandshakeTest, AServerThatSignsCorrectlyByHandIsAccepted) {
 // Identity misbinding (unknown key share): Mallory, a legitimate identity, sits
 // between Alice (client) and Bob (server). She forwards Bob's ServerHello to Alice,
 // re-signs Alice's ephemeral key as herself towards Bob, and relays Bob's Accept.
-// Against the plan's signatures Alice would finish believing she talks to Bob while
+// Against the original design's signatures Alice would finish believing she talks to Bob while
 // Bob believes he talks to Mallory. protocol-v1 signs both identities, so Alice fails.
 TEST_F(HandshakeTest, RelayAttackIsDetected) {
   Handshake alice = Handshake::client(client_config(), now);

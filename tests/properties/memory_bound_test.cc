@@ -1,7 +1,7 @@
 // Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
 //
 // Memory: the engine never grows its memory with the input. Measured with the counting
-// operator new of this binary (counting_allocator.cc), so an engine that kept a
+// operator new this binary links (tests/support/counting_allocator.h), so an engine that kept a
 // growing queue, allocated per message or buffered a frame before checking its
 // length would fail here. The loops below allocate nothing themselves inside a scope.
 #include <gtest/gtest.h>
@@ -69,8 +69,8 @@ Measured receive(Connection& conn, const Bytes& stream, std::size_t chunk,
       piece = piece.subspan(result.consumed);
     }
   }
-  m.allocations = scope.allocations();
-  m.peak_growth = scope.peak_growth();
+  m.allocations = static_cast<std::size_t>(scope.allocations());
+  m.peak_growth = static_cast<std::size_t>(scope.peak_growth());  // the peak starts at live bytes
   return m;
 }
 

@@ -1,8 +1,8 @@
 /* Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
  *
- * p2pnet.h: the plan's C API (Milestone 2.2), with the prerequisites it assumes
- * (Milestone 1.1 sockets, Milestone 2.1 keypairs) and Milestone 2.3 messaging, and the
- * sans-IO engine (p2p_conn_*) for callers that own their sockets, clock and event
+ * p2pnet.h: the C API of the project's original design (docs/c-api.md; where it comes
+ * from: docs/protocol.md "Origin"): sockets, keypairs, the handshake and messaging, and
+ * the sans-IO engine (p2p_conn_*) for callers that own their sockets, clock and event
  * loop. Usable from C11 and C++. Every type is opaque and every object is freed by its
  * own p2p_*_free/close function. No C++ exception crosses this boundary.
  *
@@ -83,7 +83,7 @@ const char* p2p_error_name(p2p_error_t error);
  * detect a header that does not match the linked library. Never fails. */
 const char* p2p_version(void);
 
-/* --- Sockets (Milestone 1.1) ------------------------------------------------------ */
+/* --- Sockets (docs/c-api.md "Sockets") -------------------------------------------- */
 
 /* p2p_socket_connect: a TCP connection to host:port, waiting at most timeout_ms
  * (0: the default). NULL on failure (ADDRESS, CONNECT, TIMEOUT, SYSTEM). */
@@ -110,7 +110,7 @@ void p2p_socket_close(p2p_socket_t* sock);
  * a stream socket; SYSTEM), and then the caller still owns it, unchanged. */
 p2p_socket_t* p2p_socket_adopt(intptr_t fd_or_socket);
 
-/* --- Keypairs (Milestone 2.1) ----------------------------------------------------- */
+/* --- Keypairs (docs/c-api.md "Keypairs") ------------------------------------------ */
 
 /* p2p_keypair_generate: a fresh Ed25519 identity. NULL on failure (RANDOM). */
 p2p_keypair_t* p2p_keypair_generate(void);
@@ -134,7 +134,7 @@ p2p_error_t p2p_public_key_to_text(const uint8_t* pubkey, char out[P2P_PUBLIC_KE
  * anything that is not a valid Ed25519 public key (INVALID_ARGUMENT). */
 p2p_error_t p2p_public_key_from_text(const char* text, uint8_t out[P2P_PUBLIC_KEY_SIZE]);
 
-/* --- Handshake (Milestone 2.2; the plan's signatures) ----------------------------- */
+/* --- Handshake (docs/c-api.md "Handshake") ---------------------------------------- */
 
 /* p2p_handshake_client runs the client handshake on a connected socket. With
  * expected_peer_pubkey (32 bytes) the server must have that identity; NULL allows any
@@ -150,14 +150,14 @@ p2p_session_t* p2p_handshake_server(p2p_socket_t* sock, p2p_keypair_t* my_keypai
                                     const uint8_t** allowed_peers, size_t num_allowed);
 /* p2p_session_peer_pubkey: the authenticated peer's 32-byte key, owned by the session. */
 const uint8_t* p2p_session_peer_pubkey(p2p_session_t* session);
-/* p2p_session_key: the plan's 32-byte session key, owned by the session and wiped by
- * p2p_session_free. It is never used to encrypt (protocol-v1 "Keys"): it is for
+/* p2p_session_key: the 32-byte session key (docs/protocol.md "Keys"), owned by the
+ * session and wiped by p2p_session_free. It is never used to encrypt: it is for
  * comparing or binding sessions. Treat it as a secret. */
 const uint8_t* p2p_session_key(p2p_session_t* session);
 /* p2p_session_free: wipes keys and buffers and frees; does not close the socket. */
 void p2p_session_free(p2p_session_t* session);
 
-/* --- Messaging (Milestone 2.3) ---------------------------------------------------- */
+/* --- Messaging (docs/c-api.md "Messaging") ---------------------------------------- */
 
 /* p2p_session_send: encrypts and writes one message of 1..1 MiB bytes. */
 p2p_error_t p2p_session_send(p2p_session_t* session, const uint8_t* data, size_t length);

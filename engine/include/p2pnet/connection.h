@@ -108,10 +108,10 @@ class Connection {
 
   // Available once established (kWrongState-free: they return empty before).
   const PublicKey* peer_identity() const;
-  // session_key is the plan's key (p2p_session_key); it never encrypts anything, but
-  // with the public transcript it gives both traffic keys, so it is wiped (and this
-  // returns empty) once the connection has failed or is closed both ways. Read it
-  // when kHandshakeComplete arrives.
+  // session_key is the key of docs/protocol.md "Keys" (p2p_session_key); it never
+  // encrypts anything, but with the public transcript it gives both traffic keys, so
+  // it is wiped (and this returns empty) once the connection has failed or is closed
+  // both ways. Read it when kHandshakeComplete arrives.
   std::span<const std::uint8_t> session_key() const;
 
  private:

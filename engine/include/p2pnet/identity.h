@@ -1,10 +1,10 @@
 // Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
 //
-// identity.h: Ed25519 identities (Milestone 2.1). A PublicKey is a peer's name; it is
-// shown to people as URL-safe base64 without padding (43 characters). An Identity
-// owns the secret key and wipes it on destruction. The identity file format is
-// encoded and parsed here; reading and writing the file (with its 0600 mode) is the
-// adapters' job, because the engine does no I/O.
+// identity.h: Ed25519 identities (docs/protocol.md "Identities"). A PublicKey is a
+// peer's name; it is shown to people as URL-safe base64 without padding (43
+// characters). An Identity owns the secret key and wipes it on destruction. The
+// identity file format is encoded and parsed here; reading and writing the file (with
+// its 0600 mode) is the adapters' job, because the engine does no I/O.
 #ifndef P2PNET_IDENTITY_H_
 #define P2PNET_IDENTITY_H_
 

@@ -65,7 +65,7 @@ struct EphemeralKeyPair {
 EphemeralKeyPair ephemeral_from_secret(Secret<kX25519KeySize> secret_key);
 
 struct SessionKeys {
-  Key session_key;  // the plan's key, reported by p2p_session_key(); never encrypts
+  Key session_key;  // docs/protocol.md "Keys"; reported by p2p_session_key(); never encrypts
   Key key_c2s;      // client -> server traffic
   Key key_s2c;      // server -> client traffic
 };

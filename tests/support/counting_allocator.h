@@ -1,0 +1,42 @@
+// Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
+//
+// counting_allocator.h: a binary that links the p2pnet_counting_allocator library
+// (tests/support/CMakeLists.txt) has every form of the global operator new and delete
+// replaced by versions that count calls and bytes (counting_allocator.cc). The
+// allocation tests, the memory properties and the benchmarks read these counters to
+// see what the engine allocates, which it does with new only. It counts C++
+// allocations only: libsodium and OpenSSL call malloc directly and are not seen.
+#ifndef P2PNET_TESTS_SUPPORT_COUNTING_ALLOCATOR_H_
+#define P2PNET_TESTS_SUPPORT_COUNTING_ALLOCATOR_H_
+
+#include <cstdint>
+
+namespace p2pnet::testing {
+
+struct HeapCounts {
+  std::uint64_t allocations = 0;  // operator new calls of any form since the program started
+  std::int64_t live_bytes = 0;    // bytes asked for and not yet deleted
+  std::int64_t peak_bytes = 0;    // high-water mark of live_bytes since the last reset_peak()
+};
+
+// heap_counts returns the process-wide counters. They are relaxed atomics: exact when
+// one thread allocates, which is how every test and benchmark that reads them runs.
+HeapCounts heap_counts();
+// reset_peak sets the high-water mark to the current live bytes.
+void reset_peak();
+
+// AllocationScope measures the allocations and the peak growth of live bytes between
+// its construction and the call to allocations()/peak_growth().
+class AllocationScope {
+ public:
+  AllocationScope();
+  std::uint64_t allocations() const;
+  std::int64_t peak_growth() const;
+
+ private:
+  HeapCounts start_;
+};
+
+}  // namespace p2pnet::testing
+
+#endif  // P2PNET_TESTS_SUPPORT_COUNTING_ALLOCATOR_H_
