@@ -5,7 +5,8 @@
 # the C compiler as linker, and run.
 include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
 set(configure ${CMAKE_COMMAND} -S "${CMAKE_CURRENT_LIST_DIR}/c_consumer" -B "${WORK_DIR}/build"
-  ${p2pnet_nested_cmake_args} -DCMAKE_PREFIX_PATH=${PREFIX})
+  ${p2pnet_nested_cmake_args} -DCMAKE_PREFIX_PATH=${PREFIX}
+  -Dp2pnet_DIR=${PREFIX}/${LIBDIR}/cmake/p2pnet)
 execute_process(COMMAND ${configure} -DP2PNET_TEST_MISSING_COMPONENT=ON
   RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
 if(rc EQUAL 0 OR NOT out MATCHES "p2pnet component 'no_such_component': no such component")

@@ -13,7 +13,8 @@ function(p2pnet_run what)
 endfunction()
 
 # p2pnet_nested_cmake_args: the parent build's compilers (or its cross toolchain file)
-# and compiler launcher, for a nested configure.
+# and compiler launcher, for a nested configure. A consumer gets p2pnet_DIR as well:
+# the mingw-w64 toolchain file searches packages under its sysroot and prefix only.
 set(p2pnet_nested_cmake_args -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo)
 if(TOOLCHAIN)
   list(APPEND p2pnet_nested_cmake_args -DCMAKE_TOOLCHAIN_FILE=${TOOLCHAIN})

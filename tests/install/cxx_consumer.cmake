@@ -4,7 +4,8 @@
 include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
 p2pnet_run("configuring the C++ consumer" ${CMAKE_COMMAND}
   -S "${CMAKE_CURRENT_LIST_DIR}/cxx_consumer" -B "${WORK_DIR}/build"
-  ${p2pnet_nested_cmake_args} -DCMAKE_PREFIX_PATH=${PREFIX} -DP2PNET_EXPECT_LIBUV=${HAVE_LIBUV})
+  ${p2pnet_nested_cmake_args} -DCMAKE_PREFIX_PATH=${PREFIX} -Dp2pnet_DIR=${PREFIX}/${LIBDIR}/cmake/p2pnet
+  -DP2PNET_EXPECT_LIBUV=${HAVE_LIBUV})
 p2pnet_run("building the C++ consumer" ${CMAKE_COMMAND} --build "${WORK_DIR}/build")
 p2pnet_run_program("engine_consumer" "${WORK_DIR}/build/engine_consumer")
 if(HAVE_LIBUV)
