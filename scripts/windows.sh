@@ -283,7 +283,7 @@ cmd_test() {
   log "run the test suite under wine"
   local rc=0
   # The prefix in the environment too, for tests that configure a nested project with
-  # the toolchain file (the install/consumer test).
+  # the toolchain file (the install tests' consumer projects, tests/install).
   # --repeat until-pass:2: wine has once failed to start a test process on a fresh
   # prefix (exit after 0.01 s, no output, an engine test that passes everywhere else).
   # Such a test gets one more run; a test that fails twice still fails the stage, and

@@ -30,6 +30,18 @@
  * version by CMake. */
 #include "p2pnet_version.h"
 
+/* P2P_API marks the functions libp2pnet exports. The library is built with hidden
+ * visibility, so only these leave a shared libp2pnet (with its version script,
+ * p2pnet.map). A Windows DLL build exports them with dllexport; a program calling a
+ * DLL needs no import attribute for functions. */
+#if defined(_WIN32) && defined(P2PNET_BUILDING_SHARED)
+#define P2P_API __declspec(dllexport)
+#elif defined(__GNUC__) || defined(__clang__)
+#define P2P_API __attribute__((visibility("default")))
+#else
+#define P2P_API
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -72,35 +84,35 @@ typedef enum p2p_error {
 } p2p_error_t;
 
 /* p2p_last_error: the code of the calling thread's last p2p_* call. */
-p2p_error_t p2p_last_error(void);
+P2P_API p2p_error_t p2p_last_error(void);
 /* p2p_last_error_message: a sentence for it; valid until this thread's next p2p_* call. */
-const char* p2p_last_error_message(void);
+P2P_API const char* p2p_last_error_message(void);
 /* p2p_error_name: a static name, e.g. "P2P_ERR_TIMEOUT". */
-const char* p2p_error_name(p2p_error_t error);
+P2P_API const char* p2p_error_name(p2p_error_t error);
 
 /* p2p_version: the library's version, "MAJOR.MINOR.PATCH", static. It equals
  * P2P_VERSION_STRING of the header the library was built with; compare the two to
  * detect a header that does not match the linked library. Never fails. */
-const char* p2p_version(void);
+P2P_API const char* p2p_version(void);
 
 /* --- Sockets (docs/c-api.md "Sockets") -------------------------------------------- */
 
 /* p2p_socket_connect: a TCP connection to host:port, waiting at most timeout_ms
  * (0: the default). NULL on failure (ADDRESS, CONNECT, TIMEOUT, SYSTEM). */
-p2p_socket_t* p2p_socket_connect(const char* host, uint16_t port, uint32_t timeout_ms);
+P2P_API p2p_socket_t* p2p_socket_connect(const char* host, uint16_t port, uint32_t timeout_ms);
 /* p2p_socket_listen: a listening socket on host:port; port 0 picks a free port. */
-p2p_socket_t* p2p_socket_listen(const char* host, uint16_t port);
+P2P_API p2p_socket_t* p2p_socket_listen(const char* host, uint16_t port);
 /* p2p_socket_local_port: the bound port, or 0 on failure. */
-uint16_t p2p_socket_local_port(const p2p_socket_t* sock);
+P2P_API uint16_t p2p_socket_local_port(const p2p_socket_t* sock);
 /* p2p_socket_accept: waits at most timeout_ms (0: the default) for a connection on a
  * listening socket. NULL on failure (TIMEOUT when none came). */
-p2p_socket_t* p2p_socket_accept(p2p_socket_t* listener, uint32_t timeout_ms);
+P2P_API p2p_socket_t* p2p_socket_accept(p2p_socket_t* listener, uint32_t timeout_ms);
 /* p2p_socket_set_timeout: the bound on the handshake and on each session call made
  * on this socket; 0 restores the default. */
-p2p_error_t p2p_socket_set_timeout(p2p_socket_t* sock, uint32_t timeout_ms);
+P2P_API p2p_error_t p2p_socket_set_timeout(p2p_socket_t* sock, uint32_t timeout_ms);
 /* p2p_socket_close: closes and frees; NULL is ignored. Free sessions made on the
  * socket first: they borrow it. */
-void p2p_socket_close(p2p_socket_t* sock);
+P2P_API void p2p_socket_close(p2p_socket_t* sock);
 /* p2p_socket_adopt takes ownership of a socket the caller made: a file descriptor,
  * or a SOCKET on Windows. It must be a stream socket (TCP, or AF_UNIX on POSIX),
  * connected or listening; the blocking handshake and session calls then work on it.
@@ -108,31 +120,31 @@ void p2p_socket_close(p2p_socket_t* sock);
  * it too); close-on-exec and other settings stay as they were. On success
  * p2p_socket_close closes it. NULL on failure (INVALID_ARGUMENT: not a socket or not
  * a stream socket; SYSTEM), and then the caller still owns it, unchanged. */
-p2p_socket_t* p2p_socket_adopt(intptr_t fd_or_socket);
+P2P_API p2p_socket_t* p2p_socket_adopt(intptr_t fd_or_socket);
 
 /* --- Keypairs (docs/c-api.md "Keypairs") ------------------------------------------ */
 
 /* p2p_keypair_generate: a fresh Ed25519 identity. NULL on failure (RANDOM). */
-p2p_keypair_t* p2p_keypair_generate(void);
+P2P_API p2p_keypair_t* p2p_keypair_generate(void);
 /* p2p_keypair_load: reads an identity file (docs/identity-file.md). NULL on failure
  * (FILE_NOT_FOUND, FILE_PERMISSIONS, FILE_INVALID, SYSTEM). Never blocks: a FIFO or
  * device is FILE_INVALID. */
-p2p_keypair_t* p2p_keypair_load(const char* path);
+P2P_API p2p_keypair_t* p2p_keypair_load(const char* path);
 /* p2p_keypair_save: writes the identity with mode 0600; an existing file is replaced
  * only if overwrite is non-zero (else FILE_EXISTS), whole or not at all: the new key
  * goes to a temporary file that is renamed over the old one (docs/identity-file.md).
  * FILE_PERMISSIONS: the path is a symlink; FILE_INVALID: it is a FIFO, device or
  * folder; SYSTEM: any other failure, which leaves the old file as it was. */
-p2p_error_t p2p_keypair_save(const p2p_keypair_t* keypair, const char* path, int overwrite);
+P2P_API p2p_error_t p2p_keypair_save(const p2p_keypair_t* keypair, const char* path, int overwrite);
 /* p2p_keypair_public_key: the 32-byte public key, owned by the keypair. */
-const uint8_t* p2p_keypair_public_key(const p2p_keypair_t* keypair);
+P2P_API const uint8_t* p2p_keypair_public_key(const p2p_keypair_t* keypair);
 /* p2p_keypair_free: wipes the secret key and frees; NULL is ignored. */
-void p2p_keypair_free(p2p_keypair_t* keypair);
+P2P_API void p2p_keypair_free(p2p_keypair_t* keypair);
 /* p2p_public_key_to_text: writes the 43-character text and a NUL into out. */
-p2p_error_t p2p_public_key_to_text(const uint8_t* pubkey, char out[P2P_PUBLIC_KEY_TEXT_SIZE]);
+P2P_API p2p_error_t p2p_public_key_to_text(const uint8_t* pubkey, char out[P2P_PUBLIC_KEY_TEXT_SIZE]);
 /* p2p_public_key_from_text: parses 43 characters into out (32 bytes); rejects
  * anything that is not a valid Ed25519 public key (INVALID_ARGUMENT). */
-p2p_error_t p2p_public_key_from_text(const char* text, uint8_t out[P2P_PUBLIC_KEY_SIZE]);
+P2P_API p2p_error_t p2p_public_key_from_text(const char* text, uint8_t out[P2P_PUBLIC_KEY_SIZE]);
 
 /* --- Handshake (docs/c-api.md "Handshake") ---------------------------------------- */
 
@@ -141,33 +153,33 @@ p2p_error_t p2p_public_key_from_text(const char* text, uint8_t out[P2P_PUBLIC_KE
  * server (discovery only). Returns the session, or NULL (TIMEOUT, PEER_NOT_ALLOWED,
  * REJECTED_BY_PEER, AUTHENTICATION, PROTOCOL, CONNECTION_CLOSED, ...). The session
  * borrows sock; my_keypair is needed only during the call. */
-p2p_session_t* p2p_handshake_client(p2p_socket_t* sock, p2p_keypair_t* my_keypair,
+P2P_API p2p_session_t* p2p_handshake_client(p2p_socket_t* sock, p2p_keypair_t* my_keypair,
                                     const uint8_t* expected_peer_pubkey);
 /* p2p_handshake_server runs the server handshake on an accepted socket.
  * allowed_peers: NULL allows every client; otherwise num_allowed pointers to 32-byte
  * keys, and a client not among them is refused (num_allowed 0 refuses everyone). */
-p2p_session_t* p2p_handshake_server(p2p_socket_t* sock, p2p_keypair_t* my_keypair,
+P2P_API p2p_session_t* p2p_handshake_server(p2p_socket_t* sock, p2p_keypair_t* my_keypair,
                                     const uint8_t** allowed_peers, size_t num_allowed);
 /* p2p_session_peer_pubkey: the authenticated peer's 32-byte key, owned by the session. */
-const uint8_t* p2p_session_peer_pubkey(p2p_session_t* session);
+P2P_API const uint8_t* p2p_session_peer_pubkey(p2p_session_t* session);
 /* p2p_session_key: the 32-byte session key (docs/protocol.md "Keys"), owned by the
  * session and wiped by p2p_session_free. It is never used to encrypt: it is for
  * comparing or binding sessions. Treat it as a secret. */
-const uint8_t* p2p_session_key(p2p_session_t* session);
+P2P_API const uint8_t* p2p_session_key(p2p_session_t* session);
 /* p2p_session_free: wipes keys and buffers and frees; does not close the socket. */
-void p2p_session_free(p2p_session_t* session);
+P2P_API void p2p_session_free(p2p_session_t* session);
 
 /* --- Messaging (docs/c-api.md "Messaging") ---------------------------------------- */
 
 /* p2p_session_send: encrypts and writes one message of 1..1 MiB bytes. */
-p2p_error_t p2p_session_send(p2p_session_t* session, const uint8_t* data, size_t length);
+P2P_API p2p_error_t p2p_session_send(p2p_session_t* session, const uint8_t* data, size_t length);
 /* p2p_session_receive waits for one message and copies it into buffer. On success
  * *received is its length. If it does not fit, BUFFER_TOO_SMALL is returned, the
  * message is kept for the next call, and *received is its length. PEER_CLOSED means
  * the peer sent close_notify: nothing more will arrive. */
-p2p_error_t p2p_session_receive(p2p_session_t* session, uint8_t* buffer, size_t capacity, size_t* received);
+P2P_API p2p_error_t p2p_session_receive(p2p_session_t* session, uint8_t* buffer, size_t capacity, size_t* received);
 /* p2p_session_close: sends close_notify. Receiving remains possible until the peer's. */
-p2p_error_t p2p_session_close(p2p_session_t* session);
+P2P_API p2p_error_t p2p_session_close(p2p_session_t* session);
 
 /* --- The sans-IO engine ------------------------------------------------------------
  * A p2p_conn_t is one connection's protocol state, from the first handshake byte to
@@ -224,34 +236,34 @@ typedef struct p2p_conn_options {
 } p2p_conn_options_t;
 
 /* p2p_conn_options_init: fills *options with the defaults. NULL is ignored. */
-void p2p_conn_options_init(p2p_conn_options_t* options);
+P2P_API void p2p_conn_options_init(p2p_conn_options_t* options);
 
 /* p2p_replay_cache_new: a cache of the last `capacity` challenges a client signed
  * (0: P2P_DEFAULT_REPLAY_CACHE_CAPACITY), so it refuses to sign one twice. Share one
  * among client connections through p2p_conn_options_t; it must outlive them, and
  * like them it is not locked. NULL on failure (INVALID_ARGUMENT: capacity over
  * P2P_MAX_REPLAY_CACHE_CAPACITY; OUT_OF_MEMORY). */
-p2p_replay_cache_t* p2p_replay_cache_new(size_t capacity);
+P2P_API p2p_replay_cache_t* p2p_replay_cache_new(size_t capacity);
 /* p2p_replay_cache_free: frees; NULL is ignored. */
-void p2p_replay_cache_free(p2p_replay_cache_t* cache);
+P2P_API void p2p_replay_cache_free(p2p_replay_cache_t* cache);
 
 /* p2p_conn_client starts a client; its ClientHello waits in p2p_conn_poll_transmit.
  * expected_server: the server's 32-byte key, or NULL for any server (discovery
  * only). me and expected_server are copied: free them whenever you like. NULL on
  * failure (INVALID_ARGUMENT, RANDOM, OUT_OF_MEMORY). Free with p2p_conn_free. */
-p2p_conn_t* p2p_conn_client(const p2p_keypair_t* me, const uint8_t* expected_server,
+P2P_API p2p_conn_t* p2p_conn_client(const p2p_keypair_t* me, const uint8_t* expected_server,
                             uint64_t now_ms);
 /* p2p_conn_client_ex: p2p_conn_client with options (NULL: the defaults). */
-p2p_conn_t* p2p_conn_client_ex(const p2p_keypair_t* me, const uint8_t* expected_server,
+P2P_API p2p_conn_t* p2p_conn_client_ex(const p2p_keypair_t* me, const uint8_t* expected_server,
                                const p2p_conn_options_t* options, uint64_t now_ms);
 /* p2p_conn_server starts a server waiting for a ClientHello. allowed: NULL allows
  * every client; otherwise allowed_count pointers to 32-byte keys (0 refuses
  * everyone). me and the keys are copied. NULL on failure (INVALID_ARGUMENT,
  * OUT_OF_MEMORY). Free with p2p_conn_free. */
-p2p_conn_t* p2p_conn_server(const p2p_keypair_t* me, const uint8_t* const* allowed,
+P2P_API p2p_conn_t* p2p_conn_server(const p2p_keypair_t* me, const uint8_t* const* allowed,
                             size_t allowed_count, uint64_t now_ms);
 /* p2p_conn_server_ex: p2p_conn_server with options (NULL: the defaults). */
-p2p_conn_t* p2p_conn_server_ex(const p2p_keypair_t* me, const uint8_t* const* allowed,
+P2P_API p2p_conn_t* p2p_conn_server_ex(const p2p_keypair_t* me, const uint8_t* const* allowed,
                                size_t allowed_count, const p2p_conn_options_t* options,
                                uint64_t now_ms);
 
@@ -261,43 +273,43 @@ p2p_conn_t* p2p_conn_server_ex(const p2p_keypair_t* me, const uint8_t* const* al
  * P2P_OK or the connection's terminal error (AUTHENTICATION, PEER_NOT_ALLOWED,
  * REJECTED_BY_PEER, PROTOCOL, CONNECTION_CLOSED, TIMEOUT, RANDOM, ...);
  * INVALID_ARGUMENT (NULL, now_ms over P2P_MAX_NOW_MS) changes nothing. */
-p2p_error_t p2p_conn_feed(p2p_conn_t* c, const uint8_t* data, size_t length, uint64_t now_ms,
+P2P_API p2p_error_t p2p_conn_feed(p2p_conn_t* c, const uint8_t* data, size_t length, uint64_t now_ms,
                           size_t* consumed);
 /* p2p_conn_poll_event: 1 and *event filled when an event waits, else 0. */
-int p2p_conn_poll_event(p2p_conn_t* c, p2p_event_t* event);
+P2P_API int p2p_conn_poll_event(p2p_conn_t* c, p2p_event_t* event);
 /* p2p_conn_poll_transmit copies up to capacity bytes to send into out and returns
  * how many; 0 when nothing waits. The bytes leave the connection. */
-size_t p2p_conn_poll_transmit(p2p_conn_t* c, uint8_t* out, size_t capacity);
+P2P_API size_t p2p_conn_poll_transmit(p2p_conn_t* c, uint8_t* out, size_t capacity);
 /* p2p_conn_pending_transmit: how many bytes p2p_conn_poll_transmit would give now. */
-size_t p2p_conn_pending_transmit(const p2p_conn_t* c);
+P2P_API size_t p2p_conn_pending_transmit(const p2p_conn_t* c);
 /* p2p_conn_next_timeout_ms: the instant, on the caller's now_ms clock, at which to
  * call p2p_conn_handle_timeout (the handshake deadline); -1 when none (established,
  * failed, or c is NULL). */
-int64_t p2p_conn_next_timeout_ms(const p2p_conn_t* c);
+P2P_API int64_t p2p_conn_next_timeout_ms(const p2p_conn_t* c);
 /* p2p_conn_handle_timeout: a handshake whose deadline has passed fails with TIMEOUT
  * (and queues Error 0x04 for the peer); otherwise nothing happens. Returns P2P_OK or
  * the terminal error. */
-p2p_error_t p2p_conn_handle_timeout(p2p_conn_t* c, uint64_t now_ms);
+P2P_API p2p_error_t p2p_conn_handle_timeout(p2p_conn_t* c, uint64_t now_ms);
 /* p2p_conn_send seals one message of 1..max_message_size bytes for poll_transmit.
  * Errors, none of them terminal unless the connection had already failed:
  * INVALID_ARGUMENT (NULL, length 0), MESSAGE_TOO_LARGE, STATE (before
  * HANDSHAKE_COMPLETE, after p2p_conn_close), SEND_BUFFER_FULL (drain, then retry);
  * after a failure, the terminal error. Nothing is queued on error. */
-p2p_error_t p2p_conn_send(p2p_conn_t* c, const uint8_t* data, size_t length);
+P2P_API p2p_error_t p2p_conn_send(p2p_conn_t* c, const uint8_t* data, size_t length);
 /* p2p_conn_close queues close_notify; receiving goes on until the peer's. Errors:
  * STATE (before HANDSHAKE_COMPLETE, or already closed), SEND_BUFFER_FULL, the
  * terminal error. */
-p2p_error_t p2p_conn_close(p2p_conn_t* c);
+P2P_API p2p_error_t p2p_conn_close(p2p_conn_t* c);
 /* p2p_conn_peer_public_key: the authenticated peer's 32-byte key, owned by c, from
  * P2P_EVENT_HANDSHAKE_COMPLETE on (even if the connection fails later); NULL before
  * (STATE). */
-const uint8_t* p2p_conn_peer_public_key(const p2p_conn_t* c);
+P2P_API const uint8_t* p2p_conn_peer_public_key(const p2p_conn_t* c);
 /* p2p_conn_error: P2P_OK while healthy, else the terminal error, which it also
  * records as the thread's last error with its message. */
-p2p_error_t p2p_conn_error(const p2p_conn_t* c);
+P2P_API p2p_error_t p2p_conn_error(const p2p_conn_t* c);
 /* p2p_conn_free wipes every key (the copy of the caller's secret key, the session
  * and traffic keys, buffered plaintext) and frees. NULL is ignored. */
-void p2p_conn_free(p2p_conn_t* c);
+P2P_API void p2p_conn_free(p2p_conn_t* c);
 
 #ifdef __cplusplus
 }  /* extern "C" */
