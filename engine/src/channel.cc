@@ -11,24 +11,10 @@
 // the peer's close_notify is opened.
 #include "p2pnet/channel.h"
 
-#include <sodium.h>
-
 #include <algorithm>
 #include <cstring>
 
 namespace p2pnet {
-namespace {
-
-using Nonce = std::array<std::uint8_t, crypto_aead_chacha20poly1305_ietf_NPUBBYTES>;
-
-// nonce = 4 zero bytes || 64-bit little-endian counter
-Nonce nonce_for(std::uint64_t counter) {
-  Nonce nonce{};
-  store_u64_le(std::span<std::uint8_t, 8>(nonce.data() + 4, 8), counter);
-  return nonce;
-}
-
-}  // namespace
 
 bool channel_config_is_valid(const ChannelConfig& config) {
   if (config.max_message_size < 1 || config.max_message_size > kMaxMessageSizeLimit) return false;
@@ -126,12 +112,10 @@ ReadResult Channel::handle_bytes(ByteSpan input) {
 Error Channel::open_frame(const std::uint8_t* sealed) {
   // A compliant sender stops before its counter reaches the limit.
   if (receive_counter_ == kFrameCounterLimit) return Error::kCounterExhaustedRemote;
-  const Nonce nonce = nonce_for(receive_counter_);
-  // Opening straight into rx_ (or in place) is safe: libsodium checks the tag before
-  // it writes any plaintext, and supports in-place operation.
-  if (crypto_aead_chacha20poly1305_ietf_decrypt_detached(
-          rx_.data(), nullptr, sealed, body_length_, sealed + body_length_, header_.data(),
-          header_.size(), nonce.data(), receive_key_.data()) != 0) {
+  // Opening straight into rx_ (or in place) is safe: both backends allow in-place
+  // use, and a frame that fails leaves zeros behind, never unauthenticated plaintext.
+  if (!receive_key_.open(rx_.data(), sealed, body_length_, sealed + body_length_, header_,
+                         receive_counter_)) {
     return Error::kFrameAuthFailed;
   }
   ++receive_counter_;
@@ -190,11 +174,8 @@ Error Channel::seal(ByteSpan plaintext) {
   std::uint8_t* frame = tx_.data() + tx_end_;
   ByteWriter header(MutableByteSpan(frame, kFrameHeaderSize));
   header.write_u32_be(static_cast<std::uint32_t>(plaintext.size()));
-  const Nonce nonce = nonce_for(send_counter_);
-  crypto_aead_chacha20poly1305_ietf_encrypt_detached(
-      frame + kFrameHeaderSize, frame + kFrameHeaderSize + plaintext.size(), nullptr,
-      plaintext.data(), plaintext.size(), frame, kFrameHeaderSize, nullptr, nonce.data(),
-      send_key_.data());
+  send_key_.seal(frame + kFrameHeaderSize, frame + kFrameHeaderSize + plaintext.size(), plaintext.data(),
+                 plaintext.size(), ByteSpan(frame, kFrameHeaderSize), send_counter_);
   ++send_counter_;
   tx_end_ += frame_size;
   return Error::kNone;

@@ -32,8 +32,12 @@ struct ConnectionTestAccess {
     check("Handshake::keys_.key_s2c", handshake.keys_.key_s2c);
     if (handshake.my_eph_) holders.push_back("Handshake::my_eph_");
     if (connection.channel_) {
-      check("Channel::send_key_", connection.channel_->send_key_);
-      check("Channel::receive_key_", connection.channel_->receive_key_);
+      const Channel& channel = *connection.channel_;
+      check("Channel::send_key_", channel.send_key_.key());
+      check("Channel::receive_key_", channel.receive_key_.key());
+      // An OpenSSL context holds its own copy of the key schedule.
+      if (channel.send_key_.has_openssl_context()) holders.push_back("Channel::send_key_ (OpenSSL)");
+      if (channel.receive_key_.has_openssl_context()) holders.push_back("Channel::receive_key_ (OpenSSL)");
     }
     return holders;
   }

@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "p2pnet/aead.h"
 #include "p2pnet/byte_buffer.h"
 #include "p2pnet/bytes.h"
 #include "p2pnet/config.h"
@@ -33,7 +34,7 @@
 namespace p2pnet {
 
 inline constexpr std::size_t kFrameHeaderSize = 4;
-inline constexpr std::size_t kFrameTagSize = 16;
+inline constexpr std::size_t kFrameTagSize = kAeadTagSize;
 inline constexpr std::size_t kFrameOverhead = kFrameHeaderSize + kFrameTagSize;
 // The sender refuses once its counter would reach this value (protocol-v1).
 inline constexpr std::uint64_t kFrameCounterLimit = ~std::uint64_t{0};
@@ -86,8 +87,8 @@ class Channel {
 
   // Traffic keys, for test vectors and diagnostics only: treat them as secrets. A key
   // reads as all zero once wiped; holds_*_key() say whether it still is held.
-  const Key& send_key() const { return send_key_; }
-  const Key& receive_key() const { return receive_key_; }
+  const Key& send_key() const { return send_key_.key(); }
+  const Key& receive_key() const { return receive_key_.key(); }
   bool holds_send_key() const { return error_ == Error::kNone && !sent_close_; }
   bool holds_receive_key() const { return error_ == Error::kNone && !peer_closed_; }
 
@@ -99,8 +100,8 @@ class Channel {
   ReadResult fail(Error error, std::size_t consumed);
   Error open_frame(const std::uint8_t* ciphertext_and_tag);
 
-  Key send_key_;
-  Key receive_key_;
+  AeadKey send_key_;
+  AeadKey receive_key_;
   std::uint64_t send_counter_ = 0;
   std::uint64_t receive_counter_ = 0;
   std::size_t max_message_size_;
