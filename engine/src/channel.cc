@@ -183,10 +183,14 @@ Error Channel::seal(ByteSpan plaintext) {
 
 std::size_t Channel::poll_transmit(MutableByteSpan out) {
   const std::size_t n = std::min(out.size(), pending_transmit());
-  std::copy_n(tx_.data() + tx_begin_, n, out.begin());
-  tx_begin_ += n;
-  if (tx_begin_ == tx_end_) tx_begin_ = tx_end_ = 0;
+  std::copy_n(peek_transmit().begin(), n, out.begin());
+  consume_transmit(n);
   return n;
+}
+
+void Channel::consume_transmit(std::size_t n) {
+  tx_begin_ += std::min(n, pending_transmit());
+  if (tx_begin_ == tx_end_) tx_begin_ = tx_end_ = 0;
 }
 
 }  // namespace p2pnet

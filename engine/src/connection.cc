@@ -88,6 +88,19 @@ std::size_t Connection::poll_transmit(MutableByteSpan out) {
   return n;
 }
 
+ByteSpan Connection::peek_transmit() const {
+  // The same order and the same rule after a channel failure as poll_transmit.
+  if (channel_ && channel_->error() != Error::kNone) return {};
+  if (handshake_.pending_transmit() > 0 || !channel_) return handshake_.peek_transmit();
+  return channel_->peek_transmit();
+}
+
+void Connection::consume_transmit(std::size_t n) {
+  if (channel_ && channel_->error() != Error::kNone) return;
+  if (handshake_.pending_transmit() > 0 || !channel_) return handshake_.consume_transmit(n);
+  channel_->consume_transmit(n);
+}
+
 std::size_t Connection::pending_transmit() const {
   if (channel_ && channel_->error() != Error::kNone) return 0;
   return handshake_.pending_transmit() + (channel_ ? channel_->pending_transmit() : 0);

@@ -79,6 +79,10 @@ class Channel {
 
   std::size_t poll_transmit(MutableByteSpan out);
   std::size_t pending_transmit() const { return tx_end_ - tx_begin_; }
+  // peek_transmit: the queued frames in place, valid until the next non-const call;
+  // consume_transmit(n) marks the first n (at most their size) as sent.
+  ByteSpan peek_transmit() const { return ByteSpan(tx_.data() + tx_begin_, pending_transmit()); }
+  void consume_transmit(std::size_t n);
 
   Error error() const { return error_; }
   bool sent_close() const { return sent_close_; }

@@ -13,8 +13,8 @@
 //     0x06) to make room, so silent connections cannot lock clients out; only when
 //     every connection is an established session is the newcomer refused
 //     (docs/adapters.md, "Handshake admission");
-//   - bounded buffers: at most one read (16 KiB) of unconsumed input and one chunk
-//     of unsent output per connection, and the engine's bounded send queue. A message
+//   - bounded buffers: at most one read (16 KiB) of unconsumed input per connection,
+//     and the engine's bounded send queue, written to the socket from there. A message
 //     is handed to the handler only when the send queue has room for a full-size
 //     reply; otherwise the server stops reading from that client until it drains
 //     (backpressure), so a client that sends but never reads cannot grow memory;
@@ -91,8 +91,8 @@ struct ServerStats {
   std::uint64_t bytes_received = 0;
   std::size_t active_handshakes = 0;
   std::size_t active_sessions = 0;
-  // Bytes the server holds for all connections now: unconsumed input, unsent output
-  // and the engine's send queues.
+  // Bytes the server holds for all connections now: unconsumed input and the
+  // engine's send queues (the unsent output).
   std::size_t buffered_bytes = 0;
   // The most bytes one connection ever held that way.
   std::size_t peak_connection_buffered = 0;
