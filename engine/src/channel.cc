@@ -181,6 +181,16 @@ Error Channel::seal(ByteSpan plaintext) {
   return Error::kNone;
 }
 
+bool Channel::release_idle_buffers() {
+  if (message_ready_ || body_size_ != 0 || pending_transmit() != 0) return false;
+  rx_.release();
+  tx_.release();
+  tx_begin_ = tx_end_ = 0;
+  send_key_.release_context();
+  receive_key_.release_context();
+  return true;
+}
+
 std::size_t Channel::poll_transmit(MutableByteSpan out) {
   const std::size_t n = std::min(out.size(), pending_transmit());
   std::copy_n(peek_transmit().begin(), n, out.begin());

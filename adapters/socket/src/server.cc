@@ -28,6 +28,9 @@ constexpr std::size_t kReadSize = 16 * 1024;    // one read; also the bound on u
 constexpr int kAcceptsPerPass = 64;             // fairness: accepting cannot starve sessions
 constexpr Duration kAcceptBackoff{100};         // after accept fails (e.g. out of descriptors)
 constexpr Duration kRunSlice{200};
+// A session quiet this long gives its buffers back (Connection::release_idle_buffers
+// and the leftover input): idle connections cost little memory, bursts still reuse.
+constexpr Duration kReleaseBuffersAfter{1000};
 
 // The protocol's overload answer: Error message, code 0x06.
 constexpr std::uint8_t kOverloadMessage[] = {0xFF, 0x06};
@@ -53,6 +56,7 @@ struct Server::Peer {
   bool dead = false;
   unsigned interest = kWaitReadable;
   Deadline last_activity = Clock::now();
+  bool may_hold_buffers = false;  // traffic since the buffers were last released
   std::size_t buffered = 0;  // what account() last counted for this peer
 
   std::size_t unconsumed() const { return input.size() - input_begin; }
@@ -280,6 +284,7 @@ void Server::read_from(Peer& peer) {
     case IoState::kDone: {
       counters_.bytes_received.fetch_add(io.bytes);
       peer.last_activity = Clock::now();
+      peer.may_hold_buffers = true;
       const ByteSpan data(read_buffer_.data(), io.bytes);
       const std::size_t used = feed(peer, data);
       if (!peer.dead && used < data.size()) {
@@ -335,7 +340,10 @@ void Server::flush(Peer& peer) {
     const IoResult io = send_some(peer.socket, pending);
     if (io.state == IoState::kDone) {
       peer.connection.consume_transmit(io.bytes);
-      if (io.bytes > 0) peer.last_activity = Clock::now();
+      if (io.bytes > 0) {
+        peer.last_activity = Clock::now();
+        peer.may_hold_buffers = true;
+      }
       continue;
     }
     if (io.state == IoState::kWouldBlock) break;  // the poller tells us when to go on
@@ -405,8 +413,17 @@ void Server::expire_timers() {
       }
     } else if (now >= idle_deadline(*peer)) {
       fail(*peer, Status(StatusCode::kTimeout, "session idle for too long"));
+    } else if (peer->may_hold_buffers && now - peer->last_activity >= kReleaseBuffersAfter) {
+      release_buffers(*peer);
     }
   }
+}
+
+void Server::release_buffers(Peer& peer) {
+  if (peer.unconsumed() != 0 || !peer.connection.release_idle_buffers()) return;  // still in use
+  std::vector<std::uint8_t>().swap(peer.input);
+  peer.input_begin = 0;
+  peer.may_hold_buffers = false;
 }
 
 void Server::fail(Peer& peer, const Status& reason) {

@@ -66,6 +66,9 @@ class AeadKey {
 
   // wipe zeroes the key and frees the OpenSSL context (which clears its own copy).
   void wipe();
+  // release_context frees the OpenSSL context but keeps the key; the next large
+  // message creates it again.
+  void release_context() { free_openssl(); }
   const Key& key() const { return key_; }
   // has_openssl_context: whether an OpenSSL context (a copy of the key) exists now.
   bool has_openssl_context() const { return openssl_ != nullptr; }

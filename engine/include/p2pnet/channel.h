@@ -84,6 +84,14 @@ class Channel {
   ByteSpan peek_transmit() const { return ByteSpan(tx_.data() + tx_begin_, pending_transmit()); }
   void consume_transmit(std::size_t n);
 
+  // release_idle_buffers frees the receive and send buffers and the OpenSSL
+  // contexts when nothing is in them (no queued frame, no partial frame, no message
+  // waiting), so an idle channel owns no heap; they grow again with the next message
+  // (docs/architecture.md, "Idle memory"). A message span from poll_event is invalid
+  // afterwards. Returns whether the channel now owns no buffer.
+  bool release_idle_buffers();
+  std::size_t buffer_capacity() const { return rx_.capacity() + tx_.capacity(); }
+
   Error error() const { return error_; }
   bool sent_close() const { return sent_close_; }
   bool peer_closed() const { return peer_closed_; }

@@ -76,6 +76,12 @@ class Connection {
   ByteSpan peek_transmit() const;
   void consume_transmit(std::size_t n);
 
+  // release_idle_buffers: see Channel::release_idle_buffers. A driver calls it for a
+  // connection that has been quiet for a while (the socket server: 1 s). Returns
+  // whether the connection now owns no heap (always, before the channel starts: the
+  // handshake lives in fixed arrays).
+  bool release_idle_buffers() { return !channel_ || channel_->release_idle_buffers(); }
+
   // send and close: see Channel. Before the handshake completes: kWrongState.
   [[nodiscard]] Error send(ByteSpan message);
   [[nodiscard]] Error close();

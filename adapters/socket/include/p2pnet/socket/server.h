@@ -146,6 +146,7 @@ class Server {
   void pump(Peer& peer);
   void update_interest(Peer& peer);
   void expire_timers();
+  void release_buffers(Peer& peer);
   void fail(Peer& peer, const Status& reason);
   void finish(Peer& peer, const Status& reason);
   void account(Peer& peer);
