@@ -131,7 +131,9 @@ Status Server::create(std::unique_ptr<Server>* out, const ServerOptions& options
       std::make_unique<HandshakeAdmission>(options.max_handshakes, options.max_handshakes_per_address);
 
   if (Status s = Poller::create(&server->poller_); !s.ok()) return s;
-  if (Status s = listen_tcp(&server->listener_, host, port, options.listen_backlog); !s.ok()) return s;
+  if (Status s = listen_tcp(&server->listener_, host, port, options.listen_backlog, options.reuse_port); !s.ok()) {
+    return s;
+  }
   if (Status s = local_port(server->listener_, &server->port_); !s.ok()) return s;
   if (Status s = server->poller_->add(server->listener_.native(), 0, kWaitReadable); !s.ok()) return s;
   *out = std::move(server);

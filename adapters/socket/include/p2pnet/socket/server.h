@@ -55,6 +55,10 @@ struct ServerOptions {
                                         // evicted, or the newcomer refused if there is none
   Duration idle_timeout{300'000};       // a session with no traffic at all is closed
   int listen_backlog = 1024;
+  // reuse_port: listen with SO_REUSEPORT, so several servers (one per thread, each its
+  // own loop) can listen on one port and the kernel spreads connections among them.
+  // The bounds above are then per server. Not on Windows (kInvalidArgument there).
+  bool reuse_port = false;
 };
 
 // ServerHandler receives the server's events. Every method has an empty default.
