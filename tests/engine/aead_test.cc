@@ -60,6 +60,7 @@ TEST(AeadTest, EitherBackendOpensTheOthersFramesAtEverySizeUpTo64KiB) {
   // libsodium opening OpenSSL's frame is then libsodium opening the very bytes it
   // sealed itself; it is still done at every 61st size, which keeps the test at three
   // AEAD calls per size (a few seconds for the 2 GiB it seals).
+  if (!aead_openssl_built_in()) GTEST_SKIP() << "one backend only: nothing to compare at every size";
   AeadKey sealer(key_from(1));
   AeadKey opener(key_from(1));
   Bytes plaintext(65536 + 1);
