@@ -185,6 +185,7 @@ case $mode in
     "$python" bench/make_report.py report --results "$build/results.json" \
       --stderr "$build/bench-stderr.log" --machine "$build/machine.json" \
       --loopback "$build/loopback.jsonl" --repetitions "$repetitions" \
+      --instructions "$build/instructions.json" \
       --markdown docs/benchmarks.md --plot docs/benchmarks-transport.png
     echo "bench report: wrote docs/benchmarks.md and docs/benchmarks-transport.png" ;;
   *)
