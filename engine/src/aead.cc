@@ -5,6 +5,8 @@
 
 #include <array>
 
+#include "p2pnet/config.h"
+
 #ifdef P2PNET_HAVE_OPENSSL_AEAD
 #include "aead_openssl.h"
 #endif
@@ -61,6 +63,7 @@ void AeadKey::free_openssl() {
 
 bool AeadKey::use_openssl([[maybe_unused]] std::size_t size, [[maybe_unused]] AeadBackend backend) {
 #ifdef P2PNET_HAVE_OPENSSL_AEAD
+  if (size > kMaxMessageSizeLimit) return false;  // EVP counts in int; the engine never goes past this
   switch (backend) {
     case AeadBackend::kSodium: return false;
     case AeadBackend::kAuto:
