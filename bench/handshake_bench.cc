@@ -10,9 +10,9 @@
 
 #include <algorithm>
 #include <array>
-#include <cstring>
 
 #include "counting_allocator.h"
+#include "crypto_floor.h"
 #include "p2pnet/internal/key_schedule.h"
 #include "shuttle.h"
 
@@ -114,89 +114,16 @@ void BM_Handshake_Engine(benchmark::State& state) {
 }
 BENCHMARK(BM_Handshake_Engine);
 
-// --- The crypto floor -----------------------------------------------------------------
-
-// One side's long-term Ed25519 key pair, made once (loading it is not per handshake).
-struct SigningKey {
-  std::array<std::uint8_t, crypto_sign_PUBLICKEYBYTES> public_key{};
-  std::array<std::uint8_t, crypto_sign_SECRETKEYBYTES> secret_key{};
-  SigningKey() { crypto_sign_keypair(public_key.data(), secret_key.data()); }
-  ~SigningKey() { sodium_memzero(secret_key.data(), secret_key.size()); }
-};
-
-// BLAKE2b-256(shared || client_id || server_id || label), then the two keyed traffic
-// keys: the derivations protocol-v1 "Keys" prescribes.
-void derive_keys(const std::uint8_t* shared, const SigningKey& client, const SigningKey& server,
-                 const std::uint8_t* tail, std::size_t tail_size, std::uint8_t* keys_out) {
-  crypto_generichash_state hash;
-  crypto_generichash_init(&hash, nullptr, 0, kKeySize);
-  crypto_generichash_update(&hash, shared, crypto_scalarmult_BYTES);
-  crypto_generichash_update(&hash, client.public_key.data(), client.public_key.size());
-  crypto_generichash_update(&hash, server.public_key.data(), server.public_key.size());
-  crypto_generichash_update(&hash, reinterpret_cast<const std::uint8_t*>(kSessionKeyLabel.data()),
-                            kSessionKeyLabel.size());
-  crypto_generichash_final(&hash, keys_out, kKeySize);
-  for (const std::string_view label : {kClientToServerLabel, kServerToClientLabel}) {
-    keys_out += kKeySize;
-    crypto_generichash_init(&hash, keys_out - kKeySize, kKeySize, kKeySize);
-    crypto_generichash_update(&hash, reinterpret_cast<const std::uint8_t*>(label.data()), label.size());
-    crypto_generichash_update(&hash, tail, tail_size);
-    crypto_generichash_final(&hash, keys_out, kKeySize);
-  }
-  sodium_memzero(&hash, sizeof hash);
-}
+// --- The crypto floor (crypto_floor.h) ------------------------------------------------
 
 void BM_Handshake_CryptoFloor(benchmark::State& state) {
-  const SigningKey client_id;
-  const SigningKey server_id;
-  // The longest signed content (server): label || challenge || 2 eph || 2 ids. Its
-  // bytes do not change the cost of signing, only its length does.
-  std::array<std::uint8_t, kMaxSignedContentSize> client_content{};
-  std::array<std::uint8_t, kMaxSignedContentSize> server_content{};
-  const std::size_t client_content_size = kClientAuthLabel.size() + kChallengeSize + 32 + 2 * 32;
-  std::array<std::uint8_t, 32> challenge{};
-  std::array<std::uint8_t, 32> client_eph_secret{}, client_eph_public{};
-  std::array<std::uint8_t, 32> server_eph_secret{}, server_eph_public{};
-  std::array<std::uint8_t, 32> client_shared{}, server_shared{};
-  std::array<std::uint8_t, 64> client_sig{}, server_sig{};
-  std::array<std::uint8_t, 3 * kKeySize> client_keys{}, server_keys{};
-  std::array<std::uint8_t, 96> tail{};  // challenge || client_eph || server_eph
-
+  HandshakeFloor floor;
   for (auto _ : state) {
-    // Server: 32 random bytes of challenge.
-    randombytes_buf(challenge.data(), challenge.size());
-    // Client: ephemeral key pair, sign its content.
-    randombytes_buf(client_eph_secret.data(), client_eph_secret.size());
-    crypto_scalarmult_base(client_eph_public.data(), client_eph_secret.data());
-    std::memcpy(client_content.data() + kClientAuthLabel.size() + kChallengeSize, client_eph_public.data(), 32);
-    crypto_sign_detached(client_sig.data(), nullptr, client_content.data(), client_content_size,
-                         client_id.secret_key.data());
-    // Server: verify the client, ephemeral key pair, X25519, derive, sign.
-    bool ok = crypto_sign_verify_detached(client_sig.data(), client_content.data(), client_content_size,
-                                          client_id.public_key.data()) == 0;
-    randombytes_buf(server_eph_secret.data(), server_eph_secret.size());
-    crypto_scalarmult_base(server_eph_public.data(), server_eph_secret.data());
-    ok = ok && crypto_scalarmult(server_shared.data(), server_eph_secret.data(), client_eph_public.data()) == 0;
-    std::memcpy(tail.data(), challenge.data(), 32);
-    std::memcpy(tail.data() + 32, client_eph_public.data(), 32);
-    std::memcpy(tail.data() + 64, server_eph_public.data(), 32);
-    derive_keys(server_shared.data(), client_id, server_id, tail.data(), tail.size(), server_keys.data());
-    std::memcpy(server_content.data() + kServerAuthLabel.size() + kChallengeSize, server_eph_public.data(), 32);
-    crypto_sign_detached(server_sig.data(), nullptr, server_content.data(), server_content.size(),
-                         server_id.secret_key.data());
-    // Client: verify the server, X25519, derive.
-    ok = ok && crypto_sign_verify_detached(server_sig.data(), server_content.data(), server_content.size(),
-                                           server_id.public_key.data()) == 0;
-    ok = ok && crypto_scalarmult(client_shared.data(), client_eph_secret.data(), server_eph_public.data()) == 0;
-    derive_keys(client_shared.data(), client_id, server_id, tail.data(), tail.size(), client_keys.data());
-    if (!ok || sodium_memcmp(client_keys.data(), server_keys.data(), client_keys.size()) != 0) {
+    if (!floor.both_sides()) {
       state.SkipWithError("crypto floor: sides disagree");
       break;
     }
-    benchmark::DoNotOptimize(client_keys.data());
   }
-  sodium_memzero(client_eph_secret.data(), client_eph_secret.size());
-  sodium_memzero(server_eph_secret.data(), server_eph_secret.size());
   state.counters["handshakes_per_s"] = benchmark::Counter(1, benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK(BM_Handshake_CryptoFloor);

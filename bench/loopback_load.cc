@@ -3,8 +3,12 @@
 // loopback_load.cc: a load generator for the example server over loopback. It starts
 // the server itself (the command after `--`, which must include `--port 0`), reads
 // the real port from the server's `[INFO] Listening on port N` line, then:
+//   0. times the server-side crypto floor (crypto_floor.h: HandshakeFloor::server_side)
+//      in this process (getrusage), for comparison with the server's CPU per handshake;
 //   1. for each concurrency level (default 1, 16, 256) keeps that many clients
-//      handshaking back to back for a fixed time and reports handshakes per second;
+//      handshaking back to back for a fixed time and reports handshakes per second
+//      and the server process's CPU time per completed handshake (user + system, from
+//      /proc/<pid>/stat: what getrusage reports for a process, read while it runs);
 //   2. opens N idle established connections (default 10,000), at most 256 handshakes
 //      in flight, and reads the server's VmRSS from /proc/<pid>/status;
 //   3. closes everything, stops the server with SIGTERM and reports its exit status.
@@ -33,11 +37,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "crypto_floor.h"
 #include "p2pnet/connection.h"
 #include "p2pnet/identity.h"
 
@@ -186,6 +192,39 @@ long resident_kib(pid_t pid) {
     if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
   }
   return -1;
+}
+
+struct CpuTime {
+  double user = -1;    // seconds
+  double system = -1;  // seconds, in the kernel on the process's behalf (TCP, epoll, writes)
+  double total() const { return user + system; }
+};
+
+// process_cpu: user and system CPU time of |pid| so far (fields 14 and 15 of
+// /proc/<pid>/stat, in clock ticks); negative if unreadable.
+CpuTime process_cpu(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  const std::size_t name_end = text.rfind(')');  // the command name may hold spaces
+  if (name_end == std::string::npos) return {};
+  std::vector<std::string> fields;
+  std::size_t at = name_end + 2;
+  while (at < text.size() && fields.size() < 13) {
+    const std::size_t space = text.find(' ', at);
+    fields.push_back(text.substr(at, space - at));
+    if (space == std::string::npos) break;
+    at = space + 1;
+  }
+  if (fields.size() < 13) return {};  // fields[0] is field 3 (state): utime is [11], stime [12]
+  const auto tick = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  return {std::atof(fields[11].c_str()) / tick, std::atof(fields[12].c_str()) / tick};
+}
+
+double self_cpu_seconds() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  const auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 // --- One client ----------------------------------------------------------------------
@@ -361,8 +400,22 @@ void poll_clients(std::vector<Client>& clients, const std::vector<std::size_t>& 
 
 // --- Phases ---------------------------------------------------------------------------
 
+// floor_phase times the server's share of the handshake's cryptography, nothing else.
+void floor_phase() {
+  HandshakeFloor floor;
+  constexpr int kRounds = 400;
+  bool ok = true;
+  const double before = self_cpu_seconds();
+  for (int i = 0; i < kRounds; ++i) ok = floor.server_side() && ok;
+  const double cpu = self_cpu_seconds() - before;
+  std::printf("{\"phase\":\"floor\",\"rounds\":%d,\"ok\":%s,\"server_side_us\":%.1f}\n", kRounds,
+              ok ? "true" : "false", cpu * 1e6 / kRounds);
+  std::fflush(stdout);
+}
+
 // rate_phase keeps |concurrency| clients handshaking back to back for |seconds|.
-void rate_phase(LoadClient& load, int concurrency, double seconds) {
+void rate_phase(LoadClient& load, int concurrency, double seconds, pid_t server_pid) {
+  const CpuTime server_cpu_before = process_cpu(server_pid);
   std::vector<Client> clients(static_cast<std::size_t>(concurrency));
   std::vector<std::size_t> active(clients.size());
   for (std::size_t i = 0; i < clients.size(); ++i) active[i] = i;
@@ -405,10 +458,18 @@ void rate_phase(LoadClient& load, int concurrency, double seconds) {
   }
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   for (Client& client : clients) load.close(client);
+  // Let the server finish with the connections just closed, so their cost is counted.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const CpuTime server_cpu_after = process_cpu(server_pid);
+  const double user = server_cpu_after.user - server_cpu_before.user;
+  const double system = server_cpu_after.system - server_cpu_before.system;
+  const double per = completed > 0 ? 1e6 / static_cast<double>(completed) : 0.0;
   std::printf(
       "{\"phase\":\"rate\",\"concurrency\":%d,\"seconds\":%.3f,\"handshakes\":%ld,\"failed\":%ld,"
-      "\"handshakes_per_s\":%.1f,\"first_error\":\"%s\"}\n",
-      concurrency, elapsed, completed, failed, static_cast<double>(completed) / elapsed, example_error.c_str());
+      "\"handshakes_per_s\":%.1f,\"server_cpu_s\":%.3f,\"server_cpu_us_per_handshake\":%.1f,"
+      "\"server_user_us_per_handshake\":%.1f,\"server_system_us_per_handshake\":%.1f,\"first_error\":\"%s\"}\n",
+      concurrency, elapsed, completed, failed, static_cast<double>(completed) / elapsed, user + system,
+      (user + system) * per, user * per, system * per, example_error.c_str());
   std::fflush(stdout);
 }
 
@@ -528,8 +589,9 @@ int run(int argc, char** argv) {
               resident_kib(server->pid), options.pin ? "true" : "false");
   std::fflush(stdout);
 
+  floor_phase();
   LoadClient load(options, server->port);
-  for (const int level : options.levels) rate_phase(load, level, options.seconds_per_level);
+  for (const int level : options.levels) rate_phase(load, level, options.seconds_per_level, server->pid);
   if (options.idle_connections > 0) idle_phase(load, options.idle_connections, *server);
 
   const std::string status = stop_server(*server);

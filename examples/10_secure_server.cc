@@ -3,7 +3,7 @@
 // 10_secure_server KEYFILE [--host ADDR] [--port N] [--allow PUBKEY]...
 //                  [--handshake-timeout SECONDS] [--max-message BYTES]
 //                  [--max-handshakes N] [--max-handshakes-per-address N]
-//                  [--max-connections N] [--idle-timeout SECONDS]
+//                  [--max-connections N] [--idle-timeout SECONDS] [--workers N]
 // The secure server (docs/adapters.md "Running"): authenticates every client with the
 // handshake and echoes each message back over the encrypted channel. It runs on the
 // non-blocking server (adapters/socket/server.h), so many clients are served at once
@@ -11,13 +11,18 @@
 // line "[INFO] Listening on port N" always shows the real one. SIGINT or SIGTERM ends
 // it cleanly with exit status 0. --max-handshakes-per-address bounds the handshakes one
 // IPv4 address (IPv6: one /64) may have in progress (default 8; raise it for clients
-// behind one NAT address, or for load tests from one machine).
+// behind one NAT address, or for load tests from one machine). --workers N (default 1)
+// runs N servers, each its own loop on its own thread, listening on the same port
+// with SO_REUSEPORT so the kernel spreads connections among them; the bounds are then
+// per worker. Not on Windows, which has no SO_REUSEPORT.
 #include <sodium.h>
 
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <memory>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -40,7 +45,7 @@ void usage() {
                "usage: 10_secure_server KEYFILE [--host ADDR] [--port N] [--allow PUBKEY]...\n"
                "                        [--handshake-timeout SECONDS] [--max-message BYTES]\n"
                "                        [--max-handshakes N] [--max-handshakes-per-address N]\n"
-               "                        [--max-connections N] [--idle-timeout SECONDS]\n");
+               "                        [--max-connections N] [--idle-timeout SECONDS] [--workers N]\n");
 }
 
 // kShownBytes bounds a [RECV] line, so a client cannot flood the log.
@@ -106,6 +111,7 @@ int main(int argc, char** argv) {
   unsigned long long port = 8080;
   std::vector<p2pnet::PublicKey> allowed;
   p2pnet::net::ServerOptions options;
+  unsigned long long workers = 1;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     const bool has_value = i + 1 < argc;
@@ -147,6 +153,13 @@ int main(int argc, char** argv) {
       const auto value = p2pnet::examples::parse_unsigned(argv[++i], 1'000'000);
       if (!value || *value == 0) return std::printf("[ERROR] --max-connections needs a positive number\n"), 1;
       options.max_connections = static_cast<std::size_t>(*value);
+    } else if (arg == "--workers" && has_value) {
+      const auto value = p2pnet::examples::parse_unsigned(argv[++i], 256);
+      if (!value || *value == 0) return std::printf("[ERROR] --workers needs a number 1..256\n"), 1;
+      if (*value > 1 && !p2pnet::net::reuse_port_supported()) {
+        return std::printf("[ERROR] --workers above 1 needs SO_REUSEPORT, which this platform lacks\n"), 1;
+      }
+      workers = *value;
     } else if (arg == "--help" || arg == "-h") {
       usage();
       return 0;
@@ -181,29 +194,52 @@ int main(int argc, char** argv) {
   std::printf("\n");
 
   options.identity = &*identity;
-  EchoHandler handler;
-  std::unique_ptr<p2pnet::net::Server> server;
-  if (const Status s = p2pnet::net::Server::create(&server, options, handler, host, static_cast<std::uint16_t>(port));
-      !s.ok()) {
-    std::printf("[ERROR] %s\n", s.message().c_str());
-    return 1;
+  options.reuse_port = workers > 1;
+  // One server per worker, each with its own handler and loop; the first picks the
+  // port (it may be 0), the others join it.
+  std::vector<std::unique_ptr<EchoHandler>> handlers;
+  std::vector<std::unique_ptr<p2pnet::net::Server>> servers;
+  for (unsigned long long w = 0; w < workers; ++w) {
+    handlers.push_back(std::make_unique<EchoHandler>());
+    std::unique_ptr<p2pnet::net::Server> server;
+    const auto worker_port = static_cast<std::uint16_t>(servers.empty() ? port : servers.front()->port());
+    if (const Status s = p2pnet::net::Server::create(&server, options, *handlers.back(), host, worker_port);
+        !s.ok()) {
+      std::printf("[ERROR] %s\n", s.message().c_str());
+      return 1;
+    }
+    handlers.back()->attach(server.get());
+    servers.push_back(std::move(server));
   }
-  handler.attach(server.get());
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
 
-  std::printf("[INFO] Listening on port %u\n", static_cast<unsigned>(server->port()));
+  std::printf("[INFO] Listening on port %u\n", static_cast<unsigned>(servers.front()->port()));
+  if (workers > 1) std::printf("[INFO] %llu workers share the port\n", workers);
   std::printf("[INFO] Waiting for clients...\n\n");
   std::fflush(stdout);
 
-  if (const Status s = server->run(g_stop); !s.ok()) {
-    std::printf("[ERROR] %s\n", s.message().c_str());
-    return 1;
+  // Worker 0 runs on the main thread; a worker whose loop fails stops them all.
+  std::vector<Status> results(servers.size());
+  std::vector<std::thread> threads;
+  const auto run_worker = [&](std::size_t w) {
+    results[w] = servers[w]->run(g_stop);
+    if (!results[w].ok()) g_stop.store(true);
+  };
+  for (std::size_t w = 1; w < servers.size(); ++w) threads.emplace_back(run_worker, w);
+  run_worker(0);
+  for (std::thread& thread : threads) thread.join();
+  for (const Status& s : results) {
+    if (!s.ok()) return std::printf("[ERROR] %s\n", s.message().c_str()), 1;
   }
-  const p2pnet::net::ServerStats stats = server->stats();
-  std::printf("\n[INFO] Shutting down: %llu handshakes completed, %llu failed, %llu refused\n",
-              static_cast<unsigned long long>(stats.handshakes_completed),
-              static_cast<unsigned long long>(stats.handshakes_failed),
-              static_cast<unsigned long long>(stats.refused));
+  unsigned long long completed = 0, failed = 0, refused = 0;
+  for (const auto& server : servers) {
+    const p2pnet::net::ServerStats stats = server->stats();
+    completed += stats.handshakes_completed;
+    failed += stats.handshakes_failed;
+    refused += stats.refused;
+  }
+  std::printf("\n[INFO] Shutting down: %llu handshakes completed, %llu failed, %llu refused\n", completed, failed,
+              refused);
   return 0;
 }

@@ -18,8 +18,9 @@
 #include <string>
 #include <vector>
 
-#include "p2pnet/internal/channel_test_access.h"
+#include "p2pnet/internal/aead.h"
 #include "p2pnet/internal/channel.h"
+#include "p2pnet/internal/channel_test_access.h"
 #include "p2pnet/connection.h"
 #include "p2pnet/internal/key_schedule.h"
 #include "support/fixtures.h"
@@ -237,6 +238,33 @@ void seed_channel_frames(SeedWriter& out) {
     out.add("channel_frames", with_header(opts(0), 0, flipped(frames, 30)));      // bad tag
     out.add("channel_frames", with_header(opts(0x20), 9, frames));                // moved
     out.add("channel_frames", with_header(opts(0x40), 0, frames));                // bad config
+  }
+}
+
+// aead_backends: [mode] [counter LE] [ad length] [ad] [body] (fuzz/aead_backends.cc).
+void seed_aead_backends(SeedWriter& out) {
+  const Bytes ad = {0x00, 0x00, 0x02, 0x00};
+  const auto input = [&](std::uint8_t mode, std::uint64_t counter, const Bytes& body) {
+    Bytes in = {mode};
+    for (int i = 0; i < 8; ++i) in.push_back(static_cast<std::uint8_t>(counter >> (8 * i)));
+    in.push_back(static_cast<std::uint8_t>(ad.size()));
+    return concat({in, ad, body});
+  };
+  // Sizes on both sides of the backend switch (kOpenSslMinSize) and of the block sizes.
+  for (const std::size_t size : {std::size_t{0}, std::size_t{15}, std::size_t{64}, std::size_t{511},
+                                 std::size_t{512}, std::size_t{1000}, std::size_t{4096}}) {
+    Bytes plaintext(size);
+    for (std::size_t i = 0; i < size; ++i) plaintext[i] = static_cast<std::uint8_t>(i * 31);
+    const std::uint64_t counter = size * 3;
+    AeadKey key(channel_key_c2s());
+    Bytes sealed(size + kAeadTagSize);
+    key.seal(sealed.data(), sealed.data() + size, plaintext.data(), size, ByteSpan(ad), counter,
+             AeadBackend::kSodium);
+    out.add("aead_backends", input(0x00, counter, sealed));             // opens
+    out.add("aead_backends", input(0x02, counter, sealed));             // opens in place
+    out.add("aead_backends", input(0x00, counter, flipped(sealed, sealed.size() / 2)));  // forged
+    out.add("aead_backends", input(0x01, counter, sealed));             // wrong key
+    out.add("aead_backends", input(0x04, counter, plaintext));          // seal both
   }
 }
 
@@ -573,6 +601,7 @@ int main(int argc, char** argv) {
   seed_server_connection(out, t);
   seed_client_connection(out, t);
   seed_channel_frames(out);
+  seed_aead_backends(out);
   seed_identities(out);
   seed_replay_cache(out);
   seed_pair_session(out);

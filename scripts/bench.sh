@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# scripts/bench.sh smoke|report: the benchmark suite of issue 7 (docs/benchmarks.md).
+# scripts/bench.sh smoke|instructions|report: the benchmark suite (docs/benchmarks.md).
 #   smoke   install packages, build in build/bench (Release), run every benchmark for
 #           one short iteration and a tiny loopback run; fails if a benchmark is
-#           missing or reports an error. Asserts no timing. What `scripts/test.sh
-#           bench` (and so CI) runs.
+#           missing or reports an error; then the instruction-count gate below.
+#           Asserts no timing. What `scripts/test.sh bench` (and so CI) runs.
+#   instructions
+#           callgrind counts instructions of fixed-count loops (bench/instruction_counts.cc)
+#           per both-sides handshake (engine and crypto floor) and per 16 KiB message
+#           (engine and the raw AEAD of the library the engine uses at that size); fails
+#           if engine/floor > 1.02 or engine/raw > 1.03. Instruction counts do not
+#           move with the machine's load, so this is the one performance gate.
 #   report  the same build, then the suite with repetitions and the loopback load
 #           three times; writes docs/benchmarks.md and docs/benchmarks-transport.png.
 #           Takes several minutes; run it on a machine as quiet as you can get.
@@ -23,7 +29,7 @@ configure_and_build() {
     -DP2PNET_BUILD_BENCHMARKS=ON -DP2PNET_BUILD_TESTS=OFF >/dev/null
   # Only what the benchmarks need: the suite, the load program and, when they exist,
   # the two example programs the loopback part drives.
-  local targets=(p2pnet_bench p2pnet_loopback_load)
+  local targets=(p2pnet_bench p2pnet_loopback_load p2pnet_instruction_counts)
   local example
   for example in 08_generate_identity 10_secure_server; do
     local target
@@ -84,7 +90,65 @@ run_loopback() {
   return $status
 }
 
+# instructions_of MODE COUNT: instructions callgrind counts for COUNT iterations.
+instructions_of() {
+  local out
+  out=$(mktemp)
+  if ! valgrind --tool=callgrind --callgrind-out-file="$out" \
+      "$build/bench/p2pnet_instruction_counts" "$1" "$2" >/dev/null 2>"$out.log"; then
+    echo "instructions: $1 $2 failed under callgrind:" >&2
+    tail -n 20 "$out.log" >&2
+    rm -f "$out" "$out.log"
+    return 1
+  fi
+  sed -n 's/^summary: *\([0-9][0-9]*\).*/\1/p' "$out" | head -n1
+  rm -f "$out" "$out.log"
+}
+
+# per_iteration MODE LOW HIGH: the instructions of one iteration, from two counts, so
+# that start-up (library initialisation, the first buffers) cancels out.
+per_iteration() {
+  local low high
+  low=$(instructions_of "$1" "$2") || return 1
+  high=$(instructions_of "$1" "$3") || return 1
+  echo $(((high - low) / ($3 - $2)))
+}
+
+# run_instructions OUT: the gate; JSON goes to OUT for the report.
+run_instructions() {
+  local out=$1
+  local engine floor message raw library
+  engine=$(per_iteration handshake-engine 2 12)
+  floor=$(per_iteration handshake-floor 2 12)
+  message=$(per_iteration message-engine 10 110)
+  raw=$(per_iteration message-raw 10 110)
+  library=$("$build/bench/p2pnet_instruction_counts" library 1)
+  "$python" - "$out" "$engine" "$floor" "$message" "$raw" "$library" <<'PY'
+import json, sys
+out, engine, floor, message, raw, library = sys.argv[1], *map(int, sys.argv[2:6]), sys.argv[6]
+result = {"handshake_engine": engine, "handshake_floor": floor, "handshake_ratio": engine / floor,
+          "message_size": 16384, "message_engine": message, "message_raw": raw,
+          "message_ratio": message / raw, "message_library": library,
+          "handshake_gate": 1.02, "message_gate": 1.03}
+with open(out, "w") as f:
+    json.dump(result, f)
+print(f"instructions per both-sides handshake: engine {engine:,}, floor {floor:,}, "
+      f"engine/floor {result['handshake_ratio']:.4f} (gate {result['handshake_gate']})")
+print(f"instructions per 16 KiB message (seal + open, {library}): engine {message:,}, raw AEAD {raw:,}, "
+      f"engine/raw {result['message_ratio']:.4f} (gate {result['message_gate']})")
+failed = [name for name, ratio, gate in (("handshake engine/floor", result["handshake_ratio"], 1.02),
+                                         ("message engine/raw", result["message_ratio"], 1.03)) if ratio > gate]
+if failed:
+    print("instructions: over the gate: " + ", ".join(failed), file=sys.stderr)
+    sys.exit(1)
+PY
+}
+
 case $mode in
+  instructions)
+    configure_and_build
+    run_instructions "$build/instructions.json"
+    echo "bench instructions: passed" ;;
   smoke)
     configure_and_build
     "$build/bench/p2pnet_bench" --benchmark_min_time=0.001 \
@@ -97,6 +161,7 @@ case $mode in
     elif [[ $status -ne 3 ]]; then
       exit "$status"
     fi
+    run_instructions "$build/instructions.json"
     echo "bench smoke: passed" ;;
   report)
     configure_and_build
@@ -115,12 +180,14 @@ case $mode in
       [[ $status -eq 3 ]] && break
       [[ $status -eq 0 ]] && cat "$build/loopback-run.jsonl" >>"$build/loopback.jsonl"
     done
+    run_instructions "$build/instructions.json"
     "$python" bench/make_report.py machine-end "$build/machine.json"
     "$python" bench/make_report.py report --results "$build/results.json" \
       --stderr "$build/bench-stderr.log" --machine "$build/machine.json" \
       --loopback "$build/loopback.jsonl" --repetitions "$repetitions" \
+      --instructions "$build/instructions.json" \
       --markdown docs/benchmarks.md --plot docs/benchmarks-transport.png
     echo "bench report: wrote docs/benchmarks.md and docs/benchmarks-transport.png" ;;
   *)
-    echo "bench.sh: unknown mode '$mode' (smoke, report)" >&2; exit 2 ;;
+    echo "bench.sh: unknown mode '$mode' (smoke, instructions, report)" >&2; exit 2 ;;
 esac

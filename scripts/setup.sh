@@ -5,11 +5,11 @@
 set -euo pipefail
 
 declare -A packages=(
-  [build]="cmake ninja-build g++ pkg-config libsodium-dev"
+  [build]="cmake ninja-build g++ pkg-config libsodium-dev libssl-dev"
   [test]="libgtest-dev libgmock-dev librapidcheck-dev nlohmann-json3-dev python3-nacl"
   [loops]="libuv1-dev libasio-dev"
   [fuzz]="clang llvm libclang-rt-14-dev zip unzip python3"
-  [bench]="libbenchmark-dev libssl-dev gnuplot-nox python3"
+  [bench]="libbenchmark-dev gnuplot-nox python3 valgrind"
   [windows]="g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix wine wine64 dpkg-dev autoconf automake libtool make googletest"
   [model]="rumur gcc libc6-dev"
 )

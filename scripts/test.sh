@@ -7,7 +7,8 @@
 #   sanitize  the same suites under AddressSanitizer + UndefinedBehaviorSanitizer
 #   fuzz      clang libFuzzer targets, each run for a bounded time from its corpus
 #   windows   mingw-w64 cross-build, Winsock and engine tests under wine
-#   bench     benchmark suite built and run for one short iteration (no timing asserted)
+#   bench     benchmark suite built and run for one short iteration (no timing asserted),
+#             and the instruction-count gate (scripts/bench.sh instructions)
 # With no STAGE, all of them run in that order.
 set -euo pipefail
 cd "$(dirname "$0")/.."

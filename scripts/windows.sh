@@ -172,6 +172,7 @@ cmd_build() {
     -DCMAKE_GTEST_DISCOVER_TESTS_DISCOVERY_MODE=PRE_TEST \
     -UASIO_INCLUDE_DIR \
     -DP2PNET_BUILD_TESTS=ON -DP2PNET_BUILD_BENCHMARKS=OFF -DP2PNET_BUILD_FUZZERS=OFF \
+    -DP2PNET_AEAD_OPENSSL=OFF \
     >/dev/null
   # The default target: engine, adapters, examples and every test the tree registers
   # for this platform. Whatever cannot build for Windows must be left out by its own

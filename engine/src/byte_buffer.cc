@@ -34,6 +34,12 @@ void ByteBuffer::reserve(std::size_t capacity, std::size_t keep) {
   capacity_ = capacity;
 }
 
+void ByteBuffer::release() {
+  wipe();
+  data_.reset();
+  capacity_ = 0;
+}
+
 void ByteBuffer::wipe() {
   if (data_) sodium_memzero(data_.get(), capacity_);
 }

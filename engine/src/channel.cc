@@ -15,25 +15,11 @@
 // for a bad config) to kFailed, which nothing leaves.
 #include "p2pnet/internal/channel.h"
 
-#include <sodium.h>
-
 #include <algorithm>
 
 #include "p2pnet/internal/assert.h"
 
 namespace p2pnet {
-namespace {
-
-using Nonce = std::array<std::uint8_t, crypto_aead_chacha20poly1305_ietf_NPUBBYTES>;
-
-// nonce = 4 zero bytes || 64-bit little-endian counter
-Nonce nonce_for(std::uint64_t counter) {
-  Nonce nonce{};
-  store_u64_le(std::span(nonce).subspan<4, 8>(), counter);
-  return nonce;
-}
-
-}  // namespace
 
 std::string_view channel_state_name(ChannelState state) {
   switch (state) {
@@ -160,12 +146,10 @@ Error Channel::open_frame(ByteSpan sealed) {
   }
   const ByteSpan ciphertext = sealed.first(body_length_);
   const ByteSpan tag = sealed.subspan(body_length_);
-  const Nonce nonce = nonce_for(receive_counter_);
-  // Opening straight into rx_ (or in place) is safe: libsodium checks the tag before
-  // it writes any plaintext, and supports in-place operation.
-  if (crypto_aead_chacha20poly1305_ietf_decrypt_detached(
-          rx_.data(), nullptr, ciphertext.data(), ciphertext.size(), tag.data(), header_.data(),
-          header_.size(), nonce.data(), receive_key_.data()) != 0) {
+  // Opening straight into rx_ (or in place) is safe: both backends allow in-place
+  // use, and a frame that fails leaves zeros behind, never unauthenticated plaintext.
+  if (!receive_key_.open(rx_.data(), ciphertext.data(), ciphertext.size(), tag.data(), header_,
+                         receive_counter_)) {
     return Error::kFrameAuthFailed;
   }
   ++receive_counter_;
@@ -245,21 +229,33 @@ Error Channel::seal(ByteSpan plaintext) {
     (void)fail(Error::kInternalError, 0);
     return error_;
   }
-  const Nonce nonce = nonce_for(send_counter_);
-  crypto_aead_chacha20poly1305_ietf_encrypt_detached(
-      ciphertext.data(), tag.data(), nullptr, plaintext.data(), plaintext.size(), header.data(),
-      header.size(), nullptr, nonce.data(), send_key_.data());
+  send_key_.seal(ciphertext.data(), tag.data(), plaintext.data(), plaintext.size(), header,
+                 send_counter_);
   ++send_counter_;
   tx_end_ += frame_size;
   return Error::kNone;
 }
 
+bool Channel::release_idle_buffers() {
+  if (message_ready_ || body_size_ != 0 || pending_transmit() != 0) return false;
+  rx_.release();
+  tx_.release();
+  tx_begin_ = tx_end_ = 0;
+  send_key_.release_context();
+  receive_key_.release_context();
+  return true;
+}
+
 std::size_t Channel::poll_transmit(MutableByteSpan out) {
   const std::size_t n = std::min(out.size(), pending_transmit());
-  std::ranges::copy(tx_.bytes().subspan(tx_begin_, n), out.begin());
-  tx_begin_ += n;
-  if (tx_begin_ == tx_end_) tx_begin_ = tx_end_ = 0;
+  std::ranges::copy(peek_transmit().first(n), out.begin());
+  consume_transmit(n);
   return n;
+}
+
+void Channel::consume_transmit(std::size_t n) {
+  tx_begin_ += std::min(n, pending_transmit());
+  if (tx_begin_ == tx_end_) tx_begin_ = tx_end_ = 0;
 }
 
 }  // namespace p2pnet

@@ -125,6 +125,26 @@ std::size_t Connection::poll_transmit(MutableByteSpan out) {
   return n;
 }
 
+ByteSpan Connection::peek_transmit() const {
+  const Impl& s = impl();
+  // The same order and the same rule after a channel failure as poll_transmit.
+  if (s.channel && s.channel->error() != Error::kNone) return {};
+  if (s.handshake.pending_transmit() > 0 || !s.channel) return s.handshake.peek_transmit();
+  return s.channel->peek_transmit();
+}
+
+void Connection::consume_transmit(std::size_t n) {
+  Impl& s = impl();
+  if (s.channel && s.channel->error() != Error::kNone) return;
+  if (s.handshake.pending_transmit() > 0 || !s.channel) return s.handshake.consume_transmit(n);
+  s.channel->consume_transmit(n);
+}
+
+bool Connection::release_idle_buffers() {
+  Impl& s = impl();
+  return !s.channel || s.channel->release_idle_buffers();
+}
+
 std::size_t Connection::pending_transmit() const {
   const Impl& s = impl();
   if (s.channel && s.channel->error() != Error::kNone) return 0;

@@ -291,10 +291,14 @@ std::optional<Instant> Handshake::poll_timeout() const {
 
 std::size_t Handshake::poll_transmit(MutableByteSpan out) {
   const std::size_t n = std::min(out.size(), pending_transmit());
-  std::copy_n(tx_.begin() + static_cast<std::ptrdiff_t>(tx_sent_), n, out.begin());
-  tx_sent_ += n;
-  if (tx_sent_ == tx_size_) tx_sent_ = tx_size_ = 0;
+  std::copy_n(peek_transmit().begin(), n, out.begin());
+  consume_transmit(n);
   return n;
+}
+
+void Handshake::consume_transmit(std::size_t n) {
+  tx_sent_ += std::min(n, pending_transmit());
+  if (tx_sent_ == tx_size_) tx_sent_ = tx_size_ = 0;
 }
 
 const PublicKey& Handshake::peer_identity() const {

@@ -16,8 +16,8 @@
 
 namespace p2pnet::testing {
 
-RunningServer::RunningServer(net::ServerOptions options) {
-  const net::Status s = net::Server::create(&server_, options, *this, "127.0.0.1", 0);
+RunningServer::RunningServer(net::ServerOptions options, std::uint16_t port) {
+  const net::Status s = net::Server::create(&server_, options, *this, "127.0.0.1", port);
   if (!s.ok()) {
     ADD_FAILURE() << "server: " << s.message();
     std::abort();

@@ -25,7 +25,8 @@ inline constexpr Duration kTestDeadline{10'000};  // bound on any single wait in
 // RunningServer: the server on a thread, echoing every message.
 class RunningServer final : public net::ServerHandler {
  public:
-  explicit RunningServer(net::ServerOptions options);
+  // |port| 0 picks a free one; a given port is for servers that share it (reuse_port).
+  explicit RunningServer(net::ServerOptions options, std::uint16_t port = 0);
   ~RunningServer() override;
 
   std::uint16_t port() const { return server_->port(); }

@@ -65,6 +65,47 @@ TEST_F(ServerTest, HandshakeAndEcho) {
   EXPECT_EQ(st.buffered_bytes, 0u);
 }
 
+// Workers (10_secure_server --workers N): N servers, each its own loop on its own
+// thread, share one port through SO_REUSEPORT and all serve at the same time.
+TEST_F(ServerTest, WorkersSharingAPortAllServeAtOnce) {
+  net::ServerOptions o = options();
+  o.reuse_port = true;
+  if (!net::reuse_port_supported()) {
+    std::unique_ptr<net::Server> server;
+    net::ServerHandler handler;
+    EXPECT_EQ(net::Server::create(&server, o, handler, "127.0.0.1", 0).code(), StatusCode::kInvalidArgument);
+    GTEST_SKIP() << "no SO_REUSEPORT on this platform";
+  }
+  constexpr int kWorkers = 4;
+  constexpr std::size_t kClients = 48;
+  o.max_handshakes_per_address = kClients;
+  std::vector<std::unique_ptr<RunningServer>> workers;
+  workers.push_back(std::make_unique<RunningServer>(o));
+  for (int w = 1; w < kWorkers; ++w) workers.push_back(std::make_unique<RunningServer>(o, workers[0]->port()));
+
+  // Every client stays connected, so the sessions are open on all workers at once.
+  std::vector<net::Socket> sockets(kClients);
+  std::vector<std::unique_ptr<net::BlockingSession>> sessions(kClients);
+  for (std::size_t i = 0; i < kClients; ++i) {
+    const net::Status s = client_session(workers[0]->port(), client_config(), &sockets[i], &sessions[i]);
+    ASSERT_TRUE(s.ok()) << "client " << i << ": " << s.message();
+  }
+  std::uint64_t completed = 0;
+  for (const auto& worker : workers) {
+    EXPECT_TRUE(worker->wait_for([](const net::ServerStats& st) { return st.active_sessions > 0; }))
+        << "a worker got no connection";
+    completed += worker->stats().handshakes_completed;
+  }
+  EXPECT_EQ(completed, static_cast<std::uint64_t>(kClients));
+  std::string error;
+  for (std::size_t i = 0; i < kClients; ++i) {
+    EXPECT_TRUE(echo_once(*sessions[i], "to whichever worker " + std::to_string(i), &error)) << error;
+  }
+  std::size_t open = 0;
+  for (const auto& worker : workers) open += worker->stats().active_sessions;
+  EXPECT_EQ(open, kClients);
+}
+
 TEST_F(ServerTest, WrongServerIdentityIsRejectedByTheClient) {
   RunningServer server(options());
   ClientConfig config = client_config();

@@ -103,6 +103,37 @@ TEST_F(ChannelTest, RoundTripsAtEverySize) {
   }
 }
 
+// An idle channel gives its buffers (and OpenSSL contexts) back, but only when
+// nothing is in them; afterwards it works as before.
+TEST_F(ChannelTest, IdleBuffersAreReleasedOnlyWhenEmpty) {
+  EXPECT_TRUE(server.release_idle_buffers());  // nothing yet
+  ASSERT_EQ(client.send(message_of(20000)), Error::kNone);
+  EXPECT_FALSE(client.release_idle_buffers());  // a frame waits to be sent
+  const Bytes frame = drain(client);
+  EXPECT_GT(client.buffer_capacity(), 0u);
+  EXPECT_TRUE(client.release_idle_buffers());
+  EXPECT_EQ(client.buffer_capacity(), 0u);
+
+  // Half a frame in the receive buffer: it stays.
+  const Bytes first_half(frame.begin(), frame.begin() + 5000);
+  EXPECT_EQ(feed(server, first_half).error, Error::kNone);
+  EXPECT_FALSE(server.release_idle_buffers());
+  const Received received = feed(server, Bytes(frame.begin() + 5000, frame.end()));
+  ASSERT_EQ(received.messages.size(), 1u);
+  EXPECT_EQ(received.messages[0], message_of(20000));
+  EXPECT_TRUE(server.release_idle_buffers());
+  EXPECT_EQ(server.buffer_capacity(), 0u);
+
+  // Both directions carry on with the next counters.
+  for (const std::size_t size : {std::size_t{10}, std::size_t{3000}}) {
+    ASSERT_EQ(client.send(message_of(size)), Error::kNone);
+    const Received again = feed(server, drain(client));
+    ASSERT_EQ(again.error, Error::kNone);
+    ASSERT_EQ(again.messages.size(), 1u);
+    EXPECT_EQ(again.messages[0], message_of(size));
+  }
+}
+
 TEST_F(ChannelTest, CloseNotifyIsAnEmptyFrameAndEndsCleanly) {
   ASSERT_EQ(client.close(), Error::kNone);
   const Bytes frame = drain(client);

@@ -159,6 +159,58 @@ TEST_F(ConnectionTest, FramesInTheSameBufferAsAcceptReachTheChannel) {
   EXPECT_EQ(client_inbox.messages, (std::vector<Bytes>{{'a'}, {'b'}}));
 }
 
+// peek_transmit/consume_transmit give the bytes poll_transmit would, in place: the
+// Accept first, then the frames sealed after it, across the two buffers they sit in.
+TEST_F(ConnectionTest, PeekAndConsumeGiveWhatPollTransmitWould) {
+  const ClientConfig cc = client_config();
+  const ServerConfig sc = server_config();
+  Connection client = Connection::client(cc, Instant{0});
+  Connection server = Connection::server(sc, Instant{0});
+  testing::Inbox client_inbox, server_inbox;
+  EXPECT_TRUE(server.peek_transmit().empty());
+  const ByteSpan hello = client.peek_transmit();
+  ASSERT_EQ(hello.size(), client.pending_transmit());
+  testing::feed(server, Bytes(hello.begin(), hello.end()), Instant{0}, server_inbox);
+  client.consume_transmit(hello.size() + 100);  // more than there is: all of it
+  EXPECT_EQ(client.pending_transmit(), 0u);
+  testing::feed(client, testing::take_output(server), Instant{0}, client_inbox);
+  testing::feed(server, testing::take_output(client), Instant{0}, server_inbox);
+  ASSERT_TRUE(server.is_established());
+  ASSERT_EQ(server.send(Bytes(700, 'a')), Error::kNone);
+  ASSERT_EQ(server.send(Bytes{'b'}), Error::kNone);
+  const std::size_t pending = server.pending_transmit();
+  Bytes peeked;
+  // Take a few bytes at a time, as a socket that accepts partial writes would.
+  while (!server.peek_transmit().empty()) {
+    const ByteSpan next = server.peek_transmit();
+    const std::size_t n = std::min<std::size_t>(next.size(), 37);
+    peeked.insert(peeked.end(), next.begin(), next.begin() + static_cast<std::ptrdiff_t>(n));
+    server.consume_transmit(n);
+  }
+  EXPECT_EQ(peeked.size(), pending);
+  EXPECT_EQ(server.pending_transmit(), 0u);
+  EXPECT_EQ(testing::feed(client, peeked, Instant{0}, client_inbox), Error::kNone);
+  EXPECT_EQ(client_inbox.messages, (std::vector<Bytes>{Bytes(700, 'a'), Bytes{'b'}}));
+}
+
+// A failed channel shows nothing to peek either, and consuming changes nothing.
+TEST_F(ConnectionTest, PeekTransmitIsEmptyAfterTheChannelFails) {
+  const ClientConfig cc = client_config();
+  const ServerConfig sc = server_config();
+  Connection client = Connection::client(cc, Instant{0});
+  Connection server = Connection::server(sc, Instant{0});
+  testing::Inbox client_inbox, server_inbox;
+  testing::feed(server, testing::take_output(client), Instant{0}, server_inbox);
+  testing::feed(client, testing::take_output(server), Instant{0}, client_inbox);
+  Bytes exchange_and_junk = testing::take_output(client);
+  exchange_and_junk.resize(exchange_and_junk.size() + kFrameOverhead + 3, 0x00);
+  exchange_and_junk[kKeyExchangeSize + 3] = 3;  // a frame header, then a bad tag
+  EXPECT_EQ(testing::feed(server, exchange_and_junk, Instant{0}, server_inbox), Error::kFrameAuthFailed);
+  EXPECT_TRUE(server.peek_transmit().empty());
+  server.consume_transmit(10);
+  EXPECT_EQ(server.pending_transmit(), 0u);
+}
+
 // A server whose channel fails on bytes that came with the KeyExchange must not send
 // the Accept queued by the same call: the client would be established with a dead peer.
 TEST_F(ConnectionTest, AcceptIsNotSentWhenTheChannelFailsInTheSameInput) {

@@ -120,15 +120,13 @@ Status BlockingSession::receive(ByteSpan* message, Deadline deadline) {
 }
 
 Status BlockingSession::flush(Deadline deadline) {
+  // Straight from the engine's queue: what the socket does not take stays there.
   for (;;) {
-    if (output_begin_ == output_end_) {
-      output_begin_ = 0;
-      output_end_ = connection_.poll_transmit(output_);
-      if (output_end_ == 0) return Status();
-    }
-    const IoResult io = send_some(*socket_, ByteSpan(output_).subspan(output_begin_, output_end_ - output_begin_));
+    const ByteSpan pending = connection_.peek_transmit();
+    if (pending.empty()) return Status();
+    const IoResult io = send_some(*socket_, pending);
     switch (io.state) {
-      case IoState::kDone: output_begin_ += io.bytes; break;
+      case IoState::kDone: connection_.consume_transmit(io.bytes); break;
       case IoState::kWouldBlock: {
         unsigned ready = 0;
         if (Status s = wait_ready(*socket_, kWaitWritable, deadline, &ready); !s.ok()) {

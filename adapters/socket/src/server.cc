@@ -25,10 +25,12 @@ namespace p2pnet::net {
 namespace {
 
 constexpr std::size_t kReadSize = 16 * 1024;    // one read; also the bound on unconsumed input
-constexpr std::size_t kOutputChunk = 16 * 1024; // bytes taken from the engine per write
 constexpr int kAcceptsPerPass = 64;             // fairness: accepting cannot starve sessions
 constexpr Duration kAcceptBackoff{100};         // after accept fails (e.g. out of descriptors)
 constexpr Duration kRunSlice{200};
+// A session quiet this long gives its buffers back (Connection::release_idle_buffers
+// and the leftover input): idle connections cost little memory, bursts still reuse.
+constexpr Duration kReleaseBuffersAfter{1000};
 
 // The protocol's overload answer: Error message, code 0x06.
 constexpr std::uint8_t kOverloadMessage[] = {0xFF, 0x06};
@@ -45,8 +47,8 @@ struct Server::Peer {
   Connection connection;
   std::vector<std::uint8_t> input;  // unconsumed bytes of the last read
   std::size_t input_begin = 0;
-  std::vector<std::uint8_t> output;  // taken from the engine, not yet accepted by the socket
-  std::size_t output_begin = 0;
+  // Output is written straight from the engine's queue (peek_transmit): what the
+  // socket has not accepted yet is the engine's pending_transmit().
   bool handshaking = true;
   std::size_t handshake_consumed = 0;  // handshake bytes the engine took (progress)
   bool end_of_stream = false;  // the peer sent FIN
@@ -54,10 +56,11 @@ struct Server::Peer {
   bool dead = false;
   unsigned interest = kWaitReadable;
   Deadline last_activity = Clock::now();
+  bool may_hold_buffers = false;  // traffic since the buffers were last released
   std::size_t buffered = 0;  // what account() last counted for this peer
 
   std::size_t unconsumed() const { return input.size() - input_begin; }
-  std::size_t unsent() const { return output.size() - output_begin; }
+  std::size_t unsent() const { return connection.pending_transmit(); }
 };
 
 // PeerSink: what the feed loop (p2pnet/stream/feed.h) does with one peer's events.
@@ -128,7 +131,9 @@ Status Server::create(std::unique_ptr<Server>* out, const ServerOptions& options
       std::make_unique<HandshakeAdmission>(options.max_handshakes, options.max_handshakes_per_address);
 
   if (Status s = Poller::create(&server->poller_); !s.ok()) return s;
-  if (Status s = listen_tcp(&server->listener_, host, port, options.listen_backlog); !s.ok()) return s;
+  if (Status s = listen_tcp(&server->listener_, host, port, options.listen_backlog, options.reuse_port); !s.ok()) {
+    return s;
+  }
   if (Status s = local_port(server->listener_, &server->port_); !s.ok()) return s;
   if (Status s = server->poller_->add(server->listener_.native(), 0, kWaitReadable); !s.ok()) return s;
   *out = std::move(server);
@@ -250,7 +255,7 @@ void Server::refuse(Socket& socket, const std::string& address) {
 void Server::evict(Peer& peer) {
   // The same Error 0x06 as a refusal, but only between whole messages: after part of
   // a ServerHello it would be misread, so then the close alone has to say it.
-  if (peer.unsent() == 0 && peer.connection.pending_transmit() == 0) {
+  if (peer.unsent() == 0) {
     (void)send_some(peer.socket, ByteSpan(kOverloadMessage));
     std::uint8_t discard[kMaxHandshakeMessageSize];
     (void)receive_some(peer.socket, discard);
@@ -281,6 +286,7 @@ void Server::read_from(Peer& peer) {
     case IoState::kDone: {
       counters_.bytes_received.fetch_add(io.bytes);
       peer.last_activity = Clock::now();
+      peer.may_hold_buffers = true;
       const ByteSpan data(read_buffer_.data(), io.bytes);
       const std::size_t used = feed(peer, data);
       if (!peer.dead && used < data.size()) {
@@ -331,26 +337,21 @@ std::size_t Server::feed(Peer& peer, ByteSpan data) {
 
 void Server::flush(Peer& peer) {
   while (!peer.dead) {
-    if (peer.unsent() == 0) {
-      if (peer.connection.pending_transmit() == 0) break;
-      peer.output.resize(kOutputChunk);
-      peer.output.resize(peer.connection.poll_transmit(peer.output));
-      peer.output_begin = 0;
-    }
-    const IoResult io = send_some(peer.socket, ByteSpan(peer.output).subspan(peer.output_begin));
+    const ByteSpan pending = peer.connection.peek_transmit();
+    if (pending.empty()) break;
+    const IoResult io = send_some(peer.socket, pending);
     if (io.state == IoState::kDone) {
-      peer.output_begin += io.bytes;
-      if (io.bytes > 0) peer.last_activity = Clock::now();
+      peer.connection.consume_transmit(io.bytes);
+      if (io.bytes > 0) {
+        peer.last_activity = Clock::now();
+        peer.may_hold_buffers = true;
+      }
       continue;
     }
     if (io.state == IoState::kWouldBlock) break;  // the poller tells us when to go on
     // finish, not fail: fail flushes first, and flushing is what just broke.
     finish(peer, Status(StatusCode::kConnectionClosed, "connection reset by peer"));
     return;
-  }
-  if (peer.unsent() == 0) {
-    peer.output.clear();
-    peer.output_begin = 0;
   }
 }
 
@@ -370,7 +371,7 @@ void Server::pump(Peer& peer) {
   if (!peer.dead) flush(peer);
   if (peer.dead) return;
   // Everything said both ways, or the peer has left after a clean close: done.
-  const bool drained = peer.unsent() == 0 && peer.connection.pending_transmit() == 0;
+  const bool drained = peer.unsent() == 0;
   if (peer.closing && drained && (peer.connection.peer_closed() || peer.end_of_stream) &&
       peer.connection.sent_close()) {
     return finish(peer, Status(StatusCode::kPeerClosed, "session closed cleanly"));
@@ -384,7 +385,7 @@ void Server::update_interest(Peer& peer) {
   const bool may_read = !peer.end_of_stream && peer.unconsumed() == 0 &&
                         (peer.handshaking || has_room_for_reply(peer));
   if (may_read) interest |= kWaitReadable;
-  if (peer.unsent() > 0 || peer.connection.pending_transmit() > 0) interest |= kWaitWritable;
+  if (peer.unsent() > 0) interest |= kWaitWritable;
   if (interest != peer.interest) {
     peer.interest = interest;
     if (!poller_->modify(peer.socket.native(), peer.id, interest).ok()) {
@@ -394,7 +395,7 @@ void Server::update_interest(Peer& peer) {
 }
 
 void Server::account(Peer& peer) {
-  const std::size_t now = peer.unconsumed() + peer.unsent() + peer.connection.pending_transmit();
+  const std::size_t now = peer.unconsumed() + peer.unsent();
   buffered_now_ = buffered_now_ - peer.buffered + now;
   peer.buffered = now;
   counters_.buffered_bytes.store(buffered_now_);
@@ -414,8 +415,17 @@ void Server::expire_timers() {
       }
     } else if (now >= idle_deadline(*peer)) {
       fail(*peer, Status(StatusCode::kTimeout, "session idle for too long"));
+    } else if (peer->may_hold_buffers && now - peer->last_activity >= kReleaseBuffersAfter) {
+      release_buffers(*peer);
     }
   }
+}
+
+void Server::release_buffers(Peer& peer) {
+  if (peer.unconsumed() != 0 || !peer.connection.release_idle_buffers()) return;  // still in use
+  std::vector<std::uint8_t>().swap(peer.input);
+  peer.input_begin = 0;
+  peer.may_hold_buffers = false;
 }
 
 void Server::fail(Peer& peer, const Status& reason) {

@@ -305,7 +305,18 @@ Status connect_tcp(Socket* out, const std::string& host, std::uint16_t port, Dea
   return Status();
 }
 
-Status listen_tcp(Socket* out, const std::string& host, std::uint16_t port, int backlog) {
+bool reuse_port_supported() {
+#ifdef SO_REUSEPORT
+  return true;
+#else
+  return false;
+#endif
+}
+
+Status listen_tcp(Socket* out, const std::string& host, std::uint16_t port, int backlog, bool reuse_port) {
+  if (reuse_port && !reuse_port_supported()) {
+    return Status(StatusCode::kInvalidArgument, "SO_REUSEPORT is not available on this platform");
+  }
   if (Status s = network_startup(); !s.ok()) return s;
   sockaddr_storage address;
   SockLen length = 0;
@@ -320,6 +331,11 @@ Status listen_tcp(Socket* out, const std::string& host, std::uint16_t port, int 
   ::setsockopt(to_sys(socket.native()), SOL_SOCKET, SO_EXCLUSIVEADDRUSE, reinterpret_cast<const char*>(&one), sizeof one);
 #else
   ::setsockopt(socket.native(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+#ifdef SO_REUSEPORT
+  if (reuse_port && ::setsockopt(socket.native(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
+    return system_status("SO_REUSEPORT", last_system_error());
+  }
+#endif
 #endif
   if (!prepare(socket.native())) return system_status("socket options", last_system_error());
   if (::bind(to_sys(socket.native()), reinterpret_cast<const sockaddr*>(&address), length) != 0) {

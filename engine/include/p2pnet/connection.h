@@ -82,6 +82,24 @@ class Connection {
   std::optional<Event> poll_event();
   std::size_t poll_transmit(MutableByteSpan out);
   std::size_t pending_transmit() const;
+  // peek_transmit and consume_transmit: poll_transmit without the copy, for a driver
+  // that writes straight from the engine's queue. peek_transmit gives the next
+  // pending bytes in place (empty when there are none); they stay valid until the next
+  // call other than peek_transmit, pending_transmit or a const accessor. It may give
+  // fewer than pending_transmit() (the handshake's last message and the first frames
+  // sit in two buffers): consume and peek again. consume_transmit(n) marks the first n
+  // of them as sent (n above their size counts as their size). A driver whose write
+  // must own its buffer (an event loop's asynchronous write) uses poll_transmit.
+  ByteSpan peek_transmit() const;
+  void consume_transmit(std::size_t n);
+
+  // release_idle_buffers frees the channel's receive and send buffers and its OpenSSL
+  // contexts when nothing is in them (docs/architecture.md, "Idle memory"); a message
+  // span from poll_event is invalid afterwards. A driver calls it for a
+  // connection that has been quiet for a while (the socket server: 1 s). Returns
+  // whether the connection now owns no heap (always, before the channel starts: the
+  // handshake lives in fixed arrays).
+  bool release_idle_buffers();
 
   // send seals |message| (1..max_message_size bytes) for poll_transmit. Errors, which
   // change nothing: kWrongState (before the handshake completes), kInvalidArgument

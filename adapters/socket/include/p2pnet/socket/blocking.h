@@ -78,11 +78,7 @@ class BlockingSession {
   std::array<std::uint8_t, kReadSize> input_{};
   std::size_t input_begin_ = 0;
   std::size_t input_end_ = 0;
-  // Bytes taken from poll_transmit that the socket has not accepted yet.
-  static constexpr std::size_t kWriteSize = 16 * 1024;
-  std::array<std::uint8_t, kWriteSize> output_{};
-  std::size_t output_begin_ = 0;
-  std::size_t output_end_ = 0;
+  // Output is written straight from the engine's queue (peek_transmit).
 };
 
 }  // namespace p2pnet::net

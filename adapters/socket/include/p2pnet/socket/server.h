@@ -13,8 +13,8 @@
 //     0x06) to make room, so silent connections cannot lock clients out; only when
 //     every connection is an established session is the newcomer refused
 //     (docs/adapters.md, "Handshake admission");
-//   - bounded buffers: at most one read (16 KiB) of unconsumed input and one chunk
-//     of unsent output per connection, and the engine's bounded send queue. A message
+//   - bounded buffers: at most one read (16 KiB) of unconsumed input per connection,
+//     and the engine's bounded send queue, written to the socket from there. A message
 //     is handed to the handler only when the send queue has room for a full-size
 //     reply; otherwise the server stops reading from that client until it drains
 //     (backpressure), so a client that sends but never reads cannot grow memory;
@@ -55,6 +55,10 @@ struct ServerOptions {
                                         // evicted, or the newcomer refused if there is none
   Duration idle_timeout{300'000};       // a session with no traffic at all is closed
   int listen_backlog = 1024;
+  // reuse_port: listen with SO_REUSEPORT, so several servers (one per thread, each its
+  // own loop) can listen on one port and the kernel spreads connections among them.
+  // The bounds above are then per server. Not on Windows (kInvalidArgument there).
+  bool reuse_port = false;
 };
 
 // ServerHandler receives the server's events. Every method has an empty default.
@@ -91,8 +95,8 @@ struct ServerStats {
   std::uint64_t bytes_received = 0;
   std::size_t active_handshakes = 0;
   std::size_t active_sessions = 0;
-  // Bytes the server holds for all connections now: unconsumed input, unsent output
-  // and the engine's send queues.
+  // Bytes the server holds for all connections now: unconsumed input and the
+  // engine's send queues (the unsent output).
   std::size_t buffered_bytes = 0;
   // The most bytes one connection ever held that way.
   std::size_t peak_connection_buffered = 0;
@@ -146,6 +150,7 @@ class Server {
   void pump(Peer& peer);
   void update_interest(Peer& peer);
   void expire_timers();
+  void release_buffers(Peer& peer);
   void fail(Peer& peer, const Status& reason);
   void finish(Peer& peer, const Status& reason);
   void account(Peer& peer);

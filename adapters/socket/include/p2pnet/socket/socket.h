@@ -72,8 +72,15 @@ Status connect_tcp(Socket* out, const std::string& host, std::uint16_t port, Dea
 
 // listen_tcp binds host:port (port 0 picks a free one; see local_port) with
 // SO_REUSEADDR (SO_EXCLUSIVEADDRUSE on Windows) and listens. The socket is
-// non-blocking. Errors: kAddress, kSystem (e.g. address in use).
-Status listen_tcp(Socket* out, const std::string& host, std::uint16_t port, int backlog);
+// non-blocking. With |reuse_port|, SO_REUSEPORT too: several listeners of one user
+// share the port and the kernel spreads new connections among them. Errors:
+// kAddress, kSystem (e.g. address in use), kInvalidArgument (|reuse_port| where the
+// platform has no SO_REUSEPORT, e.g. Windows).
+Status listen_tcp(Socket* out, const std::string& host, std::uint16_t port, int backlog,
+                  bool reuse_port = false);
+
+// reuse_port_supported: whether listen_tcp can take reuse_port on this platform.
+bool reuse_port_supported();
 
 // local_port reports the port a bound socket got. Errors: kSystem.
 Status local_port(const Socket& socket, std::uint16_t* port);

@@ -28,6 +28,8 @@ class ByteBuffer {
   void reserve(std::size_t capacity, std::size_t keep);
   // wipe zeroes the whole allocation (sodium_memzero) but keeps it.
   void wipe();
+  // release wipes and frees the allocation; capacity() is 0 afterwards.
+  void release();
 
   std::uint8_t* data() { return data_.get(); }
   const std::uint8_t* data() const { return data_.get(); }

@@ -24,6 +24,7 @@
 #include <optional>
 #include <string_view>
 
+#include "p2pnet/internal/aead.h"
 #include "p2pnet/config.h"
 #include "p2pnet/errors.h"
 #include "p2pnet/internal/byte_buffer.h"
@@ -34,7 +35,7 @@
 namespace p2pnet {
 
 inline constexpr std::size_t kFrameHeaderSize = 4;
-inline constexpr std::size_t kFrameTagSize = 16;
+inline constexpr std::size_t kFrameTagSize = kAeadTagSize;
 static_assert(kFrameOverhead == kFrameHeaderSize + kFrameTagSize);  // config.h
 // The sender refuses once its counter would reach this value (protocol-v1).
 inline constexpr std::uint64_t kFrameCounterLimit = ~std::uint64_t{0};
@@ -99,6 +100,18 @@ class Channel {
 
   std::size_t poll_transmit(MutableByteSpan out);
   std::size_t pending_transmit() const { return tx_end_ - tx_begin_; }
+  // peek_transmit: the queued frames in place, valid until the next non-const call;
+  // consume_transmit(n) marks the first n (at most their size) as sent.
+  ByteSpan peek_transmit() const { return tx_.bytes().subspan(tx_begin_, pending_transmit()); }
+  void consume_transmit(std::size_t n);
+
+  // release_idle_buffers frees the receive and send buffers and the OpenSSL
+  // contexts when nothing is in them (no queued frame, no partial frame, no message
+  // waiting), so an idle channel owns no heap; they grow again with the next message
+  // (docs/architecture.md, "Idle memory"). A message span from poll_event is invalid
+  // afterwards. Returns whether the channel now owns no buffer.
+  bool release_idle_buffers();
+  std::size_t buffer_capacity() const { return rx_.capacity() + tx_.capacity(); }
 
   ChannelState state() const { return state_; }
   Error error() const { return error_; }
@@ -112,8 +125,8 @@ class Channel {
 
   // Traffic keys, for test vectors and diagnostics only: treat them as secrets. A key
   // reads as all zero once wiped; holds_*_key() say whether it still is held.
-  const Key& send_key() const { return send_key_; }
-  const Key& receive_key() const { return receive_key_; }
+  const Key& send_key() const { return send_key_.key(); }
+  const Key& receive_key() const { return receive_key_.key(); }
   bool holds_send_key() const {
     return state_ == ChannelState::kOpen || state_ == ChannelState::kPeerClosed;
   }
@@ -130,8 +143,8 @@ class Channel {
   ReadResult fail(Error error, std::size_t consumed);
   Error open_frame(ByteSpan ciphertext_and_tag);
 
-  Key send_key_;
-  Key receive_key_;
+  AeadKey send_key_;
+  AeadKey receive_key_;
   std::uint64_t send_counter_ = 0;
   std::uint64_t receive_counter_ = 0;
   std::size_t max_message_size_;

@@ -35,8 +35,12 @@ struct ConnectionTestAccess {
     check("Handshake::keys_.key_s2c", handshake.keys_.key_s2c);
     if (handshake.my_eph_) holders.push_back("Handshake::my_eph_");
     if (impl.channel) {
-      check("Channel::send_key_", impl.channel->send_key_);
-      check("Channel::receive_key_", impl.channel->receive_key_);
+      const Channel& channel = *impl.channel;
+      check("Channel::send_key_", channel.send_key_.key());
+      check("Channel::receive_key_", channel.receive_key_.key());
+      // An OpenSSL context holds its own copy of the key schedule.
+      if (channel.send_key_.has_openssl_context()) holders.push_back("Channel::send_key_ (OpenSSL)");
+      if (channel.receive_key_.has_openssl_context()) holders.push_back("Channel::receive_key_ (OpenSSL)");
     }
     return holders;
   }

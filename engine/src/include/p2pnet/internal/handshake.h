@@ -64,6 +64,10 @@ class Handshake {
   // poll_transmit moves up to out.size() pending bytes into |out|; returns the count.
   std::size_t poll_transmit(MutableByteSpan out);
   std::size_t pending_transmit() const { return tx_size_ - tx_sent_; }
+  // peek_transmit: the pending bytes in place, valid until the next non-const call;
+  // consume_transmit(n) marks the first n (at most their size) as sent.
+  ByteSpan peek_transmit() const { return ByteSpan(tx_).subspan(tx_sent_, pending_transmit()); }
+  void consume_transmit(std::size_t n);
 
   // poll_timeout is the deadline while the handshake runs (saturated: Instant::max()
   // for a timeout past the clock's range), nullopt once it ended.

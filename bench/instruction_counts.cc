@@ -1,0 +1,118 @@
+// Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
+//
+// instruction_counts.cc: fixed-count loops for callgrind (scripts/bench.sh
+// instructions). `p2pnet_instruction_counts MODE N` runs N iterations of one of:
+//   handshake-engine  a client and a server Connection, the four messages carried
+//                     between them, both kHandshakeComplete events, then teardown
+//   handshake-floor   the libsodium calls protocol-v1 obliges both sides to make
+//                     (crypto_floor.h)
+//   message-engine    one 16 KiB message: send() on an established client, its frame
+//                     handed to the server's handle_bytes straight from the client's
+//                     queue (peek_transmit/consume_transmit, as the socket server
+//                     writes), poll_event
+//   message-raw       the same message sealed and opened with the bare calls of the
+//                     library the engine uses at that size (raw_aead.h)
+// The script runs each mode at two counts and divides the difference in instructions
+// by the difference in iterations, so start-up (sodium_init, libcrypto's own
+// initialisation, the first buffers) cancels out. Instruction counts do not depend
+// on the machine's load, which is why the bench stage can gate on them.
+#include <sodium.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string_view>
+#include <vector>
+
+#include "crypto_floor.h"
+#include "shuttle.h"
+#include "p2pnet/internal/aead.h"
+#include "raw_aead.h"
+
+namespace p2pnet::bench {
+namespace {
+
+constexpr std::size_t kMessageSize = 16384;
+
+AeadLibrary engine_library_for(std::size_t size) {
+  return aead_openssl_built_in() && size >= kOpenSslMinSize ? AeadLibrary::kOpenSsl : AeadLibrary::kSodium;
+}
+
+bool handshakes(long count) {
+  const Peers peers;
+  static ShuttleBuffer buffer{};
+  for (long i = 0; i < count; ++i) {
+    Connection client = Connection::client(peers.client_config(), Instant{0});
+    Connection server = Connection::server(peers.server_config(), Instant{0});
+    if (!complete_handshake(client, server, buffer)) return false;
+  }
+  return true;
+}
+
+bool floors(long count) {
+  HandshakeFloor floor;
+  for (long i = 0; i < count; ++i) {
+    if (!floor.both_sides()) return false;
+  }
+  return true;
+}
+
+bool engine_messages(long count) {
+  const Peers peers;
+  static ShuttleBuffer buffer{};
+  EstablishedPair pair(peers, buffer);
+  if (!pair.ok()) return false;
+  std::vector<std::uint8_t> message(kMessageSize);
+  randombytes_buf(message.data(), message.size());
+  for (long i = 0; i < count; ++i) {
+    if (pair.client.send(message) != Error::kNone) return false;
+    std::size_t received = 0;
+    for (ByteSpan out = pair.client.peek_transmit(); !out.empty(); out = pair.client.peek_transmit()) {
+      const ReadResult result = pair.server.handle_bytes(out, Instant{0});
+      if (result.error != Error::kNone) return false;
+      pair.client.consume_transmit(result.consumed);
+      while (const auto event = pair.server.poll_event()) received += event->message.size();
+    }
+    if (received != kMessageSize) return false;
+  }
+  return true;
+}
+
+bool raw_messages(long count) {
+  RawAead raw(engine_library_for(kMessageSize), kMessageSize);
+  for (long i = 0; i < count; ++i) {
+    if (!raw.round_trip()) return false;
+  }
+  return true;
+}
+
+}  // namespace
+}  // namespace p2pnet::bench
+
+int main(int argc, char** argv) {
+  using namespace p2pnet::bench;
+  if (argc != 3 || sodium_init() < 0) {
+    std::fprintf(stderr, "usage: p2pnet_instruction_counts handshake-engine|handshake-floor|"
+                         "message-engine|message-raw|library N\n");
+    return 2;
+  }
+  const std::string_view mode = argv[1];
+  const long count = std::atol(argv[2]);
+  bool ok = false;
+  if (mode == "handshake-engine") {
+    ok = handshakes(count);
+  } else if (mode == "handshake-floor") {
+    ok = floors(count);
+  } else if (mode == "message-engine") {
+    ok = engine_messages(count);
+  } else if (mode == "message-raw") {
+    ok = raw_messages(count);
+  } else if (mode == "library") {  // which library message-raw uses, for the report
+    std::printf("%s\n", aead_library_name(engine_library_for(kMessageSize)));
+    ok = true;
+  } else {
+    std::fprintf(stderr, "p2pnet_instruction_counts: unknown mode '%s'\n", argv[1]);
+    return 2;
+  }
+  if (!ok) std::fprintf(stderr, "p2pnet_instruction_counts: %s failed\n", argv[1]);
+  return ok ? 0 : 1;
+}
