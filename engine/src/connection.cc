@@ -5,22 +5,40 @@
 // which is why a server's first frames may share a buffer with its Accept.
 #include "p2pnet/connection.h"
 
+#include "connection_log.h"
+
 namespace p2pnet {
 
-Connection::Connection(Handshake handshake, const ChannelConfig& channel_config)
-    : handshake_(std::move(handshake)), channel_config_(channel_config) {}
+Connection::Connection(Handshake handshake, const ChannelConfig& channel_config, const Hooks& hooks)
+    : handshake_(std::move(handshake)), channel_config_(channel_config), hooks_(hooks) {
+  log_handshake_started(hooks_.log, hooks_.log_id, handshake_.role());
+  log_failure_once();  // a config the handshake refused
+}
 
 Connection Connection::client(const ClientConfig& config, Instant now) {
-  return Connection(Handshake::client(config, now), config.channel);
+  return Connection(Handshake::client(config, now), config.channel,
+                    Hooks{config.log_hook, config.log_id, config.key_log});
 }
 
 Connection Connection::server(const ServerConfig& config, Instant now) {
-  return Connection(Handshake::server(config, now), config.channel);
+  return Connection(Handshake::server(config, now), config.channel,
+                    Hooks{config.log_hook, config.log_id, config.key_log});
+}
+
+void Connection::log_failure_once() {
+  const Error failure = error();
+  if (failure == Error::kNone || failure_logged_) return;
+  failure_logged_ = true;
+  const Transcript& t = handshake_.transcript();
+  log_failure(hooks_.log, hooks_.log_id, role(), channel_.has_value(), failure,
+              role() == Role::kClient ? t.server_id : t.client_id);
 }
 
 void Connection::start_channel_if_complete() {
   if (channel_ || !handshake_.is_complete()) return;
   SessionKeys keys = handshake_.take_keys();  // the handshake's copies are wiped
+  log_handshake_complete(hooks_.log, hooks_.log_id, handshake_.peer_identity());
+  write_key_log(hooks_.key_log, handshake_.transcript(), keys.key_c2s.bytes(), keys.key_s2c.bytes());
   session_key_ = std::move(keys.session_key);
   channel_.emplace(handshake_.role(), std::move(keys.key_c2s), std::move(keys.key_s2c),
                    channel_config_);
@@ -44,19 +62,22 @@ ReadResult Connection::handle_bytes(ByteSpan input, Instant now) {
   if (!channel_) {
     const ReadResult result = handshake_.handle_bytes(input, now);
     consumed = result.consumed;
-    if (result.error != Error::kNone) return result;
+    if (result.error != Error::kNone) return log_failure_once(), result;
     start_channel_if_complete();
     // Still handshaking (all input used), or complete with nothing left over.
     if (!channel_ || (consumed == input.size() && !input.empty())) return {consumed, Error::kNone};
   }
   const ReadResult result = channel_->handle_bytes(input.subspan(consumed));
   wipe_session_key_if_done();
+  log_failure_once();
   return {consumed + result.consumed, result.error};
 }
 
 Error Connection::handle_timeout(Instant now) {
   if (channel_) return channel_->error();
-  return handshake_.handle_timeout(now);
+  const Error error = handshake_.handle_timeout(now);
+  log_failure_once();
+  return error;
 }
 
 std::optional<Instant> Connection::poll_timeout() const {

@@ -96,8 +96,16 @@ class Connection {
  private:
   friend struct ConnectionTestAccess;  // engine/src/connection_test_access.h
 
-  Connection(Handshake handshake, const ChannelConfig& channel_config);
+  // The hooks are borrowed from the config (log.h, key_log.h); any may be null.
+  struct Hooks {
+    const LogHook* log = nullptr;
+    std::uint64_t log_id = 0;
+    const KeyLogHook* key_log = nullptr;
+  };
+
+  Connection(Handshake handshake, const ChannelConfig& channel_config, const Hooks& hooks);
   void start_channel_if_complete();
+  void log_failure_once();
   // done: the channel failed or is closed both ways; no key is needed any more.
   bool done() const;
   // wipe_session_key_if_done runs after every call that may end the channel.
@@ -109,6 +117,8 @@ class Connection {
   Key session_key_;  // moved out of the handshake with the traffic keys; wiped when done()
   std::optional<Channel> channel_;
   bool handshake_event_pending_ = false;
+  Hooks hooks_;
+  bool failure_logged_ = false;
 };
 
 }  // namespace p2pnet
