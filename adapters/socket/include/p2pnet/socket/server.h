@@ -55,6 +55,10 @@ struct ServerOptions {
                                         // evicted, or the newcomer refused if there is none
   Duration idle_timeout{300'000};       // a session with no traffic at all is closed
   int listen_backlog = 1024;
+  // The engine's log hook (log.h), called with the ConnectionId as connection id:
+  // it names refused clients in full. Optional, borrowed, called on run()'s thread.
+  const LogHook* log_hook = nullptr;
+  const KeyLogHook* key_log = nullptr;  // optional, borrowed, DANGEROUS: key_log.h
 };
 
 // ServerHandler receives the server's events. Every method has an empty default.
