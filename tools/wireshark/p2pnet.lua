@@ -318,26 +318,25 @@ local function dissect_frame(tvb, offset, tree, pinfo, dir, st, conv)
   local seq = st.seq
   st.seq = st.seq + 1
   local total = 4 + length + 16
-  if length == 0 then total = 4 end  -- close_notify: the header alone
   local sub = tree:add(p2pnet, tvb(offset, total), "Frame " .. dir .. " #" .. seq)
   sub:add(f.direction, dir)
   sub:add(f.length, tvb(offset, 4))
   sub:add(f.seq, UInt64(seq))
-  if length == 0 then
-    sub:add(f.close_notify, true)
-    return "close_notify"
-  end
+  -- close_notify is a sealed empty plaintext: the header and a tag, nothing after it.
+  if length == 0 then sub:add(f.close_notify, true) end
   local ct, tag = tvb:raw(offset + 4, length), tvb:raw(offset + 4 + length, 16)
-  sub:add(f.ciphertext, tvb(offset + 4, length))
+  if length > 0 then sub:add(f.ciphertext, tvb(offset + 4, length)) end
   sub:add(f.tag, tvb(offset + 4 + length, 16))
+  local what = (length == 0) and "close_notify" or ("Frame (" .. length .. " bytes")
   local keys = conv.challenge and lookup_keys(conv.challenge)
-  if keys == nil then return "Frame (" .. length .. " bytes, no key)" end
+  if keys == nil then return (length == 0) and what or (what .. ", no key)") end
   local plain, ok = aead_open(keys[dir], seq, tvb:raw(offset, 4), ct, tag)
   sub:add(f.tag_ok, ok)
   if not ok then
     sub:add_proto_expert_info(ef_bad_tag)
-    return "Frame (" .. length .. " bytes, bad tag)"
+    return (length == 0) and (what .. " (bad tag)") or (what .. ", bad tag)")
   end
+  if length == 0 then return what end
   local hex = to_hex(plain)
   local decrypted = ByteArray.new(hex):tvb("Decrypted P2PNet frame")
   sub:add(f.plaintext, decrypted())
@@ -391,7 +390,7 @@ function p2pnet.dissector(tvb, pinfo, tree)
         break
       end
       local length = tvb(offset, 4):uint()
-      local size = (length == 0) and 4 or (4 + length + 16)
+      local size = 4 + length + 16
       if len - offset < size then
         pinfo.desegment_offset = offset
         pinfo.desegment_len = size - (len - offset)
