@@ -59,7 +59,7 @@ p2pnet.fields = {
 
 local ef_bad_tag = ProtoExpert.new("p2pnet.frame.bad_tag", "Frame failed authentication with the logged key",
                                    expert.group.DECRYPTION, expert.severity.WARN)
-local ef_malformed = ProtoExpert.new("p2pnet.malformed", "Unexpected or unknown handshake message",
+local ef_malformed = ProtoExpert.new("p2pnet.malformed", "Unexpected handshake message or oversized frame",
                                      expert.group.MALFORMED, expert.severity.ERROR)
 p2pnet.experts = { ef_bad_tag, ef_malformed }
 
@@ -284,6 +284,7 @@ local handshake_order = {
   s2c = { 0x02, 0x04 },  -- ServerHello, Accept
 }
 local message_sizes = { [0x01] = 33, [0x02] = 65, [0x03] = 97, [0x04] = 97, [0xFF] = 2 }
+local max_frame_length = 16 * 1024 * 1024  -- kMaxMessageSizeLimit (config.h)
 
 local function add_key(tree, field, tvb, offset)
   local item = tree:add(field, tvb(offset, 32))
@@ -390,6 +391,11 @@ function p2pnet.dissector(tvb, pinfo, tree)
         break
       end
       local length = tvb(offset, 4):uint()
+      if length > max_frame_length then  -- no receiver accepts it: not a stream to follow
+        root:add_proto_expert_info(ef_malformed, "Frame length " .. length .. " over 16 MiB")
+        st.done = true
+        break
+      end
       local size = 4 + length + 16
       if len - offset < size then
         pinfo.desegment_offset = offset
