@@ -11,14 +11,18 @@
 // Options: bits 0-1 allow-list (none / client / stranger only / client and
 // stranger); bit 2 echo every message back; bit 3 close after the client's
 // close_notify; bit 4 end of stream after the input; bit 5 small channel limit
-// (64 bytes); bit 6 each chunk arrives one second after the previous one.
+// (64 bytes); bit 6 each chunk arrives one second after the previous one; bit 7
+// a log hook and a key log are set (log.h, key_log.h).
 //
 // Beyond the ConnectionDriver's invariants: the server establishes only with the
 // client identity, never when the allow-list leaves it out, and the i-th message it
-// delivers is exactly scripted_message(i), the only frames a real client sealed.
+// delivers is exactly scripted_message(i), the only frames a real client sealed. With
+// the hooks: one key log line of the documented length exactly when the handshake
+// completed, and one warning or error exactly when the connection failed.
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 #include "support/connection_driver.h"
 #include "support/fixtures.h"
@@ -48,6 +52,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if ((options & 32u) != 0) config.channel.max_message_size = 64;
   const Duration step = (options & 64u) != 0 ? Duration{1000} : Duration{0};
 
+  std::size_t key_lines = 0, failures = 0;
+  const LogHook log_hook = [&failures](LogLevel level, std::uint64_t, std::string_view message) {
+    FUZZ_CHECK(!message.empty() && message.size() < 200);
+    if (level >= LogLevel::kWarning) ++failures;
+  };
+  const KeyLogHook key_log = [&key_lines](std::string_view line) {
+    FUZZ_CHECK(line.size() == kKeyLogLabel.size() + 3 * 65);
+    ++key_lines;
+  };
+  const bool hooks = (options & 128u) != 0;
+  if (hooks) {
+    config.log_hook = &log_hook;
+    config.key_log = &key_log;
+  }
+
   Instant now{0};
   Connection server = Connection::server(config, now);
   ConnectionDriver driver(server, client_identity().public_key(), config.channel);
@@ -65,6 +84,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (eof) (void)driver.deliver_eof(now);
 
   if (allow_mode == 2) FUZZ_CHECK(!driver.handshake_complete());
+  if (hooks) {
+    FUZZ_CHECK(key_lines == (driver.handshake_complete() ? 1u : 0u));
+    FUZZ_CHECK(failures == (server.error() != Error::kNone ? 1u : 0u));
+  }
   const auto& received = driver.received();
   for (std::size_t i = 0; i < received.size(); ++i) FUZZ_CHECK(received[i] == scripted_message(i));
   return 0;
