@@ -31,6 +31,11 @@
 namespace p2pnet::bench {
 namespace {
 
+using testing::complete_handshake;
+using testing::ShuttleBuffer;
+using testing::ShuttledPair;
+using testing::PinnedPeers;
+
 constexpr std::size_t kMessageSize = 16384;
 
 AeadLibrary engine_library_for(std::size_t size) {
@@ -38,7 +43,7 @@ AeadLibrary engine_library_for(std::size_t size) {
 }
 
 bool handshakes(long count) {
-  const Peers peers;
+  const PinnedPeers peers;
   static ShuttleBuffer buffer{};
   for (long i = 0; i < count; ++i) {
     Connection client = Connection::client(peers.client_config(), Instant{0});
@@ -57,9 +62,9 @@ bool floors(long count) {
 }
 
 bool engine_messages(long count) {
-  const Peers peers;
+  const PinnedPeers peers;
   static ShuttleBuffer buffer{};
-  EstablishedPair pair(peers, buffer);
+  ShuttledPair pair(peers, buffer);
   if (!pair.ok()) return false;
   std::vector<std::uint8_t> message(kMessageSize);
   randombytes_buf(message.data(), message.size());

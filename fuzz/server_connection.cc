@@ -12,14 +12,18 @@
 // stranger); bit 2 close after the client's close_notify; then the bits every
 // connection target shares: bit 3 echo every message back; bit 4 end of stream after
 // the input; bit 5 small channel limit (64 bytes); bit 6 each chunk arrives one
-// second after the previous one.
+// second after the previous one; and bit 7 a log hook and a key log are set (log.h,
+// key_log.h).
 //
 // Beyond the ConnectionDriver's invariants: the server establishes only with the
 // client identity, never when the allow-list leaves it out, and the i-th message it
-// delivers is exactly scripted_message(i), the only frames a real client sealed.
+// delivers is exactly scripted_message(i), the only frames a real client sealed. With
+// the hooks: one key log line of the documented length exactly when the handshake
+// completed, and one warning or error exactly when the connection failed.
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 #include "support/connection_driver.h"
 #include "support/fixtures.h"
@@ -46,11 +50,31 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const bool close_after_peer = input->has(kCloseAfterPeer);
   apply_channel_options(*input, config.channel);
 
+  std::size_t key_lines = 0, failures = 0;
+  const LogHook log_hook = [&failures](LogLevel level, std::uint64_t, std::string_view message) {
+    FUZZ_CHECK(!message.empty() && message.size() < 200);
+    if (level >= LogLevel::kWarning) ++failures;
+  };
+  const KeyLogHook key_log = [&key_lines](std::string_view line) {
+    FUZZ_CHECK(line.size() == kKeyLogLabel.size() + 3 * 65);
+    ++key_lines;
+  };
+  constexpr std::uint8_t kHooks = 1u << 7;
+  const bool hooks = input->has(kHooks);
+  if (hooks) {
+    config.log_hook = &log_hook;
+    config.key_log = &key_log;
+  }
+
   Connection server = Connection::server(config, Instant{0});
   ConnectionDriver driver(server, client_identity().public_key(), config.channel);
   feed_connection(driver, *input, close_after_peer);
 
   if (allow_mode == 2) FUZZ_CHECK(!driver.handshake_complete());
+  if (hooks) {
+    FUZZ_CHECK(key_lines == (driver.handshake_complete() ? 1u : 0u));
+    FUZZ_CHECK(failures == (server.error() != Error::kNone ? 1u : 0u));
+  }
   FUZZ_CHECK(is_scripted(driver.received()));
   return 0;
 }

@@ -75,10 +75,10 @@ key_tool_repeats() {  # key_tool_repeats TOOL WORKDIR: true if two runs print th
 check_fuzzing_mode() {
   local dir=$1 failed=0 scratch tool macro=FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
   scratch=$(mktemp -d)
-  # 1. No example, no adapter, no key tool in the fuzzing build. add_subdirectory
+  # 1. No example, no adapter, no tool in the fuzzing build. add_subdirectory
   # leaves a cmake_install.cmake in the folder it adds (fuzz/CMakeLists.txt may still
   # generate a header under adapters/ for the C API's sans-IO objects).
-  for part in examples adapters; do
+  for part in examples adapters tools; do
     if [[ -e $dir/$part/cmake_install.cmake ]]; then
       echo "mode-check: the fuzzing build $dir builds $part" >&2; failed=1
     fi

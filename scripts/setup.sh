@@ -5,8 +5,8 @@
 set -euo pipefail
 
 declare -A packages=(
-  [build]="cmake ninja-build g++ pkg-config libsodium-dev libssl-dev"
-  [test]="libgtest-dev libgmock-dev librapidcheck-dev nlohmann-json3-dev python3-nacl"
+  [build]="cmake ninja-build g++ pkg-config libsodium-dev libssl-dev libcli11-dev"
+  [test]="libgtest-dev libgmock-dev librapidcheck-dev nlohmann-json3-dev python3-nacl tshark wireshark-common"
   [loops]="libuv1-dev libasio-dev"
   [fuzz]="clang llvm libclang-rt-14-dev zip unzip python3"
   [bench]="libbenchmark-dev gnuplot-nox python3 valgrind"
@@ -35,5 +35,10 @@ echo "setup: installing ${missing[*]}"
 sudo=""
 [[ $(id -u) -eq 0 ]] || sudo="sudo"
 export DEBIAN_FRONTEND=noninteractive
+# wireshark-common asks whether non-root users may capture; the tests only read
+# files (docs/debugging.md), so answer "no" ahead of time.
+if [[ " ${missing[*]} " == *" wireshark-common "* ]]; then
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | $sudo debconf-set-selections
+fi
 $sudo apt-get update -q
 $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -237,7 +237,9 @@ Error Channel::seal(ByteSpan plaintext) {
 }
 
 bool Channel::release_idle_buffers() {
-  if (message_ready_ || body_size_ != 0 || pending_transmit() != 0) return false;
+  if (pending_event_ == PendingEvent::kMessage || body_size_ != 0 || pending_transmit() != 0) {
+    return false;
+  }
   rx_.release();
   tx_.release();
   tx_begin_ = tx_end_ = 0;

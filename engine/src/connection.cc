@@ -7,6 +7,7 @@
 
 #include <new>
 
+#include "connection_log.h"
 #include "p2pnet/internal/connection_impl.h"
 
 namespace p2pnet {
@@ -21,7 +22,9 @@ Connection::Connection(Impl&& impl) {
   static_assert(alignof(Impl) <= kImplAlign,
                 "Connection::Impl needs a stricter alignment: raise Connection::kImplAlign "
                 "in engine/include/p2pnet/connection.h to alignof(Connection::Impl)");
-  new (storage_) Impl(std::move(impl));
+  Impl& s = *new (storage_) Impl(std::move(impl));
+  log_handshake_started(s.hooks.log, s.hooks.log_id, s.handshake.role());
+  s.log_failure_once();  // a config the handshake refused
 }
 Connection::Connection(Connection&& other) noexcept { new (storage_) Impl(std::move(other.impl())); }
 Connection& Connection::operator=(Connection&& other) noexcept {
@@ -36,16 +39,35 @@ const Connection::Impl& Connection::impl() const {
 }
 
 Connection Connection::client(const ClientConfig& config, Instant now) {
-  return Connection(Impl(Handshake::client(config, now), config.channel));
+  return Connection(Impl(Handshake::client(config, now), config.channel,
+                         Impl::Hooks{config.log_hook, config.log_id, config.key_log}));
 }
 
 Connection Connection::server(const ServerConfig& config, Instant now) {
-  return Connection(Impl(Handshake::server(config, now), config.channel));
+  return Connection(Impl(Handshake::server(config, now), config.channel,
+                         Impl::Hooks{config.log_hook, config.log_id, config.key_log}));
+}
+
+Error Connection::Impl::error() const {
+  if (handshake.error() != Error::kNone) return handshake.error();
+  return channel ? channel->error() : Error::kNone;
+}
+
+void Connection::Impl::log_failure_once() {
+  const Error failure = error();
+  if (failure == Error::kNone || failure_logged) return;
+  failure_logged = true;
+  const Transcript& t = handshake.transcript();
+  const Role role = handshake.role();
+  log_failure(hooks.log, hooks.log_id, role, channel.has_value(), failure,
+              role == Role::kClient ? t.server_id : t.client_id);
 }
 
 void Connection::Impl::start_channel_if_complete() {
   if (channel || !handshake.is_complete()) return;
   SessionKeys keys = handshake.take_keys();  // the handshake's copies are wiped
+  log_handshake_complete(hooks.log, hooks.log_id, handshake.peer_identity());
+  write_key_log(hooks.key_log, handshake.transcript(), keys.key_c2s.bytes(), keys.key_s2c.bytes());
   session_key = std::move(keys.session_key);
   channel.emplace(handshake.role(), std::move(keys.key_c2s), std::move(keys.key_s2c),
                   channel_config);
@@ -77,20 +99,23 @@ ReadResult Connection::handle_bytes(ByteSpan input, Instant now) {
   if (!s.channel) {
     const ReadResult result = s.handshake.handle_bytes(input, now);
     consumed = result.consumed;
-    if (result.error != Error::kNone) return result;
+    if (result.error != Error::kNone) return s.log_failure_once(), result;
     s.start_channel_if_complete();
     // Still handshaking (all input used), or complete with nothing left over.
     if (!s.channel || (consumed == input.size() && !input.empty())) return {consumed, Error::kNone};
   }
   const ReadResult result = s.channel->handle_bytes(input.subspan(consumed));
   s.wipe_session_key_if_done();
+  s.log_failure_once();
   return {consumed + result.consumed, result.error};
 }
 
 Error Connection::handle_timeout(Instant now) {
   Impl& s = impl();
   if (s.channel) return s.channel->error();
-  return s.handshake.handle_timeout(now);
+  const Error error = s.handshake.handle_timeout(now);
+  s.log_failure_once();
+  return error;
 }
 
 std::optional<Instant> Connection::poll_timeout() const {
@@ -191,11 +216,7 @@ std::string_view Connection::state_name() const {
                    : handshake_state_name(s.handshake.state());
 }
 
-Error Connection::error() const {
-  const Impl& s = impl();
-  if (s.handshake.error() != Error::kNone) return s.handshake.error();
-  return s.channel ? s.channel->error() : Error::kNone;
-}
+Error Connection::error() const { return impl().error(); }
 
 Role Connection::role() const { return impl().handshake.role(); }
 

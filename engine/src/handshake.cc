@@ -63,7 +63,7 @@ Handshake Handshake::client(const ClientConfig& config, Instant now) {
   handshake.expected_server_ = config.expected_server;
   handshake.replay_cache_ = config.replay_cache;
   if (config.identity == nullptr || config.handshake_timeout <= Duration::zero() ||
-      !channel_config_is_valid(config.channel)) {
+      !channel_config_is_valid(config.channel) || (config.key_log && !key_log_available())) {
     handshake.fail(Error::kInvalidArgument);
     return handshake;
   }
@@ -78,7 +78,7 @@ Handshake Handshake::server(const ServerConfig& config, Instant now) {
   handshake.random_ = config.random != nullptr ? config.random : &system_random();
   handshake.allowed_clients_ = config.allowed_clients;
   if (config.identity == nullptr || config.handshake_timeout <= Duration::zero() ||
-      !channel_config_is_valid(config.channel)) {
+      !channel_config_is_valid(config.channel) || (config.key_log && !key_log_available())) {
     handshake.fail(Error::kInvalidArgument);
     return handshake;
   }
@@ -169,10 +169,10 @@ void Handshake::on_server_hello(ByteSpan message) {
   // No point validation of server_id here: an invalid or small-order key can never
   // verify the Accept (libsodium's verification rejects it), which fails with 0x02.
   // protocol-v1: a client that expects a server aborts without sending KeyExchange.
+  transcript_.server_id = hello->server_id;  // before the check: a refusal names it (log.h)
   if (expected_server_ && hello->server_id != *expected_server_) {
     return fail(Error::kPeerNotAllowed);
   }
-  transcript_.server_id = hello->server_id;
   transcript_.challenge = hello->challenge;
 
   Secret<kX25519KeySize> eph_secret;
@@ -214,12 +214,12 @@ void Handshake::on_client_hello(ByteSpan message) {
   // As for server_id: a bad client_id fails the KeyExchange's verification with 0x02.
   // Validating it here as well would cost a scalar multiplication per handshake.
   // protocol-v1: refuse a client that is not allowed before issuing any challenge.
+  transcript_.client_id = hello->client_id;  // before the check: a refusal names it (log.h)
   if (allowed_clients_ &&
       std::find(allowed_clients_->begin(), allowed_clients_->end(), hello->client_id) ==
           allowed_clients_->end()) {
     return fail(Error::kPeerNotAllowed);
   }
-  transcript_.client_id = hello->client_id;
   if (!draw(transcript_.challenge)) return;
 
   ByteWriter out(MutableByteSpan(tx_).subspan(tx_size_));

@@ -595,6 +595,62 @@ static void refusals(void) {
   CHECK(c == P2P_OK && s == P2P_OK);
 }
 
+/* --- The log hook and the key log from C ------------------------------------------ */
+
+typedef struct {
+  int calls[4]; /* per p2p_log_level_t */
+  uint64_t last_id;
+  char complete[2][128]; /* the completion messages, client's and server's */
+  int completions;
+  char key_lines[2][256];
+  int key_line_count;
+} HookRecord;
+
+static void record_log(void* context, p2p_log_level_t level, uint64_t id, const char* message) {
+  HookRecord* r = (HookRecord*)context;
+  if ((int)level >= 0 && (int)level < 4) ++r->calls[level];
+  r->last_id = id;
+  if (level == P2P_LOG_INFO && r->completions < 2) {
+    snprintf(r->complete[r->completions++], sizeof r->complete[0], "%s", message);
+  }
+}
+
+static void record_key_line(void* context, const char* line) {
+  HookRecord* r = (HookRecord*)context;
+  if (r->key_line_count < 2) snprintf(r->key_lines[r->key_line_count++], sizeof r->key_lines[0], "%s", line);
+}
+
+static void log_and_key_log_hooks(void) {
+  HookRecord record;
+  memset(&record, 0, sizeof record);
+  p2p_conn_options_t options;
+  p2p_conn_options_init(&options);
+  options.log = record_log;
+  options.log_context = &record;
+  options.log_id = 77;
+  options.key_log = record_key_line;
+  options.key_log_context = &record;
+  Side client, server;
+  establish(&client, &server, &options);
+  CHECK(record.calls[P2P_LOG_DEBUG] == 2 && record.calls[P2P_LOG_INFO] == 2);
+  CHECK(record.calls[P2P_LOG_WARNING] == 0 && record.calls[P2P_LOG_ERROR] == 0);
+  CHECK(record.last_id == 77);
+  /* The client names the server in full, and the server the client. */
+  char server_text[P2P_PUBLIC_KEY_TEXT_SIZE], client_text[P2P_PUBLIC_KEY_TEXT_SIZE];
+  CHECK_CODE(p2p_public_key_to_text(p2p_keypair_public_key(g_server_kp), server_text), P2P_OK);
+  CHECK_CODE(p2p_public_key_to_text(p2p_keypair_public_key(g_client_kp), client_text), P2P_OK);
+  CHECK(record.completions == 2);
+  CHECK(strstr(record.complete[0], server_text) != NULL || strstr(record.complete[1], server_text) != NULL);
+  CHECK(strstr(record.complete[0], client_text) != NULL || strstr(record.complete[1], client_text) != NULL);
+  /* One key log line per side, the same on both, the label then three hex values. */
+  CHECK(record.key_line_count == 2);
+  CHECK(strcmp(record.key_lines[0], record.key_lines[1]) == 0);
+  CHECK(strncmp(record.key_lines[0], "P2PNET_V1_TRAFFIC_KEYS ", 23) == 0);
+  CHECK(strlen(record.key_lines[0]) == 23 + 3 * 64 + 2);
+  side_free(&client);
+  side_free(&server);
+}
+
 static void replay_cache_refuses_a_replayed_challenge(void) {
   p2p_conn_options_t options;
   p2p_conn_options_init(&options);
@@ -893,6 +949,7 @@ int main(void) {
   RUN_TEST(message_data_lives_until_next_feed);
   RUN_TEST(keypair_and_allow_list_are_copied);
   RUN_TEST(refusals);
+  RUN_TEST(log_and_key_log_hooks);
   RUN_TEST(replay_cache_refuses_a_replayed_challenge);
   RUN_TEST(end_of_stream);
   RUN_TEST(version_matches_macros);

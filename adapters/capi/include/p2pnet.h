@@ -224,6 +224,26 @@ typedef struct p2p_event {
   size_t length;
 } p2p_event_t;
 
+/* p2p_log_level_t: the level of a log hook message (docs/debugging.md). */
+typedef enum p2p_log_level {
+  P2P_LOG_DEBUG = 0,   /* handshake started */
+  P2P_LOG_INFO = 1,    /* handshake complete (the peer's full key) */
+  P2P_LOG_WARNING = 2, /* peer refused (its full key and why) */
+  P2P_LOG_ERROR = 3    /* handshake or channel failed (error name, wire code sent) */
+} p2p_log_level_t;
+
+/* p2p_log_fn: a log hook. message is a NUL-terminated sentence valid during the call;
+ * it never holds secret material. Called from inside the p2p_conn_* call that caused
+ * the event; it must not call back into that connection. */
+typedef void (*p2p_log_fn)(void* context, p2p_log_level_t level, uint64_t connection_id,
+                           const char* message);
+/* p2p_key_log_fn: a key log (DANGEROUS, for debugging captures only): called once per
+ * session when its handshake completes with one NUL-terminated line,
+ * "P2PNET_V1_TRAFFIC_KEYS <challenge> <key_c2s> <key_s2c>" in hex, wiped after the
+ * call. A library built with P2PNET_KEY_LOG=OFF refuses a connection given one with
+ * INVALID_ARGUMENT. */
+typedef void (*p2p_key_log_fn)(void* context, const char* line);
+
 /* p2p_conn_options_t: settings beyond the defaults. Initialise with
  * p2p_conn_options_init, then change fields; a zero field means its default. */
 typedef struct p2p_conn_options {
@@ -233,6 +253,11 @@ typedef struct p2p_conn_options {
   size_t max_pending_output;        /* 0: two largest frames; bound on unsent output;
                                        else at least max_message_size + 20 */
   p2p_replay_cache_t* replay_cache; /* clients only, borrowed; NULL: none */
+  p2p_log_fn log;                   /* NULL: no log (the default) */
+  void* log_context;                /* passed to log as it is */
+  uint64_t log_id;                  /* passed to log as connection_id */
+  p2p_key_log_fn key_log;           /* NULL: no key log (the default); DANGEROUS */
+  void* key_log_context;            /* passed to key_log as it is */
 } p2p_conn_options_t;
 
 /* p2p_conn_options_init: fills *options with the defaults. NULL is ignored. */

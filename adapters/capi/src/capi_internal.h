@@ -40,6 +40,9 @@ struct p2p_conn {
   explicit p2p_conn(p2pnet::Identity id) : identity(std::move(id)) {}
   p2pnet::Identity identity;               // a copy of the caller's keypair
   std::vector<p2pnet::PublicKey> allowed;  // a copy of the server's allow-list
+  // The C hooks of p2p_conn_options_t, wrapped: the engine borrows these.
+  p2pnet::LogHook log_hook;
+  p2pnet::KeyLogHook key_log;
   std::optional<p2pnet::Connection> connection;
 };
 

@@ -5,6 +5,9 @@
 // checks that change nothing, copies of everything the engine would borrow from the
 // caller, now_ms bounded so that no deadline can overflow, and the outcome recorded
 // in the thread's last error. Protocol decisions stay in the engine.
+#include <sodium.h>
+
+#include <array>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -25,6 +28,11 @@ struct Options {
   p2pnet::Duration handshake_timeout = p2pnet::kDefaultHandshakeTimeout;
   p2pnet::ChannelConfig channel;
   p2pnet::ReplayCache* replay_cache = nullptr;
+  p2p_log_fn log = nullptr;
+  void* log_context = nullptr;
+  std::uint64_t log_id = 0;
+  p2p_key_log_fn key_log = nullptr;
+  void* key_log_context = nullptr;
 };
 
 // read_options checks |options| (NULL: the defaults) into *out. A struct_size other
@@ -47,7 +55,47 @@ bool read_options(const p2p_conn_options_t* options, Options* out) {
            false;
   }
   if (options->replay_cache != nullptr) out->replay_cache = &options->replay_cache->cache;
+  out->log = options->log;
+  out->log_context = options->log_context;
+  out->log_id = options->log_id;
+  out->key_log = options->key_log;
+  out->key_log_context = options->key_log_context;
   return true;
+}
+
+p2p_log_level_t to_c(p2pnet::LogLevel level) {
+  switch (level) {
+    case p2pnet::LogLevel::kDebug: return P2P_LOG_DEBUG;
+    case p2pnet::LogLevel::kInfo: return P2P_LOG_INFO;
+    case p2pnet::LogLevel::kWarning: return P2P_LOG_WARNING;
+    case p2pnet::LogLevel::kError: return P2P_LOG_ERROR;
+  }
+  return P2P_LOG_ERROR;  // unreachable: every enumerator is listed
+}
+
+// attach_hooks wraps the C hooks of |settings| in |conn| and points |config| at them:
+// the C side gets NUL-terminated text, and the key log line's copy is wiped.
+template <typename Config>
+void attach_hooks(const Options& settings, p2p_conn* conn, Config* config) {
+  if (settings.log != nullptr) {
+    conn->log_hook = [fn = settings.log, context = settings.log_context](
+                         p2pnet::LogLevel level, std::uint64_t id, std::string_view message) {
+      const std::string text(message);
+      fn(context, to_c(level), id, text.c_str());
+    };
+    config->log_hook = &conn->log_hook;
+    config->log_id = settings.log_id;
+  }
+  if (settings.key_log != nullptr) {
+    conn->key_log = [fn = settings.key_log, context = settings.key_log_context](std::string_view line) {
+      std::array<char, 256> text{};
+      if (line.size() >= text.size()) return;  // longer than any line the engine writes
+      line.copy(text.data(), line.size());
+      fn(context, text.data());
+      sodium_memzero(text.data(), text.size());
+    };
+    config->key_log = &conn->key_log;
+  }
 }
 
 // to_instant: |now_ms| on the engine's clock. Capped at P2P_MAX_NOW_MS so that now
@@ -147,6 +195,7 @@ p2p_conn_t* p2p_conn_client_ex(const p2p_keypair_t* me, const uint8_t* expected_
     config.replay_cache = settings.replay_cache;
     config.handshake_timeout = settings.handshake_timeout;
     config.channel = settings.channel;
+    attach_hooks(settings, conn.get(), &config);
     conn->connection.emplace(p2pnet::Connection::client(config, now));
     return started(std::move(conn));
   });
@@ -180,6 +229,7 @@ p2p_conn_t* p2p_conn_server_ex(const p2p_keypair_t* me, const uint8_t* const* al
     }
     config.handshake_timeout = settings.handshake_timeout;
     config.channel = settings.channel;
+    attach_hooks(settings, conn.get(), &config);
     conn->connection.emplace(p2pnet::Connection::server(config, now));
     return started(std::move(conn));
   });

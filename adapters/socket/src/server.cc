@@ -122,6 +122,8 @@ Status Server::create(std::unique_ptr<Server>* out, const ServerOptions& options
     server->config_.allowed_clients = std::span<const PublicKey>(*server->options_.allowed_clients);
   }
   server->config_.handshake_timeout = options.handshake_timeout;
+  server->config_.log_hook = options.log_hook;
+  server->config_.key_log = options.key_log;
   server->config_.channel.max_message_size = options.max_message_size;
   // Room for two full frames: one being written while the reply to the next waits.
   server->output_limit_ = 2 * (options.max_message_size + kFrameOverhead);
@@ -228,6 +230,7 @@ void Server::accept_pending() {
         break;
     }
     const ConnectionId id = next_id_++;
+    config_.log_id = id;
     auto peer = std::make_unique<Peer>(id, std::move(socket), address, Connection::server(config_, engine_now()));
     if (!poller_->add(peer->socket.native(), id, kWaitReadable).ok()) continue;
     admission_->add(id, source);

@@ -12,6 +12,8 @@
 #include <span>
 
 #include "p2pnet/identity.h"
+#include "p2pnet/key_log.h"
+#include "p2pnet/log.h"
 #include "p2pnet/random.h"
 #include "p2pnet/replay_cache.h"
 #include "p2pnet/time.h"
@@ -54,6 +56,9 @@ struct ClientConfig {
   // Instant::max() (time.h), so Duration::max() means no deadline.
   Duration handshake_timeout = kDefaultHandshakeTimeout;
   ChannelConfig channel;
+  const LogHook* log_hook = nullptr;  // optional, borrowed: log.h
+  std::uint64_t log_id = 0;           // the id given to log_hook
+  const KeyLogHook* key_log = nullptr;  // optional, borrowed, DANGEROUS: key_log.h
 };
 
 struct ServerConfig {
@@ -62,6 +67,9 @@ struct ServerConfig {
   RandomSource* random = nullptr;                        // nullptr: system_random()
   Duration handshake_timeout = kDefaultHandshakeTimeout;  // as in ClientConfig
   ChannelConfig channel;
+  const LogHook* log_hook = nullptr;    // as in ClientConfig
+  std::uint64_t log_id = 0;
+  const KeyLogHook* key_log = nullptr;  // as in ClientConfig
 };
 
 }  // namespace p2pnet

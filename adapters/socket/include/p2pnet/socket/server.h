@@ -59,6 +59,10 @@ struct ServerOptions {
   // own loop) can listen on one port and the kernel spreads connections among them.
   // The bounds above are then per server. Not on Windows (kInvalidArgument there).
   bool reuse_port = false;
+  // The engine's log hook (log.h), called with the ConnectionId as connection id:
+  // it names refused clients in full. Optional, borrowed, called on run()'s thread.
+  const LogHook* log_hook = nullptr;
+  const KeyLogHook* key_log = nullptr;  // optional, borrowed, DANGEROUS: key_log.h
 };
 
 // ServerHandler receives the server's events. Every method has an empty default.

@@ -6,6 +6,7 @@
 #ifndef P2PNET_INTERNAL_CONNECTION_IMPL_H_
 #define P2PNET_INTERNAL_CONNECTION_IMPL_H_
 
+#include <cstdint>
 #include <optional>
 
 #include "p2pnet/config.h"
@@ -17,11 +18,23 @@
 namespace p2pnet {
 
 struct Connection::Impl {
-  Impl(Handshake handshake_in, const ChannelConfig& channel_config_in)
-      : handshake(std::move(handshake_in)), channel_config(channel_config_in) {}
+  // The hooks are borrowed from the config (log.h, key_log.h); any may be null.
+  struct Hooks {
+    const LogHook* log = nullptr;
+    std::uint64_t log_id = 0;
+    const KeyLogHook* key_log = nullptr;
+  };
 
-  // start_channel_if_complete takes the keys of a handshake that just completed.
+  Impl(Handshake handshake_in, const ChannelConfig& channel_config_in, const Hooks& hooks_in)
+      : handshake(std::move(handshake_in)), channel_config(channel_config_in), hooks(hooks_in) {}
+
+  // start_channel_if_complete takes the keys of a handshake that just completed (and
+  // tells the log hook and the key log).
   void start_channel_if_complete();
+  Error error() const;
+  // log_failure_once tells the log hook about the connection's error, the first time
+  // there is one; it runs after every call that may fail the connection.
+  void log_failure_once();
   // done: the channel failed or is closed both ways; no key is needed any more.
   bool done() const;
   // wipe_session_key_if_done runs after every call that may end the channel.
@@ -32,6 +45,8 @@ struct Connection::Impl {
   Key session_key;  // moved out of the handshake with the traffic keys; wiped when done()
   std::optional<Channel> channel;
   bool handshake_event_pending = false;
+  Hooks hooks;
+  bool failure_logged = false;
 };
 
 }  // namespace p2pnet

@@ -1,0 +1,67 @@
+// Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
+//
+// programs.h: the three socket programs, written once. The example programs
+// (examples/08_generate_identity.cc, 10_secure_server.cc, 11_secure_client.cc) run
+// them with their original interface and output lines (docs/adapters.md "Running");
+// the p2pnet tool
+// (tools/p2pnet) runs them in the tool's style behind CLI11 (docs/cli.md). Each
+// returns the process exit status: 0 success, 1 a runtime failure (reported through
+// the Output). Arguments are checked by the callers.
+#ifndef P2PNET_TOOLS_COMMON_PROGRAMS_H_
+#define P2PNET_TOOLS_COMMON_PROGRAMS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "output.h"
+#include "p2pnet/config.h"
+#include "p2pnet/socket/server.h"
+
+namespace p2pnet::tools {
+
+struct KeygenSettings {
+  std::string path = "identity.key";
+  bool force = false;
+};
+
+// run_keygen writes a fresh identity to settings.path (mode 0600; an existing file
+// only with force, replaced whole or not at all) and prints its public key in full
+// after "[OK] Public key: ".
+int run_keygen(const KeygenSettings& settings, const Output& out);
+
+// run_pubkey prints the full public key of the identity file at |path|, alone on
+// its line (the tool's `pubkey`).
+int run_pubkey(const std::string& path, const Output& out);
+
+struct ServeSettings {
+  std::string key_path;
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;
+  std::vector<PublicKey> allowed;  // empty: every client
+  net::ServerOptions options;      // identity, allowed_clients and reuse_port are filled in
+  // workers: servers on one port, each on its own thread (SO_REUSEPORT; above 1 only
+  // where net::reuse_port_supported()).
+  unsigned workers = 1;
+};
+
+// run_echo_server serves the echo protocol until SIGINT or SIGTERM (exit 0).
+int run_echo_server(ServeSettings settings, const Output& out);
+
+struct ConnectSettings {
+  std::string key_path;
+  PublicKey server_key;
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;
+  Duration timeout{10'000};
+  const LogHook* log_hook = nullptr;
+  const KeyLogHook* key_log = nullptr;
+};
+
+// run_secure_client connects, sends each line of standard input and prints each
+// echo, then closes with close_notify both ways.
+int run_secure_client(const ConnectSettings& settings, const Output& out);
+
+}  // namespace p2pnet::tools
+
+#endif  // P2PNET_TOOLS_COMMON_PROGRAMS_H_

@@ -1,0 +1,213 @@
+// Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
+//
+// p2pnet: the installed command-line tool (docs/cli.md).
+//   p2pnet keygen [--out PATH] [--force]
+//   p2pnet pubkey KEYFILE
+//   p2pnet serve KEYFILE [--host ADDR] [--port N] [--allow PUBKEY]... [limits] [--keylog FILE] [--verbose]
+//   p2pnet connect KEYFILE SERVER_PUBKEY [--host ADDR] [--port N] [--timeout SECONDS] [--keylog FILE] [--verbose]
+// Conventions: --help/-h on standard output with exit 0, --version, "--opt value" and
+// "--opt=value"; usage errors on standard error with exit 2, runtime failures on
+// standard error with exit 1, both prefixed with the program name. Logs go to
+// standard output, timestamped (UTC, ISO 8601) when it is not a terminal, with full
+// public keys and peer text escaped. The programs themselves are tools/common, shared
+// with the example programs 08, 10 and 11.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "key_log_file.h"
+#include "output.h"
+#include "p2pnet/key_log.h"
+#include "p2pnet/log.h"
+#include "parse.h"
+#include "programs.h"
+
+namespace {
+
+using p2pnet::tools::Output;
+using p2pnet::tools::Style;
+
+constexpr int kUsageError = 2;
+
+// Validators: each checks with the same parser that converts the value later.
+CLI::Validator number(unsigned long long min, unsigned long long max) {
+  return CLI::Validator(
+      [min, max](std::string& text) -> std::string {
+        const auto value = p2pnet::tools::parse_unsigned(text, max);
+        if (!value || *value < min) return "needs a whole number " + std::to_string(min) + ".." + std::to_string(max);
+        return "";
+      },
+      "UINT");
+}
+
+const CLI::Validator kSeconds(
+    [](std::string& text) -> std::string {
+      return p2pnet::tools::parse_seconds(text) ? "" : "needs a positive number of seconds (at most 86400)";
+    },
+    "SECONDS");
+
+const CLI::Validator kPublicKey(
+    [](std::string& text) -> std::string {
+      return p2pnet::decode_public_key(text) ? "" : "'" + text + "' is not a valid 43-character public key";
+    },
+    "PUBKEY");
+
+std::size_t to_size(const std::string& text) {
+  return static_cast<std::size_t>(*p2pnet::tools::parse_unsigned(text, ~0ull));
+}
+
+// Observability shared by serve and connect: the library's log hook printed as log
+// lines (refusals always, everything with --verbose) and the optional key log.
+struct Observability {
+  std::string keylog_path;
+  bool verbose = false;
+  p2pnet::LogHook log_hook;
+  std::unique_ptr<p2pnet::tools::KeyLogFile> key_log;
+
+  // start installs both; returns false after reporting why the key log cannot be used.
+  bool start(const Output& out) {
+    log_hook = [&out, verbose = verbose](p2pnet::LogLevel level, std::uint64_t id, std::string_view message) {
+      if (!verbose && level < p2pnet::LogLevel::kWarning) return;
+      static constexpr const char* kTags[] = {"[DEBUG]", "[INFO]", "[WARN]", "[ERROR]"};
+      out.line(std::string(kTags[static_cast<int>(level)]) + " connection " + std::to_string(id) + ": " +
+               std::string(message));
+    };
+    if (keylog_path.empty()) {
+      // The environment is read here, by the tool, never by the library.
+      if (const char* path = std::getenv("P2PNET_KEYLOGFILE"); path != nullptr) keylog_path = path;
+    }
+    if (keylog_path.empty()) return true;
+    if (!p2pnet::key_log_available()) {
+      out.fail("this p2pnet was built without the key log (-DP2PNET_KEY_LOG=OFF); --keylog is refused");
+      return false;
+    }
+    std::string error;
+    key_log = p2pnet::tools::KeyLogFile::open(keylog_path, &error);
+    if (!key_log) {
+      out.fail(error);
+      return false;
+    }
+    out.warn("writing session keys to " + keylog_path +
+             ": anyone who reads it can decrypt these sessions (debugging only)");
+    return true;
+  }
+  const p2pnet::KeyLogHook* key_log_hook() const { return key_log ? &key_log->hook() : nullptr; }
+};
+
+void add_observability(CLI::App* command, Observability* obs) {
+  command->add_option("--keylog", obs->keylog_path,
+                      "Append each session's traffic keys to FILE (mode 0600) for decrypting captures. "
+                      "DANGEROUS: the file decrypts the sessions. Default: $P2PNET_KEYLOGFILE")
+      ->option_text("FILE");
+  command->add_flag("-v,--verbose", obs->verbose, "Also log handshake starts, completions and failures");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"p2pnet: identities, an echo server and a client for the P2PNet secure channel (docs/cli.md)",
+               "p2pnet"};
+  app.set_version_flag("--version", std::string("p2pnet ") + P2PNET_TOOL_VERSION);
+  app.require_subcommand(1);
+  app.failure_message(CLI::FailureMessage::help);
+
+  // keygen
+  p2pnet::tools::KeygenSettings keygen;
+  CLI::App* keygen_cmd = app.add_subcommand("keygen", "Create an identity file (mode 0600) and print its public key");
+  keygen_cmd->add_option("-o,--out", keygen.path, "Where to write the identity [identity.key]")->option_text("PATH");
+  keygen_cmd->add_flag("-f,--force", keygen.force, "Replace an existing file (whole or not at all)");
+
+  // pubkey
+  std::string pubkey_path;
+  CLI::App* pubkey_cmd = app.add_subcommand("pubkey", "Print the 43-character public key of an identity file");
+  pubkey_cmd->add_option("KEYFILE", pubkey_path, "Identity file")->required();
+
+  // serve
+  p2pnet::tools::ServeSettings serve;
+  std::string serve_port = "8080", handshake_timeout, idle_timeout, max_message, max_handshakes,
+              max_per_address, max_connections, workers;
+  std::vector<std::string> allow;
+  Observability serve_obs;
+  CLI::App* serve_cmd = app.add_subcommand("serve", "Run the echo server: authenticate clients, echo their messages");
+  serve_cmd->add_option("KEYFILE", serve.key_path, "The server's identity file")->required();
+  serve_cmd->add_option("--host", serve.host, "Address to listen on [127.0.0.1]")->option_text("ADDR");
+  serve_cmd->add_option("-p,--port", serve_port, "Port, 0 for any free one (shown in the log) [8080]")
+      ->check(number(0, 65535))->option_text("N");
+  serve_cmd->add_option("--allow", allow, "Accept only these client keys (repeat the option)")
+      ->check(kPublicKey)->option_text("PUBKEY");
+  serve_cmd->add_option("--handshake-timeout", handshake_timeout, "Handshake deadline [10]")->check(kSeconds)->option_text("SECONDS");
+  serve_cmd->add_option("--idle-timeout", idle_timeout, "Close a silent session after this [300]")->check(kSeconds)->option_text("SECONDS");
+  serve_cmd->add_option("--max-message", max_message, "Largest message [1048576]")
+      ->check(number(1, p2pnet::kMaxMessageSizeLimit))->option_text("BYTES");
+  serve_cmd->add_option("--max-handshakes", max_handshakes, "Concurrent handshakes [256]")->check(number(1, 1'000'000))->option_text("N");
+  serve_cmd->add_option("--max-handshakes-per-address", max_per_address, "Per IPv4 address or IPv6 /64 [8]")
+      ->check(number(1, 1'000'000))->option_text("N");
+  serve_cmd->add_option("--max-connections", max_connections, "Handshakes and sessions [1024]")->check(number(1, 1'000'000))->option_text("N");
+  serve_cmd->add_option("--workers", workers, "Servers on the port, one thread each (SO_REUSEPORT) [1]")
+      ->check(number(1, 256))->option_text("N");
+  add_observability(serve_cmd, &serve_obs);
+
+  // connect
+  p2pnet::tools::ConnectSettings connect;
+  std::string server_key, connect_port = "8080", timeout;
+  Observability connect_obs;
+  CLI::App* connect_cmd = app.add_subcommand(
+      "connect", "Connect to a server, send each line of standard input, print each echo");
+  connect_cmd->add_option("KEYFILE", connect.key_path, "The client's identity file")->required();
+  connect_cmd->add_option("SERVER_PUBKEY", server_key, "The server's public key")->required()->check(kPublicKey);
+  connect_cmd->add_option("--host", connect.host, "Server address [127.0.0.1]")->option_text("ADDR");
+  connect_cmd->add_option("-p,--port", connect_port, "Server port [8080]")->check(number(1, 65535))->option_text("N");
+  connect_cmd->add_option("-t,--timeout", timeout, "Bound on every wait [10]")->check(kSeconds)->option_text("SECONDS");
+  add_observability(connect_cmd, &connect_obs);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);  // help on standard output, status 0
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::string program = "p2pnet";
+    for (const CLI::App* sub : app.get_subcommands()) program += " " + sub->get_name();
+    std::fprintf(stderr, "%s: error: %s\nRun '%s --help' for usage.\n", program.c_str(), e.what(), program.c_str());
+    return kUsageError;
+  }
+
+  if (keygen_cmd->parsed()) return p2pnet::tools::run_keygen(keygen, Output(Style::kTool, "p2pnet keygen"));
+  if (pubkey_cmd->parsed()) return p2pnet::tools::run_pubkey(pubkey_path, Output(Style::kTool, "p2pnet pubkey"));
+  if (serve_cmd->parsed()) {
+    const Output out(Style::kTool, "p2pnet serve");
+    serve.port = static_cast<std::uint16_t>(to_size(serve_port));
+    for (const std::string& key : allow) serve.allowed.push_back(*p2pnet::decode_public_key(key));
+    p2pnet::net::ServerOptions& o = serve.options;
+    if (!handshake_timeout.empty()) o.handshake_timeout = *p2pnet::tools::parse_seconds(handshake_timeout);
+    if (!idle_timeout.empty()) o.idle_timeout = *p2pnet::tools::parse_seconds(idle_timeout);
+    if (!max_message.empty()) o.max_message_size = to_size(max_message);
+    if (!max_handshakes.empty()) o.max_handshakes = to_size(max_handshakes);
+    if (!max_per_address.empty()) o.max_handshakes_per_address = to_size(max_per_address);
+    if (!max_connections.empty()) o.max_connections = to_size(max_connections);
+    if (!workers.empty()) serve.workers = static_cast<unsigned>(to_size(workers));
+    if (serve.workers > 1 && !p2pnet::net::reuse_port_supported()) {
+      return out.fail("--workers above 1 needs SO_REUSEPORT, which this platform lacks");
+    }
+    if (!serve_obs.start(out)) return 1;
+    o.log_hook = &serve_obs.log_hook;
+    o.key_log = serve_obs.key_log_hook();
+    return p2pnet::tools::run_echo_server(serve, out);
+  }
+  const Output out(Style::kTool, "p2pnet connect");
+  connect.server_key = *p2pnet::decode_public_key(server_key);
+  connect.port = static_cast<std::uint16_t>(to_size(connect_port));
+  if (!timeout.empty()) connect.timeout = *p2pnet::tools::parse_seconds(timeout);
+  if (!connect_obs.start(out)) return 1;
+  connect.log_hook = &connect_obs.log_hook;
+  connect.key_log = connect_obs.key_log_hook();
+  return p2pnet::tools::run_secure_client(connect, out);
+}
