@@ -107,15 +107,16 @@ mode_baseline() {
 
 mode_format() {
   scripts/setup.sh lint
-  local files unformatted=()
+  local files unformatted
   files=$(git ls-files '*.h' '*.c' '*.cc' | grep -v '/third_party/')
-  while IFS= read -r file; do
-    "$clang_format" --dry-run --Werror "$file" >/dev/null 2>&1 || unformatted+=("$file")
-  done <<<"$files"
-  if [[ ${#unformatted[@]} -gt 0 ]]; then
-    log "clang-format: ${#unformatted[@]} of $(wc -l <<<"$files") files are not formatted" \
-      "(clang-format-14 -i FILE fixes one; --dry-run shows what would change):"
-    printf '  %s\n' "${unformatted[@]}"
+  # One run over every file; each place that would change is one "error:" line.
+  unformatted=$(xargs "$clang_format" --dry-run --Werror <<<"$files" 2>&1 |
+    sed -nE 's/^([^:]+):[0-9]+:[0-9]+: error: code should be clang-formatted.*/\1/p' |
+    sort -u || true)
+  if [[ -n $unformatted ]]; then
+    log "clang-format: $(wc -l <<<"$unformatted") of $(wc -l <<<"$files") files are not" \
+      "formatted (clang-format-14 -i FILE fixes one; --dry-run shows what would change):"
+    sed 's/^/  /' <<<"$unformatted"
     return 1
   fi
   log "clang-format: all $(wc -l <<<"$files") files formatted"

@@ -8,11 +8,13 @@
 #   fuzz      clang libFuzzer targets, each run for a bounded time from its corpus
 #   windows   mingw-w64 cross-build, Winsock and engine tests under wine
 #   bench     benchmark suite built and run for one short iteration (no timing asserted)
+#   lint      clang-tidy over every source, failing on findings not in the baseline, and
+#             clang-format over every tracked source (scripts/lint.sh, CONTRIBUTING.md)
 # With no STAGE, all of them run in that order.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-all_stages=(unit model sanitize fuzz windows bench)
+all_stages=(unit model sanitize fuzz windows bench lint)
 stages=("$@")
 [[ ${#stages[@]} -gt 0 ]] || stages=("${all_stages[@]}")
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -42,6 +44,8 @@ for stage in "${stages[@]}"; do
       if [[ -x scripts/windows.sh ]]; then scripts/windows.sh test; else echo "windows: no windows.sh yet"; fi ;;
     bench)
       if [[ -x scripts/bench.sh ]]; then scripts/bench.sh smoke; else echo "bench: no bench.sh yet"; fi ;;
+    lint)
+      scripts/lint.sh check ;;
     *)
       echo "test.sh: unknown stage '$stage' (stages: ${all_stages[*]})" >&2; exit 2 ;;
   esac
