@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # scripts/setup.sh [GROUP...]: installs the Debian packages a build needs, only when
 # missing, so a fresh Debian bookworm machine needs nothing done by hand.
-# Groups: build (default), test, fuzz, bench, loops, windows, model, all.
+# Groups: build (default), test, fuzz, bench, loops, windows, model, lint, all.
 set -euo pipefail
 
 declare -A packages=(
@@ -12,6 +12,7 @@ declare -A packages=(
   [bench]="libbenchmark-dev gnuplot-nox python3 valgrind"
   [windows]="g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix wine wine64 dpkg-dev autoconf automake libtool make googletest"
   [model]="rumur gcc libc6-dev"
+  [lint]="clang clang-tidy-14 clang-format-14"
 )
 
 groups=("$@")

@@ -9,11 +9,13 @@
 #   windows   mingw-w64 cross-build, Winsock and engine tests under wine
 #   bench     benchmark suite built and run for one short iteration (no timing asserted),
 #             and the instruction-count gate (scripts/bench.sh instructions)
+#   lint      clang-tidy over every source, failing on findings not in the baseline, and
+#             clang-format over every tracked source (scripts/lint.sh, CONTRIBUTING.md)
 # With no STAGE, all of them run in that order.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-all_stages=(unit model sanitize fuzz windows bench)
+all_stages=(unit model sanitize fuzz windows bench lint)
 stages=("$@")
 [[ ${#stages[@]} -gt 0 ]] || stages=("${all_stages[@]}")
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -43,6 +45,8 @@ for stage in "${stages[@]}"; do
       scripts/windows.sh test ;;
     bench)
       scripts/bench.sh smoke ;;
+    lint)
+      scripts/lint.sh check ;;
     *)
       echo "test.sh: unknown stage '$stage' (stages: ${all_stages[*]})" >&2; exit 2 ;;
   esac

@@ -70,6 +70,7 @@ class Child {
       ::dup2(out_fd, 1);
       ::dup2(out_fd, 2);
       std::vector<char*> argv;
+      argv.reserve(args.size() + 1);
       for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
       argv.push_back(nullptr);
       ::execv(argv[0], argv.data());

@@ -124,6 +124,7 @@ TEST(HandshakeAdmissionTest, AgreesWithAPlainModelOverRandomOperations) {
   constexpr std::size_t kCap = 3;
   constexpr int kSources = 12;
   std::vector<SourceKey> sources;
+  sources.reserve(kSources);
   for (int i = 0; i < kSources; ++i) sources.push_back(key(("10.0.0." + std::to_string(i)).c_str()));
 
   std::mt19937_64 random(20240610);
