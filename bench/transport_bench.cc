@@ -26,8 +26,6 @@ using testing::PinnedPeers;
 using testing::shuttle;
 using testing::ShuttleBuffer;
 
-constexpr std::size_t kHeaderSize = 4;
-constexpr std::size_t kTagSize = crypto_aead_chacha20poly1305_ietf_ABYTES;
 
 void set_transport_counters(benchmark::State& state, std::size_t message_size) {
   state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(message_size));

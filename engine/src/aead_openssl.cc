@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include <climits>
+#include <span>
 
 #include "p2pnet/config.h"
 
@@ -58,7 +59,10 @@ bool openssl_aead_seal(void* context, std::uint8_t* ciphertext, std::uint8_t* ta
   if (size > 0 && EVP_CipherUpdate(ctx, ciphertext, &written, plaintext, static_cast<int>(size)) != 1) {
     return false;
   }
-  return EVP_CipherFinal_ex(ctx, ciphertext + written, &final_written) == 1 &&
+  // The final call writes after the |written| bytes of the update (nothing, for a
+  // stream cipher); a span cut keeps the arithmetic checked.
+  std::uint8_t* const rest = std::span(ciphertext, size).subspan(static_cast<std::size_t>(written)).data();
+  return EVP_CipherFinal_ex(ctx, rest, &final_written) == 1 &&
          static_cast<std::size_t>(written) + static_cast<std::size_t>(final_written) == size &&
          EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, static_cast<int>(kAeadTagSize), tag) == 1;
 }
@@ -75,7 +79,8 @@ bool openssl_aead_open(void* context, std::uint8_t* plaintext, const std::uint8_
   if (ok && size > 0) {
     ok = EVP_CipherUpdate(ctx, plaintext, &written, ciphertext, static_cast<int>(size)) == 1;
   }
-  ok = ok && EVP_CipherFinal_ex(ctx, plaintext + written, &final_written) == 1 &&
+  std::uint8_t* const rest = std::span(plaintext, size).subspan(static_cast<std::size_t>(written)).data();
+  ok = ok && EVP_CipherFinal_ex(ctx, rest, &final_written) == 1 &&
        static_cast<std::size_t>(written) + static_cast<std::size_t>(final_written) == size;
   if (!ok) sodium_memzero(plaintext, size);
   return ok;

@@ -36,7 +36,7 @@ void* counted_realloc(void* p, std::size_t size, const char*, int) {
   return std::realloc(p, size);
 }
 void plain_free(void* p, const char*, int) { std::free(p); }
-const bool g_openssl_counted =
+bool g_openssl_counted =
     CRYPTO_set_mem_functions(counted_malloc, counted_realloc, plain_free) == 1;
 #endif
 

@@ -27,32 +27,32 @@ struct Entry {
 
 class ConnectionLogTest : public ::testing::Test {
  protected:
-  Identity client_id = testing::identity_from_byte(1);
-  Identity server_id = testing::identity_from_byte(2);
-  Identity stranger = testing::identity_from_byte(3);
-  DeterministicRandom client_random{1};
-  DeterministicRandom server_random{2};
-  std::vector<Entry> client_log, server_log;
-  LogHook client_hook = [this](LogLevel l, std::uint64_t id, std::string_view m) {
-    client_log.push_back({l, id, std::string(m)});
+  Identity client_id_ = testing::identity_from_byte(1);
+  Identity server_id_ = testing::identity_from_byte(2);
+  Identity stranger_ = testing::identity_from_byte(3);
+  DeterministicRandom client_random_{1};
+  DeterministicRandom server_random_{2};
+  std::vector<Entry> client_log_, server_log_;
+  LogHook client_hook_ = [this](LogLevel l, std::uint64_t id, std::string_view m) {
+    client_log_.push_back({l, id, std::string(m)});
   };
-  LogHook server_hook = [this](LogLevel l, std::uint64_t id, std::string_view m) {
-    server_log.push_back({l, id, std::string(m)});
+  LogHook server_hook_ = [this](LogLevel l, std::uint64_t id, std::string_view m) {
+    server_log_.push_back({l, id, std::string(m)});
   };
   ClientConfig client_config() {
     ClientConfig c;
-    c.identity = &client_id;
-    c.expected_server = server_id.public_key();
-    c.random = &client_random;
-    c.log_hook = &client_hook;
+    c.identity = &client_id_;
+    c.expected_server = server_id_.public_key();
+    c.random = &client_random_;
+    c.log_hook = &client_hook_;
     c.log_id = 7;
     return c;
   }
   ServerConfig server_config() {
     ServerConfig s;
-    s.identity = &server_id;
-    s.random = &server_random;
-    s.log_hook = &server_hook;
+    s.identity = &server_id_;
+    s.random = &server_random_;
+    s.log_hook = &server_hook_;
     s.log_id = 42;
     return s;
   }
@@ -70,43 +70,43 @@ TEST_F(ConnectionLogTest, CompletedHandshakeLogsStartAndFullPeerKey) {
   Pair pair(cc, sc);
   pair.drive();
   ASSERT_TRUE(pair.client.is_established());
-  ASSERT_EQ(server_log.size(), 2u);
-  EXPECT_EQ(server_log[0].level, LogLevel::kDebug);
-  EXPECT_EQ(server_log[0].message, "server handshake started");
-  EXPECT_EQ(server_log[1].level, LogLevel::kInfo);
-  EXPECT_EQ(server_log[1].message, "handshake complete, peer " + encode_public_key(client_id.public_key()));
-  for (const Entry& e : server_log) EXPECT_EQ(e.id, 42u);
-  ASSERT_EQ(client_log.size(), 2u);
-  EXPECT_EQ(client_log[0].message, "client handshake started");
-  EXPECT_EQ(client_log[1].message, "handshake complete, peer " + encode_public_key(server_id.public_key()));
-  for (const Entry& e : client_log) EXPECT_EQ(e.id, 7u);
+  ASSERT_EQ(server_log_.size(), 2u);
+  EXPECT_EQ(server_log_[0].level, LogLevel::kDebug);
+  EXPECT_EQ(server_log_[0].message, "server handshake started");
+  EXPECT_EQ(server_log_[1].level, LogLevel::kInfo);
+  EXPECT_EQ(server_log_[1].message, "handshake complete, peer " + encode_public_key(client_id_.public_key()));
+  for (const Entry& e : server_log_) EXPECT_EQ(e.id, 42u);
+  ASSERT_EQ(client_log_.size(), 2u);
+  EXPECT_EQ(client_log_[0].message, "client handshake started");
+  EXPECT_EQ(client_log_[1].message, "handshake complete, peer " + encode_public_key(server_id_.public_key()));
+  for (const Entry& e : client_log_) EXPECT_EQ(e.id, 7u);
 }
 
 TEST_F(ConnectionLogTest, RefusedClientIsNamedInFullOnBothSides) {
-  const std::vector<PublicKey> allowed{stranger.public_key()};
+  const std::vector<PublicKey> allowed{stranger_.public_key()};
   ClientConfig cc = client_config();
   ServerConfig sc = server_config();
   sc.allowed_clients = std::span<const PublicKey>(allowed);
   Pair pair(cc, sc);
   pair.drive();
   ASSERT_EQ(pair.server.error(), Error::kPeerNotAllowed);
-  ASSERT_EQ(count(server_log, LogLevel::kWarning), 1u);
-  EXPECT_EQ(server_log.back().message, "refused peer " + encode_public_key(client_id.public_key()) +
+  ASSERT_EQ(count(server_log_, LogLevel::kWarning), 1u);
+  EXPECT_EQ(server_log_.back().message, "refused peer " + encode_public_key(client_id_.public_key()) +
                                            ": client not on the allow-list (sent Error 0x03)");
   // The client hears Error 0x03 and says so without answering it.
-  EXPECT_EQ(client_log.back().level, LogLevel::kError);
-  EXPECT_EQ(client_log.back().message, "handshake failed: PeerAbortNotAccepted (no Error sent)");
+  EXPECT_EQ(client_log_.back().level, LogLevel::kError);
+  EXPECT_EQ(client_log_.back().message, "handshake failed: PeerAbortNotAccepted (no Error sent)");
 }
 
 TEST_F(ConnectionLogTest, ClientRefusingAnUnexpectedServerNamesTheServerItMet) {
   ClientConfig cc = client_config();
-  cc.expected_server = stranger.public_key();
+  cc.expected_server = stranger_.public_key();
   const ServerConfig sc = server_config();
   Pair pair(cc, sc);
   pair.drive();
   ASSERT_EQ(pair.client.error(), Error::kPeerNotAllowed);
-  EXPECT_EQ(client_log.back().level, LogLevel::kWarning);
-  EXPECT_EQ(client_log.back().message, "refused peer " + encode_public_key(server_id.public_key()) +
+  EXPECT_EQ(client_log_.back().level, LogLevel::kWarning);
+  EXPECT_EQ(client_log_.back().message, "refused peer " + encode_public_key(server_id_.public_key()) +
                                            ": server is not the expected one (sent Error 0x03)");
 }
 
@@ -118,8 +118,8 @@ TEST_F(ConnectionLogTest, FailureNamesTheErrorAndWireCodeOnce) {
   (void)server.handle_bytes(garbage, Instant{1});
   (void)server.handle_timeout(Instant{1'000'000});
   ASSERT_EQ(server.error(), Error::kMalformedMessage);
-  ASSERT_EQ(count(server_log, LogLevel::kError), 1u);
-  EXPECT_EQ(server_log.back().message, "handshake failed: MalformedMessage (sent Error 0x01)");
+  ASSERT_EQ(count(server_log_, LogLevel::kError), 1u);
+  EXPECT_EQ(server_log_.back().message, "handshake failed: MalformedMessage (sent Error 0x01)");
 }
 
 TEST_F(ConnectionLogTest, TimeoutIsLogged) {
@@ -127,7 +127,7 @@ TEST_F(ConnectionLogTest, TimeoutIsLogged) {
   Connection client = Connection::client(cc, Instant{0});
   (void)client.handle_timeout(Instant{0} + kDefaultHandshakeTimeout);
   ASSERT_EQ(client.error(), Error::kTimeout);
-  EXPECT_EQ(client_log.back().message, "handshake failed: Timeout (sent Error 0x04)");
+  EXPECT_EQ(client_log_.back().message, "handshake failed: Timeout (sent Error 0x04)");
 }
 
 TEST_F(ConnectionLogTest, ChannelFailureIsLoggedAsSuch) {
@@ -139,7 +139,7 @@ TEST_F(ConnectionLogTest, ChannelFailureIsLoggedAsSuch) {
   const Bytes forged{0, 0, 0, 1, 0xaa, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
   (void)pair.server.handle_bytes(forged, pair.now);
   ASSERT_EQ(pair.server.error(), Error::kFrameAuthFailed);
-  EXPECT_EQ(server_log.back().message, "channel failed: FrameAuthFailed (no Error sent)");
+  EXPECT_EQ(server_log_.back().message, "channel failed: FrameAuthFailed (no Error sent)");
 }
 
 TEST_F(ConnectionLogTest, NoMessageHoldsAKeyOfTheSession) {
@@ -153,7 +153,7 @@ TEST_F(ConnectionLogTest, NoMessageHoldsAKeyOfTheSession) {
                                          testing::to_hex(ConnectionTestAccess::key_s2c(pair.client))};
   ASSERT_EQ(pair.client.close(), Error::kNone);
   pair.drive();
-  for (const auto* log : {&client_log, &server_log}) {
+  for (const auto* log : {&client_log_, &server_log_}) {
     for (const Entry& e : *log) {
       for (const std::string& secret : secrets) {
         ASSERT_EQ(secret.size(), 64u);
@@ -174,8 +174,8 @@ TEST_F(ConnectionLogTest, NoHookMeansNoCall) {
   Pair pair(cc, sc);
   pair.drive();
   ASSERT_TRUE(pair.client.is_established());
-  EXPECT_TRUE(client_log.empty());
-  EXPECT_TRUE(server_log.empty());
+  EXPECT_TRUE(client_log_.empty());
+  EXPECT_TRUE(server_log_.empty());
 }
 
 }  // namespace

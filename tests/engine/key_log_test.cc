@@ -21,26 +21,26 @@ using testing::Pair;
 
 class KeyLogTest : public ::testing::Test {
  protected:
-  Identity client_id = testing::identity_from_byte(1);
-  Identity server_id = testing::identity_from_byte(2);
-  DeterministicRandom client_random{1};
-  DeterministicRandom server_random{2};
-  std::vector<std::string> client_lines, server_lines;
-  KeyLogHook client_hook = [this](std::string_view line) { client_lines.emplace_back(line); };
-  KeyLogHook server_hook = [this](std::string_view line) { server_lines.emplace_back(line); };
+  Identity client_id_ = testing::identity_from_byte(1);
+  Identity server_id_ = testing::identity_from_byte(2);
+  DeterministicRandom client_random_{1};
+  DeterministicRandom server_random_{2};
+  std::vector<std::string> client_lines_, server_lines_;
+  KeyLogHook client_hook_ = [this](std::string_view line) { client_lines_.emplace_back(line); };
+  KeyLogHook server_hook_ = [this](std::string_view line) { server_lines_.emplace_back(line); };
   ClientConfig client_config() {
     ClientConfig c;
-    c.identity = &client_id;
-    c.expected_server = server_id.public_key();
-    c.random = &client_random;
-    c.key_log = &client_hook;
+    c.identity = &client_id_;
+    c.expected_server = server_id_.public_key();
+    c.random = &client_random_;
+    c.key_log = &client_hook_;
     return c;
   }
   ServerConfig server_config() {
     ServerConfig s;
-    s.identity = &server_id;
-    s.random = &server_random;
-    s.key_log = &server_hook;
+    s.identity = &server_id_;
+    s.random = &server_random_;
+    s.key_log = &server_hook_;
     return s;
   }
 };
@@ -55,15 +55,15 @@ TEST_F(KeyLogTest, OneLineWithChallengeAndBothTrafficKeys) {
   const std::string expected = std::string(kKeyLogLabel) + " " + testing::to_hex(ConnectionTestAccess::transcript(pair.client)->challenge) +
                                " " + testing::to_hex(ConnectionTestAccess::key_c2s(pair.client)) + " " +
                                testing::to_hex(ConnectionTestAccess::key_s2c(pair.client));
-  ASSERT_EQ(client_lines.size(), 1u);
-  EXPECT_EQ(client_lines[0], expected);
-  ASSERT_EQ(server_lines, client_lines);  // both sides name the same session the same way
+  ASSERT_EQ(client_lines_.size(), 1u);
+  EXPECT_EQ(client_lines_[0], expected);
+  ASSERT_EQ(server_lines_, client_lines_);  // both sides name the same session the same way
   EXPECT_EQ(expected.size(), kKeyLogLabel.size() + 3 * 65);
   // Messages after the handshake add no line.
   ASSERT_EQ(pair.client.send(testing::Bytes{1}), Error::kNone);
   ASSERT_EQ(pair.client.close(), Error::kNone);
   pair.drive();
-  EXPECT_EQ(client_lines.size(), 1u);
+  EXPECT_EQ(client_lines_.size(), 1u);
 }
 
 TEST_F(KeyLogTest, NothingBeforeCompletionOrOnFailure) {
@@ -73,8 +73,8 @@ TEST_F(KeyLogTest, NothingBeforeCompletionOrOnFailure) {
   Pair pair(cc, sc);
   pair.drive();
   ASSERT_EQ(pair.client.error(), key_log_available() ? Error::kPeerNotAllowed : Error::kInvalidArgument);
-  EXPECT_TRUE(client_lines.empty());
-  EXPECT_TRUE(server_lines.empty());
+  EXPECT_TRUE(client_lines_.empty());
+  EXPECT_TRUE(server_lines_.empty());
 }
 
 TEST_F(KeyLogTest, RefusedWhenCompiledOut) {

@@ -14,6 +14,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <exception>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
@@ -109,7 +110,9 @@ void add_observability(CLI::App* command, Observability* obs) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+// run is the tool; main only turns an escaping exception (out of memory, say) into a
+// runtime failure with the usual prefix instead of std::terminate.
+static int run(int argc, char** argv) {
   CLI::App app{"p2pnet: identities, an echo server and a client for the P2PNet secure channel (docs/cli.md)",
                "p2pnet"};
   app.set_version_flag("--version", std::string("p2pnet ") + P2PNET_TOOL_VERSION);
@@ -210,4 +213,13 @@ int main(int argc, char** argv) {
   connect.log_hook = &connect_obs.log_hook;
   connect.key_log = connect_obs.key_log_hook();
   return p2pnet::tools::run_secure_client(connect, out);
+}
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "p2pnet: error: %s\n", e.what());
+    return 1;
+  }
 }
