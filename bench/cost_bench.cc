@@ -24,7 +24,8 @@ struct Keys {
     crypto_sign_keypair(sign_public.data(), sign_secret.data());
     randombytes_buf(dh_secret.data(), dh_secret.size());
     crypto_scalarmult_base(dh_public.data(), dh_secret.data());
-    crypto_sign_detached(signature.data(), nullptr, content.data(), content.size(), sign_secret.data());
+    crypto_sign_detached(signature.data(), nullptr, content.data(), content.size(),
+                         sign_secret.data());
   }
   ~Keys() {
     sodium_memzero(sign_secret.data(), sign_secret.size());
@@ -46,7 +47,8 @@ void BM_Cost_X25519(benchmark::State& state) {
   Keys keys;
   std::array<std::uint8_t, 32> out{};
   for (auto _ : state) {
-    benchmark::DoNotOptimize(crypto_scalarmult(out.data(), keys.dh_secret.data(), keys.dh_public.data()));
+    benchmark::DoNotOptimize(
+        crypto_scalarmult(out.data(), keys.dh_secret.data(), keys.dh_public.data()));
   }
   sodium_memzero(out.data(), out.size());
 }
@@ -56,7 +58,8 @@ void BM_Cost_Ed25519Sign(benchmark::State& state) {
   Keys keys;
   std::array<std::uint8_t, crypto_sign_BYTES> out{};
   for (auto _ : state) {
-    crypto_sign_detached(out.data(), nullptr, keys.content.data(), keys.content.size(), keys.sign_secret.data());
+    crypto_sign_detached(out.data(), nullptr, keys.content.data(), keys.content.size(),
+                         keys.sign_secret.data());
     benchmark::DoNotOptimize(out.data());
   }
 }

@@ -63,10 +63,13 @@ MemoryFigures measure_memory(const PinnedPeers& peers, ShuttleBuffer& buffer) {
   const std::int64_t client_complete_delta = live_bytes() - before;
   ok = ok && client_done && server_done;
 
-  figures.client_handshake_bytes = static_cast<double>(sizeof(Connection)) + static_cast<double>(client_heap);
-  figures.server_handshake_bytes = static_cast<double>(sizeof(Connection)) + static_cast<double>(server_heap);
+  figures.client_handshake_bytes =
+      static_cast<double>(sizeof(Connection)) + static_cast<double>(client_heap);
+  figures.server_handshake_bytes =
+      static_cast<double>(sizeof(Connection)) + static_cast<double>(server_heap);
   std::int64_t channel_heap = client_heap + client_complete_delta;
-  figures.channel_idle_bytes = static_cast<double>(sizeof(Connection)) + static_cast<double>(channel_heap);
+  figures.channel_idle_bytes =
+      static_cast<double>(sizeof(Connection)) + static_cast<double>(channel_heap);
 
   // One 1 KiB message each way grows the client's send queue and receive buffer.
   std::array<std::uint8_t, 1024> message{};
@@ -78,7 +81,8 @@ MemoryFigures measure_memory(const PinnedPeers& peers, ShuttleBuffer& buffer) {
   before = live_bytes();
   ok = ok && shuttle(server, client, now, buffer);
   channel_heap += live_bytes() - before;
-  figures.channel_1k_bytes = static_cast<double>(sizeof(Connection)) + static_cast<double>(channel_heap);
+  figures.channel_1k_bytes =
+      static_cast<double>(sizeof(Connection)) + static_cast<double>(channel_heap);
   figures.ok = ok;
   return figures;
 }
@@ -104,13 +108,15 @@ void BM_Handshake_Engine(benchmark::State& state) {
     benchmark::DoNotOptimize(client.session_key().data());
   }
   const double allocations = static_cast<double>(heap_counts().allocations - allocations_before);
-  const double iterations = static_cast<double>(std::max<benchmark::IterationCount>(state.iterations(), 1));
+  const double iterations =
+      static_cast<double>(std::max<benchmark::IterationCount>(state.iterations(), 1));
   state.counters["allocs_per_handshake"] = allocations / iterations;
   state.counters["client_handshake_bytes"] = memory.client_handshake_bytes;
   state.counters["server_handshake_bytes"] = memory.server_handshake_bytes;
   state.counters["channel_idle_bytes"] = memory.channel_idle_bytes;
   state.counters["channel_1KiB_bytes"] = memory.channel_1k_bytes;
-  state.counters["handshakes_per_s"] = benchmark::Counter(1, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["handshakes_per_s"] =
+      benchmark::Counter(1, benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK(BM_Handshake_Engine);
 
@@ -124,7 +130,8 @@ void BM_Handshake_CryptoFloor(benchmark::State& state) {
       break;
     }
   }
-  state.counters["handshakes_per_s"] = benchmark::Counter(1, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["handshakes_per_s"] =
+      benchmark::Counter(1, benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK(BM_Handshake_CryptoFloor);
 

@@ -24,22 +24,23 @@
 #include <vector>
 
 #include "crypto_floor.h"
-#include "shuttle.h"
 #include "p2pnet/internal/aead.h"
 #include "raw_aead.h"
+#include "shuttle.h"
 
 namespace p2pnet::bench {
 namespace {
 
 using testing::complete_handshake;
+using testing::PinnedPeers;
 using testing::ShuttleBuffer;
 using testing::ShuttledPair;
-using testing::PinnedPeers;
 
 constexpr std::size_t kMessageSize = 16384;
 
 AeadLibrary engine_library_for(std::size_t size) {
-  return aead_openssl_built_in() && size >= kOpenSslMinSize ? AeadLibrary::kOpenSsl : AeadLibrary::kSodium;
+  return aead_openssl_built_in() && size >= kOpenSslMinSize ? AeadLibrary::kOpenSsl
+                                                            : AeadLibrary::kSodium;
 }
 
 bool handshakes(long count) {
@@ -71,7 +72,8 @@ bool engine_messages(long count) {
   for (long i = 0; i < count; ++i) {
     if (pair.client.send(message) != Error::kNone) return false;
     std::size_t received = 0;
-    for (ByteSpan out = pair.client.peek_transmit(); !out.empty(); out = pair.client.peek_transmit()) {
+    for (ByteSpan out = pair.client.peek_transmit(); !out.empty();
+         out = pair.client.peek_transmit()) {
       const ReadResult result = pair.server.handle_bytes(out, Instant{0});
       if (result.error != Error::kNone) return false;
       pair.client.consume_transmit(result.consumed);
@@ -96,8 +98,9 @@ bool raw_messages(long count) {
 int main(int argc, char** argv) {
   using namespace p2pnet::bench;
   if (argc != 3 || sodium_init() < 0) {
-    std::fprintf(stderr, "usage: p2pnet_instruction_counts handshake-engine|handshake-floor|"
-                         "message-engine|message-raw|library N\n");
+    std::fprintf(stderr,
+                 "usage: p2pnet_instruction_counts handshake-engine|handshake-floor|"
+                 "message-engine|message-raw|library N\n");
     return 2;
   }
   const std::string_view mode = argv[1];

@@ -16,6 +16,7 @@
 // one thread: no dependency on the adapters' API. Every phase has a deadline, so the
 // program always ends by itself. Results go to stdout as one JSON object per line.
 // Linux only (/proc, RLIMIT_NOFILE); loopback only (127.0.0.1).
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -26,8 +27,6 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <arpa/inet.h>
 
 #include <algorithm>
 #include <array>
@@ -52,7 +51,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr int kMaxInFlight = 256;            // handshakes in flight while opening idle ones
+constexpr int kMaxInFlight = 256;  // handshakes in flight while opening idle ones
 constexpr auto kStartupTimeout = std::chrono::seconds(15);
 constexpr auto kIdleOpenTimeout = std::chrono::seconds(180);
 constexpr auto kShutdownTimeout = std::chrono::seconds(15);
@@ -129,10 +128,12 @@ struct Server {
 // server logs a line per connection; a file never blocks it the way a full pipe
 // would), then waits for the port line. Returns nullopt if it never appears.
 std::optional<Server> start_server(const Options& options) {
-  const int log_fd = ::open(options.log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const int log_fd =
+      ::open(options.log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (log_fd < 0) return std::nullopt;
   std::vector<char*> args;
-  for (const std::string& arg : options.server_command) args.push_back(const_cast<char*>(arg.c_str()));
+  for (const std::string& arg : options.server_command)
+    args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
   const pid_t pid = ::fork();
   if (pid < 0) return std::nullopt;
@@ -223,7 +224,9 @@ CpuTime process_cpu(pid_t pid) {
 double self_cpu_seconds() {
   rusage usage{};
   ::getrusage(RUSAGE_SELF, &usage);
-  const auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  const auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
@@ -334,9 +337,11 @@ class LoadClient {
       if (client.unsent.empty()) {
         const std::size_t n = client.connection->poll_transmit(write_buffer_);
         if (n == 0) return true;
-        client.unsent.assign(write_buffer_.begin(), write_buffer_.begin() + static_cast<std::ptrdiff_t>(n));
+        client.unsent.assign(write_buffer_.begin(),
+                             write_buffer_.begin() + static_cast<std::ptrdiff_t>(n));
       }
-      const ssize_t sent = ::send(client.fd, client.unsent.data(), client.unsent.size(), MSG_NOSIGNAL);
+      const ssize_t sent =
+          ::send(client.fd, client.unsent.data(), client.unsent.size(), MSG_NOSIGNAL);
       if (sent < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK) return true;
         if (errno == EINTR) continue;
@@ -368,7 +373,8 @@ class LoadClient {
         bool any_event = false;
         while (const auto event = client.connection->poll_event()) {
           any_event = true;
-          if (event->type == EventType::kHandshakeComplete) client.state = ClientState::kEstablished;
+          if (event->type == EventType::kHandshakeComplete)
+            client.state = ClientState::kEstablished;
         }
         if (result.consumed == 0 && !any_event) return fail(client);
       }
@@ -390,7 +396,8 @@ void poll_clients(std::vector<Client>& clients, const std::vector<std::size_t>& 
                   LoadClient& load, int timeout_ms, OnEvent on_event) {
   std::vector<pollfd> fds;
   fds.reserve(active.size());
-  for (const std::size_t index : active) fds.push_back({clients[index].fd, load.poll_events(clients[index]), 0});
+  for (const std::size_t index : active)
+    fds.push_back({clients[index].fd, load.poll_events(clients[index]), 0});
   const int ready = ::poll(fds.data(), fds.size(), timeout_ms);
   if (ready <= 0) return;
   for (std::size_t i = 0; i < fds.size(); ++i) {
@@ -423,7 +430,8 @@ void rate_phase(LoadClient& load, int concurrency, double seconds, pid_t server_
   long failed = 0;
   std::string example_error;
   const auto start = Clock::now();
-  const auto end = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  const auto end =
+      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
   for (Client& client : clients) {
     if (!load.start(client)) {
       ++failed;
@@ -467,9 +475,10 @@ void rate_phase(LoadClient& load, int concurrency, double seconds, pid_t server_
   std::printf(
       "{\"phase\":\"rate\",\"concurrency\":%d,\"seconds\":%.3f,\"handshakes\":%ld,\"failed\":%ld,"
       "\"handshakes_per_s\":%.1f,\"server_cpu_s\":%.3f,\"server_cpu_us_per_handshake\":%.1f,"
-      "\"server_user_us_per_handshake\":%.1f,\"server_system_us_per_handshake\":%.1f,\"first_error\":\"%s\"}\n",
-      concurrency, elapsed, completed, failed, static_cast<double>(completed) / elapsed, user + system,
-      (user + system) * per, user * per, system * per, example_error.c_str());
+      "\"server_user_us_per_handshake\":%.1f,\"server_system_us_per_handshake\":%.1f,\"first_"
+      "error\":\"%s\"}\n",
+      concurrency, elapsed, completed, failed, static_cast<double>(completed) / elapsed,
+      user + system, (user + system) * per, user * per, system * per, example_error.c_str());
   std::fflush(stdout);
 }
 
@@ -515,7 +524,8 @@ void idle_phase(LoadClient& load, int count, const Server& server) {
       if (client.state == ClientState::kEstablished) ++established;
     }
     std::erase_if(in_flight, [&](std::size_t index) {
-      return clients[index].state == ClientState::kEstablished || clients[index].state == ClientState::kIdle;
+      return clients[index].state == ClientState::kEstablished ||
+             clients[index].state == ClientState::kIdle;
     });
   }
   const double open_seconds = std::chrono::duration<double>(Clock::now() - start).count();
@@ -535,10 +545,12 @@ void idle_phase(LoadClient& load, int count, const Server& server) {
   }
   const long idle_kib = resident_kib(server.pid);
   const double per_connection =
-      alive > 0 ? static_cast<double>(idle_kib - baseline_kib) * 1024.0 / static_cast<double>(alive) : 0.0;
+      alive > 0 ? static_cast<double>(idle_kib - baseline_kib) * 1024.0 / static_cast<double>(alive)
+                : 0.0;
   for (Client& client : clients) load.close(client);
   std::printf(
-      "{\"phase\":\"idle\",\"requested\":%d,\"established\":%ld,\"alive_at_measurement\":%ld,\"failed\":%ld,"
+      "{\"phase\":\"idle\",\"requested\":%d,\"established\":%ld,\"alive_at_measurement\":%ld,"
+      "\"failed\":%ld,"
       "\"open_seconds\":%.3f,\"server_rss_kib\":%ld,\"server_baseline_rss_kib\":%ld,"
       "\"bytes_per_connection\":%.0f,\"first_error\":\"%s\"}\n",
       count, established, alive, failed, open_seconds, idle_kib, baseline_kib, per_connection,
@@ -585,13 +597,14 @@ int run(int argc, char** argv) {
                 options.log_path.c_str());
     return 1;
   }
-  std::printf("{\"phase\":\"start\",\"port\":%d,\"server_rss_kib\":%ld,\"pinned\":%s}\n", server->port,
-              resident_kib(server->pid), options.pin ? "true" : "false");
+  std::printf("{\"phase\":\"start\",\"port\":%d,\"server_rss_kib\":%ld,\"pinned\":%s}\n",
+              server->port, resident_kib(server->pid), options.pin ? "true" : "false");
   std::fflush(stdout);
 
   floor_phase();
   LoadClient load(options, server->port);
-  for (const int level : options.levels) rate_phase(load, level, options.seconds_per_level, server->pid);
+  for (const int level : options.levels)
+    rate_phase(load, level, options.seconds_per_level, server->pid);
   if (options.idle_connections > 0) idle_phase(load, options.idle_connections, *server);
 
   const std::string status = stop_server(*server);

@@ -14,7 +14,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "sodium_init failed\n");
     return 1;
   }
-  std::fprintf(stderr, "libsodium %s, %s\n", sodium_version_string(), OpenSSL_version(OPENSSL_VERSION));
+  std::fprintf(stderr, "libsodium %s, %s\n", sodium_version_string(),
+               OpenSSL_version(OPENSSL_VERSION));
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

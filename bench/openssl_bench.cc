@@ -44,7 +44,8 @@ void run_handshakes(benchmark::State& state, TlsProfile profile, const char* lab
       break;
     }
   }
-  state.counters["handshakes_per_s"] = benchmark::Counter(1, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["handshakes_per_s"] =
+      benchmark::Counter(1, benchmark::Counter::kIsIterationInvariantRate);
 }
 
 void BM_Handshake_OpenSSL_TLS13(benchmark::State& state) {
@@ -106,7 +107,8 @@ void BM_Transport_OpenSSL_TLS13(benchmark::State& state) {
   }
   ERR_clear_error();
   state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(message_size));
-  state.counters["messages_per_s"] = benchmark::Counter(1, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["messages_per_s"] =
+      benchmark::Counter(1, benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK(BM_Transport_OpenSSL_TLS13)->Arg(64)->Arg(1024)->Arg(16384)->Arg(65536);
 

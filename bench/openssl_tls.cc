@@ -57,7 +57,8 @@ Credential make_credential(const char* common_name, const Credential* issuer, bo
             X509_set_pubkey(cert, out.key.get()) == 1;
   X509_NAME* name = X509_get_subject_name(cert);
   ok = ok && X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                                        reinterpret_cast<const unsigned char*>(common_name), -1, -1, 0) == 1;
+                                        reinterpret_cast<const unsigned char*>(common_name), -1, -1,
+                                        0) == 1;
   X509* issuer_cert = issuer != nullptr ? issuer->cert.get() : cert;
   EVP_PKEY* signing_key = issuer != nullptr ? issuer->key.get() : out.key.get();
   ok = ok && X509_set_issuer_name(cert, X509_get_subject_name(issuer_cert)) == 1;
@@ -88,7 +89,8 @@ SslCtxPtr make_context(bool server, const Credential& own, X509* trusted, TlsPro
             SSL_CTX_use_certificate(c, own.cert.get()) == 1 &&
             SSL_CTX_use_PrivateKey(c, own.key.get()) == 1 && SSL_CTX_check_private_key(c) == 1 &&
             X509_STORE_add_cert(SSL_CTX_get_cert_store(c), trusted) == 1;
-  SSL_CTX_set_verify(c, server ? SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT : SSL_VERIFY_PEER, nullptr);
+  SSL_CTX_set_verify(
+      c, server ? SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT : SSL_VERIFY_PEER, nullptr);
   if (profile == TlsProfile::kLeanPinned) {
     ok = ok && SSL_CTX_set_ciphersuites(c, "TLS_CHACHA20_POLY1305_SHA256") == 1 &&
          SSL_CTX_set1_groups_list(c, "X25519") == 1 && SSL_CTX_set_num_tickets(c, 0) == 1;

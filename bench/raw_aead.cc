@@ -21,7 +21,8 @@ Nonce nonce_for(std::uint64_t counter) {
 
 EVP_CIPHER_CTX* make_context(const std::uint8_t* key, int encrypt) {
   EVP_CIPHER_CTX* context = EVP_CIPHER_CTX_new();
-  if (context != nullptr && EVP_CipherInit_ex(context, EVP_chacha20_poly1305(), nullptr, key, nullptr, encrypt) != 1) {
+  if (context != nullptr &&
+      EVP_CipherInit_ex(context, EVP_chacha20_poly1305(), nullptr, key, nullptr, encrypt) != 1) {
     EVP_CIPHER_CTX_free(context);
     return nullptr;
   }
@@ -71,15 +72,18 @@ bool RawAead::seal() {
   std::uint8_t* tag = ciphertext + size_;
   switch (library_) {
     case AeadLibrary::kSodium:
-      crypto_aead_chacha20poly1305_ietf_encrypt_detached(ciphertext, tag, nullptr, message_.data(), size_,
-                                                         frame_.data(), kHeaderSize, nullptr, nonce.data(), key_);
+      crypto_aead_chacha20poly1305_ietf_encrypt_detached(ciphertext, tag, nullptr, message_.data(),
+                                                         size_, frame_.data(), kHeaderSize, nullptr,
+                                                         nonce.data(), key_);
       return true;
     case AeadLibrary::kOpenSsl: {
       auto* context = static_cast<EVP_CIPHER_CTX*>(seal_context_);
       int n = 0, final_n = 0;
-      return context != nullptr && EVP_CipherInit_ex(context, nullptr, nullptr, nullptr, nonce.data(), 1) == 1 &&
+      return context != nullptr &&
+             EVP_CipherInit_ex(context, nullptr, nullptr, nullptr, nonce.data(), 1) == 1 &&
              EVP_CipherUpdate(context, nullptr, &n, frame_.data(), kHeaderSize) == 1 &&
-             EVP_CipherUpdate(context, ciphertext, &n, message_.data(), static_cast<int>(size_)) == 1 &&
+             EVP_CipherUpdate(context, ciphertext, &n, message_.data(), static_cast<int>(size_)) ==
+                 1 &&
              EVP_CipherFinal_ex(context, ciphertext + n, &final_n) == 1 &&
              EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_AEAD_GET_TAG, kTagSize, tag) == 1;
     }
@@ -93,15 +97,18 @@ bool RawAead::open() {
   std::uint8_t* tag = frame_.data() + kHeaderSize + size_;
   switch (library_) {
     case AeadLibrary::kSodium:
-      return crypto_aead_chacha20poly1305_ietf_decrypt_detached(opened_.data(), nullptr, ciphertext, size_, tag,
-                                                                frame_.data(), kHeaderSize, nonce.data(), key_) == 0;
+      return crypto_aead_chacha20poly1305_ietf_decrypt_detached(
+                 opened_.data(), nullptr, ciphertext, size_, tag, frame_.data(), kHeaderSize,
+                 nonce.data(), key_) == 0;
     case AeadLibrary::kOpenSsl: {
       auto* context = static_cast<EVP_CIPHER_CTX*>(open_context_);
       int n = 0, final_n = 0;
-      return context != nullptr && EVP_CipherInit_ex(context, nullptr, nullptr, nullptr, nonce.data(), 0) == 1 &&
+      return context != nullptr &&
+             EVP_CipherInit_ex(context, nullptr, nullptr, nullptr, nonce.data(), 0) == 1 &&
              EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_AEAD_SET_TAG, kTagSize, tag) == 1 &&
              EVP_CipherUpdate(context, nullptr, &n, frame_.data(), kHeaderSize) == 1 &&
-             EVP_CipherUpdate(context, opened_.data(), &n, ciphertext, static_cast<int>(size_)) == 1 &&
+             EVP_CipherUpdate(context, opened_.data(), &n, ciphertext, static_cast<int>(size_)) ==
+                 1 &&
              EVP_CipherFinal_ex(context, opened_.data() + n, &final_n) == 1;
     }
   }

@@ -5,8 +5,9 @@
 // makes (send, poll_transmit into a socket-sized buffer, handle_bytes, poll_event).
 // BM_Transport_RawAEAD and BM_Transport_RawAEAD_OpenSSL do the same work with the bare
 // calls of libsodium and of OpenSSL's EVP (raw_aead.h), the two backends the engine
-// can use; the engine's ratio to the faster of them is its framing overhead. BM_Transport_Engine also counts heap allocations per message once
-// warmed up (the channel's buffers have reached their high-water mark).
+// can use; the engine's ratio to the faster of them is its framing overhead. BM_Transport_Engine
+// also counts heap allocations per message once warmed up (the channel's buffers have reached their
+// high-water mark).
 #include <benchmark/benchmark.h>
 #include <sodium.h>
 
@@ -26,10 +27,10 @@ using testing::PinnedPeers;
 using testing::shuttle;
 using testing::ShuttleBuffer;
 
-
 void set_transport_counters(benchmark::State& state, std::size_t message_size) {
   state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(message_size));
-  state.counters["messages_per_s"] = benchmark::Counter(1, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["messages_per_s"] =
+      benchmark::Counter(1, benchmark::Counter::kIsIterationInvariantRate);
 }
 
 void BM_Transport_Engine(benchmark::State& state) {
@@ -47,7 +48,8 @@ void BM_Transport_Engine(benchmark::State& state) {
   // One message before timing: the channel's buffers grow to their high-water mark.
   std::size_t received = 0;
   if (pair.client.send(message) != Error::kNone ||
-      !shuttle(pair.client, pair.server, Instant{0}, buffer, nullptr, &received) || received != message_size) {
+      !shuttle(pair.client, pair.server, Instant{0}, buffer, nullptr, &received) ||
+      received != message_size) {
     state.SkipWithError("engine warm-up message failed");
     return;
   }
@@ -90,8 +92,16 @@ void run_raw_aead(benchmark::State& state, AeadLibrary library) {
 void BM_Transport_RawAEAD(benchmark::State& state) { run_raw_aead(state, AeadLibrary::kSodium); }
 BENCHMARK(BM_Transport_RawAEAD)->Arg(64)->Arg(256)->Arg(512)->Arg(1024)->Arg(16384)->Arg(65536);
 
-void BM_Transport_RawAEAD_OpenSSL(benchmark::State& state) { run_raw_aead(state, AeadLibrary::kOpenSsl); }
-BENCHMARK(BM_Transport_RawAEAD_OpenSSL)->Arg(64)->Arg(256)->Arg(512)->Arg(1024)->Arg(16384)->Arg(65536);
+void BM_Transport_RawAEAD_OpenSSL(benchmark::State& state) {
+  run_raw_aead(state, AeadLibrary::kOpenSsl);
+}
+BENCHMARK(BM_Transport_RawAEAD_OpenSSL)
+    ->Arg(64)
+    ->Arg(256)
+    ->Arg(512)
+    ->Arg(1024)
+    ->Arg(16384)
+    ->Arg(65536);
 
 }  // namespace
 }  // namespace p2pnet::bench

@@ -37,5 +37,6 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  return p2pnet::tools::run_keygen(settings, p2pnet::tools::Output(p2pnet::tools::Style::kExample, "08_generate_identity"));
+  return p2pnet::tools::run_keygen(
+      settings, p2pnet::tools::Output(p2pnet::tools::Style::kExample, "08_generate_identity"));
 }

@@ -28,11 +28,12 @@ using p2pnet::tools::parse_seconds;
 using p2pnet::tools::parse_unsigned;
 
 void usage() {
-  std::fprintf(stderr,
-               "usage: 10_secure_server KEYFILE [--host ADDR] [--port N] [--allow PUBKEY]...\n"
-               "                        [--handshake-timeout SECONDS] [--max-message BYTES]\n"
-               "                        [--max-handshakes N] [--max-handshakes-per-address N]\n"
-               "                        [--max-connections N] [--idle-timeout SECONDS] [--workers N]\n");
+  std::fprintf(
+      stderr,
+      "usage: 10_secure_server KEYFILE [--host ADDR] [--port N] [--allow PUBKEY]...\n"
+      "                        [--handshake-timeout SECONDS] [--max-message BYTES]\n"
+      "                        [--max-handshakes N] [--max-handshakes-per-address N]\n"
+      "                        [--max-connections N] [--idle-timeout SECONDS] [--workers N]\n");
 }
 
 }  // namespace
@@ -51,25 +52,33 @@ int main(int argc, char** argv) {
       settings.port = static_cast<std::uint16_t>(*value);
     } else if (arg == "--allow" && has_value) {
       const auto key = p2pnet::decode_public_key(argv[++i]);
-      if (!key) return std::printf("[ERROR] --allow '%s' is not a valid 43-character public key\n", argv[i]), 1;
+      if (!key)
+        return std::printf("[ERROR] --allow '%s' is not a valid 43-character public key\n",
+                           argv[i]),
+               1;
       settings.allowed.push_back(*key);
     } else if (arg == "--handshake-timeout" && has_value) {
       const auto value = parse_seconds(argv[++i]);
-      if (!value) return std::printf("[ERROR] --handshake-timeout needs a positive number of seconds\n"), 1;
+      if (!value)
+        return std::printf("[ERROR] --handshake-timeout needs a positive number of seconds\n"), 1;
       options.handshake_timeout = *value;
     } else if (arg == "--idle-timeout" && has_value) {
       const auto value = parse_seconds(argv[++i]);
-      if (!value) return std::printf("[ERROR] --idle-timeout needs a positive number of seconds\n"), 1;
+      if (!value)
+        return std::printf("[ERROR] --idle-timeout needs a positive number of seconds\n"), 1;
       options.idle_timeout = *value;
     } else if (arg == "--max-message" && has_value) {
       const auto value = parse_unsigned(argv[++i], p2pnet::kMaxMessageSizeLimit);
       if (!value || *value == 0) {
-        return std::printf("[ERROR] --max-message needs 1..%zu bytes\n", p2pnet::kMaxMessageSizeLimit), 1;
+        return std::printf("[ERROR] --max-message needs 1..%zu bytes\n",
+                           p2pnet::kMaxMessageSizeLimit),
+               1;
       }
       options.max_message_size = static_cast<std::size_t>(*value);
     } else if (arg == "--max-handshakes" && has_value) {
       const auto value = parse_unsigned(argv[++i], 1'000'000);
-      if (!value || *value == 0) return std::printf("[ERROR] --max-handshakes needs a positive number\n"), 1;
+      if (!value || *value == 0)
+        return std::printf("[ERROR] --max-handshakes needs a positive number\n"), 1;
       options.max_handshakes = static_cast<std::size_t>(*value);
     } else if (arg == "--max-handshakes-per-address" && has_value) {
       const auto value = parse_unsigned(argv[++i], 1'000'000);
@@ -79,13 +88,16 @@ int main(int argc, char** argv) {
       options.max_handshakes_per_address = static_cast<std::size_t>(*value);
     } else if (arg == "--max-connections" && has_value) {
       const auto value = parse_unsigned(argv[++i], 1'000'000);
-      if (!value || *value == 0) return std::printf("[ERROR] --max-connections needs a positive number\n"), 1;
+      if (!value || *value == 0)
+        return std::printf("[ERROR] --max-connections needs a positive number\n"), 1;
       options.max_connections = static_cast<std::size_t>(*value);
     } else if (arg == "--workers" && has_value) {
       const auto value = parse_unsigned(argv[++i], 256);
       if (!value || *value == 0) return std::printf("[ERROR] --workers needs a number 1..256\n"), 1;
       if (*value > 1 && !p2pnet::net::reuse_port_supported()) {
-        return std::printf("[ERROR] --workers above 1 needs SO_REUSEPORT, which this platform lacks\n"), 1;
+        return std::printf(
+                   "[ERROR] --workers above 1 needs SO_REUSEPORT, which this platform lacks\n"),
+               1;
       }
       settings.workers = static_cast<unsigned>(*value);
     } else if (arg == "--help" || arg == "-h") {
@@ -104,5 +116,6 @@ int main(int argc, char** argv) {
     usage();
     return 1;
   }
-  return p2pnet::tools::run_echo_server(settings, p2pnet::tools::Output(p2pnet::tools::Style::kExample, "10_secure_server"));
+  return p2pnet::tools::run_echo_server(
+      settings, p2pnet::tools::Output(p2pnet::tools::Style::kExample, "10_secure_server"));
 }

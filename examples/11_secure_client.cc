@@ -1,8 +1,8 @@
 // Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
 //
 // 11_secure_client KEYFILE SERVER_PUBKEY [--host ADDR] [--port N] [--timeout SECONDS]
-// The secure client (docs/adapters.md "Running"): connects, runs the handshake expecting SERVER_PUBKEY, then
-// sends each line of standard input (without its line ending) as one encrypted
+// The secure client (docs/adapters.md "Running"): connects, runs the handshake expecting
+// SERVER_PUBKEY, then sends each line of standard input (without its line ending) as one encrypted
 // message and prints the server's echo as "[ECHO] <text>", with every byte outside
 // printable ASCII shown as \xNN. At end of input it sends close_notify, waits for the
 // server's, and exits 0. Any failure prints "[ERROR] <reason>" and exits 1. Every wait
@@ -21,7 +21,8 @@ namespace {
 
 void usage() {
   std::fprintf(stderr,
-               "usage: 11_secure_client KEYFILE SERVER_PUBKEY [--host ADDR] [--port N] [--timeout SECONDS]\n");
+               "usage: 11_secure_client KEYFILE SERVER_PUBKEY [--host ADDR] [--port N] [--timeout "
+               "SECONDS]\n");
 }
 
 int fail(const std::string& reason) {
@@ -66,6 +67,6 @@ int main(int argc, char** argv) {
   const std::optional<p2pnet::PublicKey> server_key = p2pnet::decode_public_key(positional[1]);
   if (!server_key) return fail("SERVER_PUBKEY is not a valid 43-character public key");
   settings.server_key = *server_key;
-  return p2pnet::tools::run_secure_client(settings,
-                                          p2pnet::tools::Output(p2pnet::tools::Style::kExample, "11_secure_client"));
+  return p2pnet::tools::run_secure_client(
+      settings, p2pnet::tools::Output(p2pnet::tools::Style::kExample, "11_secure_client"));
 }

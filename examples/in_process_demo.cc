@@ -29,12 +29,14 @@ std::vector<std::uint8_t> take_output(Connection& conn) {
 std::string abbreviate(const std::string& key) { return key.substr(0, 15) + "..."; }
 
 // deliver feeds |bytes| to |conn| and prints what |name| sees.
-bool deliver(const char* name, Connection& conn, const std::vector<std::uint8_t>& bytes, Instant now) {
+bool deliver(const char* name, Connection& conn, const std::vector<std::uint8_t>& bytes,
+             Instant now) {
   ByteSpan rest(bytes);
   while (!rest.empty()) {
     const p2pnet::ReadResult result = conn.handle_bytes(rest, now);
     if (result.error != p2pnet::Error::kNone) {
-      std::printf("[%s] [ERROR] %s\n", name, std::string(p2pnet::error_message(result.error)).c_str());
+      std::printf("[%s] [ERROR] %s\n", name,
+                  std::string(p2pnet::error_message(result.error)).c_str());
       return false;
     }
     rest = rest.subspan(result.consumed);
@@ -74,8 +76,10 @@ int main() {
   auto server_identity = p2pnet::Identity::generate(p2pnet::system_random());
   auto client_identity = p2pnet::Identity::generate(p2pnet::system_random());
   if (!server_identity || !client_identity) return 1;
-  std::printf("[OK] Server identity: %s\n", abbreviate(p2pnet::encode_public_key(server_identity->public_key())).c_str());
-  std::printf("[OK] Client identity: %s\n\n", abbreviate(p2pnet::encode_public_key(client_identity->public_key())).c_str());
+  std::printf("[OK] Server identity: %s\n",
+              abbreviate(p2pnet::encode_public_key(server_identity->public_key())).c_str());
+  std::printf("[OK] Client identity: %s\n\n",
+              abbreviate(p2pnet::encode_public_key(client_identity->public_key())).c_str());
 
   const Instant now{0};  // nothing here waits, so the virtual clock never moves
   p2pnet::ClientConfig client_config;
@@ -124,8 +128,10 @@ int main() {
       !deliver("client", client, take_output(server), now)) {
     return 1;
   }
-  if (client.close() != p2pnet::Error::kNone || !deliver("server", server, take_output(client), now) ||
-      server.close() != p2pnet::Error::kNone || !deliver("client", client, take_output(server), now)) {
+  if (client.close() != p2pnet::Error::kNone ||
+      !deliver("server", server, take_output(client), now) ||
+      server.close() != p2pnet::Error::kNone ||
+      !deliver("client", client, take_output(server), now)) {
     return 1;
   }
   std::printf("[OK] Both sides closed cleanly\n");

@@ -17,8 +17,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "p2pnet/internal/aead.h"
 #include "p2pnet/config.h"
+#include "p2pnet/internal/aead.h"
 #include "support/fixtures.h"
 #include "support/fuzz_check.h"
 
@@ -32,8 +32,8 @@ bool all_zero(const Bytes& bytes) {
 }
 
 // open_with opens |sealed| with one backend; |in_place| decrypts over the input copy.
-bool open_with(AeadKey& key, AeadBackend backend, const Bytes& sealed, ByteSpan ad, std::uint64_t counter,
-               bool in_place, Bytes* plaintext) {
+bool open_with(AeadKey& key, AeadBackend backend, const Bytes& sealed, ByteSpan ad,
+               std::uint64_t counter, bool in_place, Bytes* plaintext) {
   const std::size_t size = sealed.size() - kAeadTagSize;
   Bytes work = sealed;
   plaintext->assign(size, 0xA5);
@@ -43,20 +43,23 @@ bool open_with(AeadKey& key, AeadBackend backend, const Bytes& sealed, ByteSpan 
   return ok;
 }
 
-void check_open(AeadKey& sodium, AeadKey& openssl, const Bytes& sealed, ByteSpan ad, std::uint64_t counter,
-                bool in_place) {
+void check_open(AeadKey& sodium, AeadKey& openssl, const Bytes& sealed, ByteSpan ad,
+                std::uint64_t counter, bool in_place) {
   Bytes by_sodium, by_openssl;
-  const bool sodium_ok = open_with(sodium, AeadBackend::kSodium, sealed, ad, counter, in_place, &by_sodium);
-  const bool openssl_ok = open_with(openssl, AeadBackend::kOpenSsl, sealed, ad, counter, in_place, &by_openssl);
+  const bool sodium_ok =
+      open_with(sodium, AeadBackend::kSodium, sealed, ad, counter, in_place, &by_sodium);
+  const bool openssl_ok =
+      open_with(openssl, AeadBackend::kOpenSsl, sealed, ad, counter, in_place, &by_openssl);
   FUZZ_CHECK(sodium_ok == openssl_ok);
   FUZZ_CHECK(by_sodium == by_openssl);
   if (!sodium_ok) FUZZ_CHECK(all_zero(by_sodium));
 }
 
-Bytes seal_with(AeadKey& key, AeadBackend backend, ByteSpan plaintext, ByteSpan ad, std::uint64_t counter) {
+Bytes seal_with(AeadKey& key, AeadBackend backend, ByteSpan plaintext, ByteSpan ad,
+                std::uint64_t counter) {
   Bytes sealed(plaintext.size() + kAeadTagSize);
-  key.seal(sealed.data(), sealed.data() + plaintext.size(), plaintext.data(), plaintext.size(), ad, counter,
-           backend);
+  key.seal(sealed.data(), sealed.data() + plaintext.size(), plaintext.data(), plaintext.size(), ad,
+           counter, backend);
   return sealed;
 }
 
@@ -70,7 +73,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (input.size() < 10) return 0;
   const std::uint8_t mode = input[0];
   std::uint64_t counter = 0;
-  for (int i = 0; i < 8; ++i) counter |= std::uint64_t{input[1 + static_cast<std::size_t>(i)]} << (8 * i);
+  for (int i = 0; i < 8; ++i)
+    counter |= std::uint64_t{input[1 + static_cast<std::size_t>(i)]} << (8 * i);
   const std::size_t ad_size = std::min<std::size_t>(input[9], input.size() - 10);
   const ByteSpan ad = input.subspan(10, ad_size);
   const ByteSpan body = input.subspan(10 + ad_size);

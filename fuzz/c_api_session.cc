@@ -402,8 +402,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (fdp.ConsumeBool()) {
       // Around the smallest valid bound, one full frame of the largest message
       // (p2pnet.h): the first 19 values are below it and make the options invalid.
-      const std::size_t largest = options.max_message_size != 0 ? options.max_message_size
-                                                                : P2P_DEFAULT_MAX_MESSAGE_SIZE;
+      const std::size_t largest =
+          options.max_message_size != 0 ? options.max_message_size : P2P_DEFAULT_MAX_MESSAGE_SIZE;
       const auto above_largest = fdp.ConsumeIntegralInRange<std::size_t>(1, 1000);
       options.max_pending_output = largest + above_largest;
       if (above_largest < kFrameOverheadBytes) options_valid = false;

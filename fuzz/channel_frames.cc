@@ -27,8 +27,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "p2pnet/internal/channel_test_access.h"
 #include "p2pnet/internal/channel.h"
+#include "p2pnet/internal/channel_test_access.h"
 #include "support/fixtures.h"
 #include "support/fuzz_check.h"
 #include "support/stream_input.h"
@@ -124,7 +124,8 @@ Error expected_send_error(const Channel& sender, std::size_t size, std::uint64_t
   if (size == 0) return Error::kInvalidArgument;
   if (size > sender.max_message_size()) return Error::kMessageTooLarge;
   if (counter == kFrameCounterLimit) return Error::kCounterExhausted;
-  if (sender.pending_transmit() + size + kFrameOverhead > max_pending) return Error::kSendBufferFull;
+  if (sender.pending_transmit() + size + kFrameOverhead > max_pending)
+    return Error::kSendBufferFull;
   return Error::kNone;
 }
 
@@ -165,10 +166,10 @@ void round_trip(Role receiver_role, const ChannelConfig& config, bool near_limit
   }
   drain(sender.pending_transmit());
   // close_notify is a frame too: it needs a counter and room in the queue.
-  const Error expected_close = sender.error() != Error::kNone ? sender.error()
+  const Error expected_close = sender.error() != Error::kNone  ? sender.error()
                                : counter == kFrameCounterLimit ? Error::kCounterExhausted
-                               : kFrameOverhead > max_pending ? Error::kSendBufferFull
-                                                              : Error::kNone;
+                               : kFrameOverhead > max_pending  ? Error::kSendBufferFull
+                                                               : Error::kNone;
   const Error close_error = sender.close();
   FUZZ_CHECK(close_error == expected_close);
   drain(sender.pending_transmit());
@@ -184,7 +185,8 @@ void round_trip(Role receiver_role, const ChannelConfig& config, bool near_limit
   FUZZ_CHECK(reader.received() == accepted);
   FUZZ_CHECK(receiver.peer_closed() == (close_error == Error::kNone));
   if (sender.error() == Error::kNone) {
-    FUZZ_CHECK(receiver.error() == (close_error == Error::kNone ? Error::kNone : Error::kTruncated));
+    FUZZ_CHECK(receiver.error() ==
+               (close_error == Error::kNone ? Error::kNone : Error::kTruncated));
   }
 }
 

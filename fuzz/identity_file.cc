@@ -14,8 +14,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "p2pnet/internal/bytes.h"
 #include "p2pnet/identity.h"
+#include "p2pnet/internal/bytes.h"
 #include "p2pnet/random.h"
 #include "support/fuzz_check.h"
 

@@ -82,9 +82,7 @@ bool deliver(FuzzedDataProvider& fdp, Bytes& link, ConnectionDriver& to, Instant
   Bytes piece(link.begin(), link.begin() + static_cast<std::ptrdiff_t>(n));
   link.erase(link.begin(), link.begin() + static_cast<std::ptrdiff_t>(n));
   switch (fdp.ConsumeEnum<Fault>()) {
-    case Fault::kNone:
-      (void)to.deliver(piece, now);
-      return false;
+    case Fault::kNone: (void)to.deliver(piece, now); return false;
     case Fault::kFlip: {
       const std::size_t at = fdp.ConsumeIntegralInRange<std::size_t>(0, n - 1);
       piece[at] ^= static_cast<std::uint8_t>(1u << fdp.ConsumeIntegralInRange(0, 7));
@@ -128,13 +126,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto server_fail_at = fdp.ConsumeIntegralInRange(0u, 15u);
   SometimesFailingRandom client_random(client_seed, client_fail_at);
   SometimesFailingRandom server_random(server_seed, server_fail_at);
-  const unsigned expect_mode = fdp.ConsumeIntegralInRange(0u, 3u);   // 2: any, 3: stranger
-  const unsigned allow_mode = fdp.ConsumeIntegralInRange(0u, 3u);    // 2: +stranger, 3: stranger
-  const Duration timeout = fdp.ConsumeBool() ? Duration{fdp.ConsumeIntegralInRange<std::int64_t>(-1, 30000)}
-                                             : kDefaultHandshakeTimeout;
+  const unsigned expect_mode = fdp.ConsumeIntegralInRange(0u, 3u);  // 2: any, 3: stranger
+  const unsigned allow_mode = fdp.ConsumeIntegralInRange(0u, 3u);   // 2: +stranger, 3: stranger
+  const Duration timeout = fdp.ConsumeBool()
+                               ? Duration{fdp.ConsumeIntegralInRange<std::int64_t>(-1, 30000)}
+                               : kDefaultHandshakeTimeout;
   ChannelConfig channel;
   switch (fdp.ConsumeIntegralInRange(0, 7)) {
-    case 0: break;  // the default 1 MiB
+    case 0: break;                                                       // the default 1 MiB
     case 6: channel.max_message_size = 0; break;                         // invalid
     case 7: channel.max_message_size = kMaxMessageSizeLimit + 1; break;  // invalid
     default: channel.max_message_size = fdp.ConsumeIntegralInRange<std::size_t>(1, 300); break;
@@ -194,10 +193,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         (void)server_side.advance_to(now);
         break;
       case Action::kClientSend:
-        (void)client_side.send(fdp.ConsumeBytes<std::uint8_t>(fdp.ConsumeIntegralInRange<std::size_t>(0, 300)));
+        (void)client_side.send(
+            fdp.ConsumeBytes<std::uint8_t>(fdp.ConsumeIntegralInRange<std::size_t>(0, 300)));
         break;
       case Action::kServerSend:
-        (void)server_side.send(fdp.ConsumeBytes<std::uint8_t>(fdp.ConsumeIntegralInRange<std::size_t>(0, 300)));
+        (void)server_side.send(
+            fdp.ConsumeBytes<std::uint8_t>(fdp.ConsumeIntegralInRange<std::size_t>(0, 300)));
         break;
       case Action::kClientClose: (void)client_side.close(); break;
       case Action::kServerClose: (void)server_side.close(); break;
@@ -251,8 +252,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FUZZ_CHECK(is_prefix(server_side.received(), client_side.sent()));
   // A close_notify that arrived was sent (unless its sender failed afterwards, which
   // ends every state).
-  if (client_side.peer_closed()) FUZZ_CHECK(server.sent_close() || server.state() == ConnectionState::kFailed);
-  if (server_side.peer_closed()) FUZZ_CHECK(client.sent_close() || client.state() == ConnectionState::kFailed);
+  if (client_side.peer_closed())
+    FUZZ_CHECK(server.sent_close() || server.state() == ConnectionState::kFailed);
+  if (server_side.peer_closed())
+    FUZZ_CHECK(client.sent_close() || client.state() == ConnectionState::kFailed);
   if (expect_mode == 3 || allow_mode == 3) {
     FUZZ_CHECK(!client_side.handshake_complete() && !server_side.handshake_complete());
   }

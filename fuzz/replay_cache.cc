@@ -10,12 +10,13 @@
 // refuse exactly the challenges the model remembers, and after every step the cache
 // must remember exactly the model's challenges (the last `capacity` distinct ones),
 // never more, and its size never passes its capacity.
+#include "p2pnet/replay_cache.h"
+
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 
-#include "p2pnet/replay_cache.h"
 #include "support/fuzz_check.h"
 
 namespace {

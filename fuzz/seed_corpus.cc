@@ -18,10 +18,10 @@
 #include <string>
 #include <vector>
 
+#include "p2pnet/connection.h"
 #include "p2pnet/internal/aead.h"
 #include "p2pnet/internal/channel.h"
 #include "p2pnet/internal/channel_test_access.h"
-#include "p2pnet/connection.h"
 #include "p2pnet/internal/key_schedule.h"
 #include "support/fixtures.h"
 
@@ -39,7 +39,8 @@ class SeedWriter {
     char name[32];
     std::snprintf(name, sizeof name, "seed-%03zu", counts_[target]++);
     std::ofstream(dir / name, std::ios::binary)
-        .write(reinterpret_cast<const char*>(input.data()), static_cast<std::streamsize>(input.size()));
+        .write(reinterpret_cast<const char*>(input.data()),
+               static_cast<std::streamsize>(input.size()));
   }
 
  private:
@@ -89,10 +90,12 @@ Transcript transcript_of(const Bytes& server_hello, const Bytes& key_exchange) {
 // only the key derivation can refuse it.
 Bytes signed_low_order(MessageType type, const Identity& signer, Transcript t) {
   const bool client = type == MessageType::kKeyExchange;
-  if (client) t.client_eph = {};
-  else t.server_eph = {};
-  const Signature sig = signer.sign(client ? client_signed_content(t).span()
-                                           : server_signed_content(t).span());
+  if (client)
+    t.client_eph = {};
+  else
+    t.server_eph = {};
+  const Signature sig =
+      signer.sign(client ? client_signed_content(t).span() : server_signed_content(t).span());
   Bytes out{static_cast<std::uint8_t>(type)};
   out.resize(1 + kX25519KeySize, 0);
   out.insert(out.end(), sig.begin(), sig.end());
@@ -167,35 +170,36 @@ void seed_server_connection(SeedWriter& out, const Recording& t) {
   const Bytes handshake = concat({t.client_hello, t.key_exchange});
   const Bytes session = concat({handshake, t.client_frames});
   out.add("server_connection", with_header(0x00, 0, session));
-  out.add("server_connection", with_header(0x1C, 7, session));   // close, echo, end of stream
-  out.add("server_connection", with_header(0x01, 1, session));   // allow-list: the client
-  out.add("server_connection", with_header(0x02, 0, session));   // allow-list: stranger only
-  out.add("server_connection", with_header(0x23, 0, session));   // 64-byte limit
-  out.add("server_connection", with_header(0x40, 8, session));   // slow: times out
+  out.add("server_connection", with_header(0x1C, 7, session));         // close, echo, end of stream
+  out.add("server_connection", with_header(0x01, 1, session));         // allow-list: the client
+  out.add("server_connection", with_header(0x02, 0, session));         // allow-list: stranger only
+  out.add("server_connection", with_header(0x23, 0, session));         // 64-byte limit
+  out.add("server_connection", with_header(0x40, 8, session));         // slow: times out
   out.add("server_connection", with_header(0x10, 0, t.client_hello));  // end mid-handshake
-  out.add("server_connection", with_header(0x10, 0, handshake));  // end without close_notify
+  out.add("server_connection", with_header(0x10, 0, handshake));       // end without close_notify
   out.add("server_connection", with_header(0x00, 0, concat({t.client_hello, Bytes{0xFF, 0x02}})));
   out.add("server_connection", with_header(0x00, 0, concat({session, Bytes{0, 0, 0, 1}})));
   out.add("server_connection", with_header(0x00, 0, flipped(session, session.size() - 30)));
   out.add("server_connection",  // KeyExchange with a bad signature
           with_header(0x00, 0, concat({t.client_hello, flipped(t.key_exchange, 60)})));
   out.add("server_connection",
-          with_header(0x00, 0, concat({t.client_hello,
-                                       signed_low_order(MessageType::kKeyExchange, client_identity(),
-                                                        transcript_of(t.server_hello, t.key_exchange))})));
+          with_header(0x00, 0,
+                      concat({t.client_hello,
+                              signed_low_order(MessageType::kKeyExchange, client_identity(),
+                                               transcript_of(t.server_hello, t.key_exchange))})));
 }
 
 void seed_client_connection(SeedWriter& out, const Recording& t) {
   const Bytes handshake = concat({t.server_hello, t.accept});
   const Bytes session = concat({handshake, t.server_frames});
   out.add("client_connection", with_header(0x00, 0, session));
-  out.add("client_connection", with_header(0x18, 5, session));  // echo, end of stream
-  out.add("client_connection", with_header(0x01, 0, session));  // any server
-  out.add("client_connection", with_header(0x02, 0, session));  // expects the stranger
-  out.add("client_connection", with_header(0x04, 0, session));  // replayed challenge
-  out.add("client_connection", with_header(0x80, 0, session));  // one-entry cache
-  out.add("client_connection", with_header(0x20, 0, session));  // 64-byte limit
-  out.add("client_connection", with_header(0x40, 8, session));  // slow: times out
+  out.add("client_connection", with_header(0x18, 5, session));         // echo, end of stream
+  out.add("client_connection", with_header(0x01, 0, session));         // any server
+  out.add("client_connection", with_header(0x02, 0, session));         // expects the stranger
+  out.add("client_connection", with_header(0x04, 0, session));         // replayed challenge
+  out.add("client_connection", with_header(0x80, 0, session));         // one-entry cache
+  out.add("client_connection", with_header(0x20, 0, session));         // 64-byte limit
+  out.add("client_connection", with_header(0x40, 8, session));         // slow: times out
   out.add("client_connection", with_header(0x10, 0, t.server_hello));  // end mid-handshake
   out.add("client_connection", with_header(0x00, 0, concat({t.server_hello, Bytes{0xFF, 0x03}})));
   Bytes bad_accept = t.accept;
@@ -203,9 +207,10 @@ void seed_client_connection(SeedWriter& out, const Recording& t) {
   out.add("client_connection", with_header(0x00, 0, concat({t.server_hello, bad_accept})));
   out.add("client_connection", with_header(0x00, 0, flipped(session, session.size() - 30)));
   out.add("client_connection",
-          with_header(0x00, 0, concat({t.server_hello,
-                                       signed_low_order(MessageType::kAccept, server_identity(),
-                                                        transcript_of(t.server_hello, t.key_exchange))})));
+          with_header(0x00, 0,
+                      concat({t.server_hello,
+                              signed_low_order(MessageType::kAccept, server_identity(),
+                                               transcript_of(t.server_hello, t.key_exchange))})));
 }
 
 // Frames a sender channel of |sender_role| seals with the fixtures' keys.
@@ -230,14 +235,13 @@ void seed_channel_frames(SeedWriter& out) {
     out.add("channel_frames", with_header(opts(0x08), 3, frames));
     out.add("channel_frames", with_header(opts(0x02), 0, frames));  // 64-byte limit
     out.add("channel_frames", with_header(opts(0x10), 0, frames));  // small queue
+    out.add("channel_frames", with_header(opts(0x04), 0, sealed_frames(sender, 3, true, false)));
     out.add("channel_frames",
-            with_header(opts(0x04), 0, sealed_frames(sender, 3, true, false)));
-    out.add("channel_frames", with_header(opts(0x08), 0,
-                                          sealed_frames(sender, 2, false, false)));  // truncated
+            with_header(opts(0x08), 0, sealed_frames(sender, 2, false, false)));  // truncated
     out.add("channel_frames", with_header(opts(0), 0, concat({frames, Bytes{0x00}})));
-    out.add("channel_frames", with_header(opts(0), 0, flipped(frames, 30)));      // bad tag
-    out.add("channel_frames", with_header(opts(0x20), 9, frames));                // moved
-    out.add("channel_frames", with_header(opts(0x40), 0, frames));                // bad config
+    out.add("channel_frames", with_header(opts(0), 0, flipped(frames, 30)));  // bad tag
+    out.add("channel_frames", with_header(opts(0x20), 9, frames));            // moved
+    out.add("channel_frames", with_header(opts(0x40), 0, frames));            // bad config
   }
 }
 
@@ -260,11 +264,11 @@ void seed_aead_backends(SeedWriter& out) {
     Bytes sealed(size + kAeadTagSize);
     key.seal(sealed.data(), sealed.data() + size, plaintext.data(), size, ByteSpan(ad), counter,
              AeadBackend::kSodium);
-    out.add("aead_backends", input(0x00, counter, sealed));             // opens
-    out.add("aead_backends", input(0x02, counter, sealed));             // opens in place
+    out.add("aead_backends", input(0x00, counter, sealed));  // opens
+    out.add("aead_backends", input(0x02, counter, sealed));  // opens in place
     out.add("aead_backends", input(0x00, counter, flipped(sealed, sealed.size() / 2)));  // forged
-    out.add("aead_backends", input(0x01, counter, sealed));             // wrong key
-    out.add("aead_backends", input(0x04, counter, plaintext));          // seal both
+    out.add("aead_backends", input(0x01, counter, sealed));     // wrong key
+    out.add("aead_backends", input(0x04, counter, plaintext));  // seal both
   }
 }
 
@@ -323,8 +327,17 @@ class FdpScript {
 };
 
 // The pair target's actions and faults (pair_session.cc), in its order.
-enum PairAction : std::uint64_t { kToServer, kToClient, kAdvance, kClientSend, kServerSend,
-                                  kClientClose, kServerClose, kClientEnd, kServerEnd };
+enum PairAction : std::uint64_t {
+  kToServer,
+  kToClient,
+  kAdvance,
+  kClientSend,
+  kServerSend,
+  kClientClose,
+  kServerClose,
+  kClientEnd,
+  kServerEnd
+};
 constexpr std::uint64_t kLastAction = kServerEnd;
 enum PairFault : std::uint64_t { kNoFault, kFlip, kDrop, kDuplicate, kDelay };
 constexpr std::uint64_t kLastFault = kDelay;
@@ -443,8 +456,18 @@ void seed_pair_session(SeedWriter& out) {
 }
 
 // The C API target's actions and faults (c_api_session.cc), in its order.
-enum CAction : std::uint64_t { kCToServer, kCToClient, kCAdvance, kCClientSend, kCServerSend, kCClientClose,
-                               kCServerClose, kCClientEnd, kCServerEnd, kCMisuse };
+enum CAction : std::uint64_t {
+  kCToServer,
+  kCToClient,
+  kCAdvance,
+  kCClientSend,
+  kCServerSend,
+  kCClientClose,
+  kCServerClose,
+  kCClientEnd,
+  kCServerEnd,
+  kCMisuse
+};
 constexpr std::uint64_t kCLastAction = kCMisuse;
 enum CFault : std::uint64_t { kCNoFault, kCFlip, kCDrop, kCDuplicate };
 constexpr std::uint64_t kCLastFault = kCDuplicate;
@@ -453,13 +476,13 @@ struct CConfig {
   std::uint64_t seed = 5;
   unsigned expect_mode = 0, allow_mode = 0;  // target: 2 any / +stranger, 3 stranger, 4 none
   bool options = false;
-  std::uint32_t timeout_ms = 0;              // with options; 0: the default
-  unsigned max_choice = 0;                   // 1..5: max_message_size; 6: over the limit
+  std::uint32_t timeout_ms = 0;  // with options; 0: the default
+  unsigned max_choice = 0;       // 1..5: max_message_size; 6: over the limit
   std::size_t max_message_size = 0;
   std::size_t max_pending = 0;
   bool replay_cache = false;
   bool bad_struct_size = false;
-  unsigned start_choice = 0;                 // 1: near P2P_MAX_NOW_MS, 2: start, 3: over it
+  unsigned start_choice = 0;  // 1: near P2P_MAX_NOW_MS, 2: start, 3: over it
   std::uint64_t start = 0;
 };
 
@@ -501,7 +524,8 @@ void c_send(FdpScript& s, CAction who, const Bytes& message) {
 void c_handshake(FdpScript& s, int faulty, CFault fault) {
   const std::size_t sizes[] = {kClientHelloSize, kServerHelloSize, kKeyExchangeSize, kAcceptSize};
   for (int i = 0; i < 4; ++i) {
-    c_deliver(s, i % 2 == 0 ? kCToServer : kCToClient, sizes[i], sizes[i], i == faulty ? fault : kCNoFault);
+    c_deliver(s, i % 2 == 0 ? kCToServer : kCToClient, sizes[i], sizes[i],
+              i == faulty ? fault : kCNoFault);
     if (i == faulty && fault != kCNoFault) return;  // what follows depends on the fault
   }
 }
@@ -520,26 +544,32 @@ void seed_c_api_session(SeedWriter& out) {
     c_handshake(s, 4, kCNoFault);
     c_send(s, kCClientSend, hello);
     c_send(s, kCServerSend, reply);
-    c_deliver(s, kCToServer, hello.size() + kFrameOverhead, hello.size() + kFrameOverhead, kCNoFault);
+    c_deliver(s, kCToServer, hello.size() + kFrameOverhead, hello.size() + kFrameOverhead,
+              kCNoFault);
     c_deliver(s, kCToClient, 7, reply.size() + kFrameOverhead, kCNoFault);
-    c_deliver(s, kCToClient, reply.size() + kFrameOverhead - 7, reply.size() + kFrameOverhead - 7, kCNoFault);
+    c_deliver(s, kCToClient, reply.size() + kFrameOverhead - 7, reply.size() + kFrameOverhead - 7,
+              kCNoFault);
     s.integer(kCClientClose, kCLastAction);
     c_deliver(s, kCToServer, kFrameOverhead, kFrameOverhead, kCNoFault);
     s.integer(kCServerClose, kCLastAction);
   };
   add(CConfig{}, session);
-  add(CConfig{.options = true, .timeout_ms = 5000, .max_choice = 1, .max_message_size = 8, .max_pending = 60,
+  add(CConfig{.options = true,
+              .timeout_ms = 5000,
+              .max_choice = 1,
+              .max_message_size = 8,
+              .max_pending = 60,
               .replay_cache = true},
       session);
   add(CConfig{.expect_mode = 2, .allow_mode = 2}, session);
   add(CConfig{.expect_mode = 3}, session);
   add(CConfig{.allow_mode = 3}, session);
   add(CConfig{.allow_mode = 4}, session);
-  add(CConfig{.options = true, .max_choice = 6}, session);         // refused at creation
+  add(CConfig{.options = true, .max_choice = 6}, session);          // refused at creation
   add(CConfig{.options = true, .bad_struct_size = true}, session);  // refused at creation
   add(CConfig{.start_choice = 1}, session);
   add(CConfig{.start_choice = 2, .start = 123456789}, session);
-  add(CConfig{.start_choice = 3}, session);                          // refused at creation
+  add(CConfig{.start_choice = 3}, session);            // refused at creation
   add(CConfig{.start_choice = 1}, [&](FdpScript& s) {  // the clock runs past P2P_MAX_NOW_MS
     c_deliver(s, kCToServer, kClientHelloSize, kClientHelloSize, kCNoFault);
     s.integer(kCAdvance, kCLastAction);

@@ -113,13 +113,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const ByteSpan in(data, size);
 
   int accepted = 0;
-  accepted += check_parse<ClientHello>(in, parse_client_hello, write_client_hello,
-                                       kClientHelloSize, MessageType::kClientHello);
-  accepted += check_parse<ServerHello>(in, parse_server_hello, write_server_hello,
-                                       kServerHelloSize, MessageType::kServerHello);
-  accepted += check_parse<KeyExchange>(in, parse_key_exchange, write_key_exchange,
-                                       kKeyExchangeSize, MessageType::kKeyExchange);
-  accepted += check_parse<Accept>(in, parse_accept, write_accept, kAcceptSize, MessageType::kAccept);
+  accepted += check_parse<ClientHello>(in, parse_client_hello, write_client_hello, kClientHelloSize,
+                                       MessageType::kClientHello);
+  accepted += check_parse<ServerHello>(in, parse_server_hello, write_server_hello, kServerHelloSize,
+                                       MessageType::kServerHello);
+  accepted += check_parse<KeyExchange>(in, parse_key_exchange, write_key_exchange, kKeyExchangeSize,
+                                       MessageType::kKeyExchange);
+  accepted +=
+      check_parse<Accept>(in, parse_accept, write_accept, kAcceptSize, MessageType::kAccept);
   accepted += check_parse<ErrorMessage>(in, parse_error_message, write_error_message,
                                         kErrorMessageSize, MessageType::kError);
   FUZZ_CHECK(accepted <= 1);

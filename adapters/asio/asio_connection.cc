@@ -8,10 +8,10 @@
 // operation_aborted) and the driver ignores it.
 #include "p2pnet/asio_connection.h"
 
+#include <algorithm>
 #include <asio/buffer.hpp>
 #include <asio/post.hpp>
 #include <asio/write.hpp>
-#include <algorithm>
 #include <chrono>
 #include <utility>
 
@@ -20,15 +20,12 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
-Instant clock_now() {
-  return std::chrono::floor<Instant>(SteadyClock::now().time_since_epoch());
-}
+Instant clock_now() { return std::chrono::floor<Instant>(SteadyClock::now().time_since_epoch()); }
 
 // kLongestWait: a timer delay steady_clock can count (its nanoseconds hold about 292
 // years; Duration::max() milliseconds would overflow them). A longer one never fires
 // in practice, which is what it means.
-constexpr Duration kLongestWait =
-    std::chrono::floor<Duration>(SteadyClock::duration::max()) / 2;
+constexpr Duration kLongestWait = std::chrono::floor<Duration>(SteadyClock::duration::max()) / 2;
 
 }  // namespace
 
@@ -48,8 +45,9 @@ std::shared_ptr<AsioConnection> AsioConnection::connect(asio::io_context& io,
                                                         AsioOptions options) {
   Connection engine = Connection::client(config, clock_now());
   if (engine.error() != Error::kNone) return nullptr;
-  auto conn = std::make_shared<AsioConnection>(Private{}, asio::ip::tcp::socket(io), std::move(engine),
-                                               std::move(callbacks), options, /*connected=*/false);
+  auto conn =
+      std::make_shared<AsioConnection>(Private{}, asio::ip::tcp::socket(io), std::move(engine),
+                                       std::move(callbacks), options, /*connected=*/false);
   conn->socket_.async_connect(endpoint, [self = conn](const std::error_code& ec) {
     if (ec) {
       self->fail(ec);

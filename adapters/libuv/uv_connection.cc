@@ -34,9 +34,7 @@ namespace p2pnet {
 namespace {
 
 // loop_now is the loop's cached monotonic clock in milliseconds, the engine's Instant.
-Instant loop_now(const uv_loop_t* loop) {
-  return Instant{static_cast<Instant::rep>(uv_now(loop))};
-}
+Instant loop_now(const uv_loop_t* loop) { return Instant{static_cast<Instant::rep>(uv_now(loop))}; }
 
 UvConnection* from_handle(const uv_handle_t* handle) {
   return static_cast<UvConnection*>(handle->data);
@@ -86,8 +84,9 @@ UvConnection* UvConnection::connect(uv_loop_t* loop, const sockaddr* address,
 
 UvConnection* UvConnection::accept(uv_stream_t* listener, const ServerConfig& config,
                                    UvCallbacks callbacks, UvOptions options) {
-  auto* conn = new UvConnection(listener->loop, Connection::server(config, loop_now(listener->loop)),
-                                std::move(callbacks), options, /*connected=*/true);
+  auto* conn =
+      new UvConnection(listener->loop, Connection::server(config, loop_now(listener->loop)),
+                       std::move(callbacks), options, /*connected=*/true);
   if (!conn->init_handles()) {
     conn->close_quietly();
     return nullptr;
@@ -220,11 +219,8 @@ bool UvConnection::send_rest() {
   while (write_offset_ < write_.size() && write_error_ == 0) {
     const net::IoResult result = net::send_some(write_socket_, write_.subspan(write_offset_));
     switch (result.state) {
-      case net::IoState::kDone:
-        write_offset_ += result.bytes;
-        break;
-      case net::IoState::kWouldBlock:
-        return false;
+      case net::IoState::kDone: write_offset_ += result.bytes; break;
+      case net::IoState::kWouldBlock: return false;
       case net::IoState::kEndOfStream:  // not a send result; a failure all the same
       case net::IoState::kReset:
       case net::IoState::kError:
@@ -296,7 +292,8 @@ void UvConnection::connect_cb(uv_connect_t* request, int status) {
 
 void UvConnection::alloc_cb(uv_handle_t* handle, std::size_t /*suggested*/, uv_buf_t* buf) {
   const MutableByteSpan space = from_handle(handle)->driver_.read_buffer();
-  *buf = uv_buf_init(reinterpret_cast<char*>(space.data()), static_cast<unsigned int>(space.size()));
+  *buf =
+      uv_buf_init(reinterpret_cast<char*>(space.data()), static_cast<unsigned int>(space.size()));
 }
 
 void UvConnection::read_cb(uv_stream_t* stream, ssize_t nread, const uv_buf_t* /*buf*/) {

@@ -126,12 +126,8 @@ void Driver::feed_unread() {
   const FeedResult result = feed(engine_, offered, transport_.now(), *this);
   switch (result.stop) {
     case FeedStop::kInputUsed:
-    case FeedStop::kPaused:
-      unread_ = offered.subspan(result.consumed);
-      return;
-    case FeedStop::kFailed:
-      unread_ = {};
-      return;
+    case FeedStop::kPaused: unread_ = offered.subspan(result.consumed); return;
+    case FeedStop::kFailed: unread_ = {}; return;
     case FeedStop::kStalled:
       unread_ = {};
       close_now();
@@ -151,9 +147,7 @@ void Driver::on_message(ByteSpan message) {
   if (!closed()) events_.on_message(message);
 }
 
-bool Driver::on_peer_closed() {
-  return closed() || events_.on_peer_closed();
-}
+bool Driver::on_peer_closed() { return closed() || events_.on_peer_closed(); }
 
 // --- pump: every decision, in driver.h's order --------------------------------------------
 
@@ -203,8 +197,7 @@ void Driver::pump_once() {
     if (closed()) return;
   }
   // 6. Read or pause.
-  transport_.set_reading(!eof_ && unread_.empty() &&
-                         write_backlog() <= options_.max_write_backlog);
+  transport_.set_reading(!eof_ && unread_.empty() && write_backlog() <= options_.max_write_backlog);
   if (closed()) return;
   // 7. Shut down writing after the last byte.
   if (finishing && state_ == State::kOpen && write_backlog() == 0) {
@@ -224,7 +217,8 @@ void Driver::pump_once() {
 void Driver::flush() {
   if (state_ != State::kOpen || write_in_flight_ != 0) return;
   write_in_flight_ = engine_.poll_transmit(write_buffer_);
-  if (write_in_flight_ != 0) transport_.start_write(ByteSpan(write_buffer_).first(write_in_flight_));
+  if (write_in_flight_ != 0)
+    transport_.start_write(ByteSpan(write_buffer_).first(write_in_flight_));
 }
 
 void Driver::arm_timer() {

@@ -12,12 +12,8 @@ std::size_t deliver_events(Connection& engine, FeedSink& sink) {
   while (const std::optional<Event> event = engine.poll_event()) {
     ++count;
     switch (event->type) {
-      case EventType::kHandshakeComplete:
-        sink.on_handshake_complete();
-        break;
-      case EventType::kMessage:
-        sink.on_message(event->message);
-        break;
+      case EventType::kHandshakeComplete: sink.on_handshake_complete(); break;
+      case EventType::kMessage: sink.on_message(event->message); break;
       case EventType::kPeerClosed:
         if (!sink.on_peer_closed()) answer_close_notify(engine);
         break;

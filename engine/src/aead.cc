@@ -63,7 +63,8 @@ void AeadKey::free_openssl() {
 
 bool AeadKey::use_openssl([[maybe_unused]] std::size_t size, [[maybe_unused]] AeadBackend backend) {
 #ifdef P2PNET_HAVE_OPENSSL_AEAD
-  if (size > kMaxMessageSizeLimit) return false;  // EVP counts in int; the engine never goes past this
+  if (size > kMaxMessageSizeLimit)
+    return false;  // EVP counts in int; the engine never goes past this
   switch (backend) {
     case AeadBackend::kSodium: return false;
     case AeadBackend::kAuto:
@@ -78,8 +79,8 @@ bool AeadKey::use_openssl([[maybe_unused]] std::size_t size, [[maybe_unused]] Ae
 #endif
 }
 
-void AeadKey::seal(std::uint8_t* ciphertext, std::uint8_t* tag, const std::uint8_t* plaintext, std::size_t size,
-                   ByteSpan ad, std::uint64_t counter, AeadBackend backend) {
+void AeadKey::seal(std::uint8_t* ciphertext, std::uint8_t* tag, const std::uint8_t* plaintext,
+                   std::size_t size, ByteSpan ad, std::uint64_t counter, AeadBackend backend) {
   const Nonce nonce = nonce_for(counter);
 #ifdef P2PNET_HAVE_OPENSSL_AEAD
   // A libcrypto failure (never seen) leaves the message to libsodium: the same bytes.
@@ -93,7 +94,8 @@ void AeadKey::seal(std::uint8_t* ciphertext, std::uint8_t* tag, const std::uint8
 }
 
 bool AeadKey::open(std::uint8_t* plaintext, const std::uint8_t* ciphertext, std::size_t size,
-                   const std::uint8_t* tag, ByteSpan ad, std::uint64_t counter, AeadBackend backend) {
+                   const std::uint8_t* tag, ByteSpan ad, std::uint64_t counter,
+                   AeadBackend backend) {
   const Nonce nonce = nonce_for(counter);
 #ifdef P2PNET_HAVE_OPENSSL_AEAD
   // A rejection is final: falling back to libsodium here would try the frame twice.

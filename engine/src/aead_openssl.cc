@@ -27,8 +27,8 @@ static_assert(kMaxMessageSizeLimit < INT_MAX);
 bool start(EVP_CIPHER_CTX* context, const std::uint8_t* nonce, ByteSpan ad, int encrypt) {
   int written = 0;
   return EVP_CipherInit_ex(context, nullptr, nullptr, nullptr, nonce, encrypt) == 1 &&
-         (ad.empty() ||
-          EVP_CipherUpdate(context, nullptr, &written, ad.data(), static_cast<int>(ad.size())) == 1);
+         (ad.empty() || EVP_CipherUpdate(context, nullptr, &written, ad.data(),
+                                         static_cast<int>(ad.size())) == 1);
 }
 
 }  // namespace
@@ -50,25 +50,29 @@ void openssl_aead_free(void* context) {
   EVP_CIPHER_CTX_free(as_context(context));
 }
 
-bool openssl_aead_seal(void* context, std::uint8_t* ciphertext, std::uint8_t* tag, const std::uint8_t* plaintext,
-                       std::size_t size, ByteSpan ad, const std::uint8_t* nonce) {
+bool openssl_aead_seal(void* context, std::uint8_t* ciphertext, std::uint8_t* tag,
+                       const std::uint8_t* plaintext, std::size_t size, ByteSpan ad,
+                       const std::uint8_t* nonce) {
   EVP_CIPHER_CTX* ctx = as_context(context);
   int written = 0;
   int final_written = 0;
   if (!start(ctx, nonce, ad, 1)) return false;
-  if (size > 0 && EVP_CipherUpdate(ctx, ciphertext, &written, plaintext, static_cast<int>(size)) != 1) {
+  if (size > 0 &&
+      EVP_CipherUpdate(ctx, ciphertext, &written, plaintext, static_cast<int>(size)) != 1) {
     return false;
   }
   // The final call writes after the |written| bytes of the update (nothing, for a
   // stream cipher); a span cut keeps the arithmetic checked.
-  std::uint8_t* const rest = std::span(ciphertext, size).subspan(static_cast<std::size_t>(written)).data();
+  std::uint8_t* const rest =
+      std::span(ciphertext, size).subspan(static_cast<std::size_t>(written)).data();
   return EVP_CipherFinal_ex(ctx, rest, &final_written) == 1 &&
          static_cast<std::size_t>(written) + static_cast<std::size_t>(final_written) == size &&
          EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, static_cast<int>(kAeadTagSize), tag) == 1;
 }
 
-bool openssl_aead_open(void* context, std::uint8_t* plaintext, const std::uint8_t* ciphertext, std::size_t size,
-                       const std::uint8_t* tag, ByteSpan ad, const std::uint8_t* nonce) {
+bool openssl_aead_open(void* context, std::uint8_t* plaintext, const std::uint8_t* ciphertext,
+                       std::size_t size, const std::uint8_t* tag, ByteSpan ad,
+                       const std::uint8_t* nonce) {
   EVP_CIPHER_CTX* ctx = as_context(context);
   int written = 0;
   int final_written = 0;
@@ -79,7 +83,8 @@ bool openssl_aead_open(void* context, std::uint8_t* plaintext, const std::uint8_
   if (ok && size > 0) {
     ok = EVP_CipherUpdate(ctx, plaintext, &written, ciphertext, static_cast<int>(size)) == 1;
   }
-  std::uint8_t* const rest = std::span(plaintext, size).subspan(static_cast<std::size_t>(written)).data();
+  std::uint8_t* const rest =
+      std::span(plaintext, size).subspan(static_cast<std::size_t>(written)).data();
   ok = ok && EVP_CipherFinal_ex(ctx, rest, &final_written) == 1 &&
        static_cast<std::size_t>(written) + static_cast<std::size_t>(final_written) == size;
   if (!ok) sodium_memzero(plaintext, size);

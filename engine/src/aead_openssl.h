@@ -23,8 +23,9 @@ void openssl_aead_free(void* context);
 [[nodiscard]] bool openssl_aead_seal(void* context, std::uint8_t* ciphertext, std::uint8_t* tag,
                                      const std::uint8_t* plaintext, std::size_t size, ByteSpan ad,
                                      const std::uint8_t* nonce);
-[[nodiscard]] bool openssl_aead_open(void* context, std::uint8_t* plaintext, const std::uint8_t* ciphertext,
-                                     std::size_t size, const std::uint8_t* tag, ByteSpan ad,
+[[nodiscard]] bool openssl_aead_open(void* context, std::uint8_t* plaintext,
+                                     const std::uint8_t* ciphertext, std::size_t size,
+                                     const std::uint8_t* tag, ByteSpan ad,
                                      const std::uint8_t* nonce);
 
 }  // namespace p2pnet

@@ -85,8 +85,8 @@ ReadResult Channel::handle_bytes(ByteSpan input) {
 
     if (header_size_ < kFrameHeaderSize) {
       ByteSpan chunk;
-      if (!P2PNET_ASSERT(reader.read_span(std::min(kFrameHeaderSize - header_size_, reader.remaining()),
-                                          &chunk))) {
+      if (!P2PNET_ASSERT(reader.read_span(
+              std::min(kFrameHeaderSize - header_size_, reader.remaining()), &chunk))) {
         return fail(Error::kInternalError, consumed);
       }
       std::ranges::copy(chunk, std::span(header_).subspan(header_size_).begin());
@@ -112,7 +112,8 @@ ReadResult Channel::handle_bytes(ByteSpan input) {
       }
     } else {
       ByteSpan chunk;
-      if (!P2PNET_ASSERT(reader.read_span(std::min(frame_body - body_size_, reader.remaining()), &chunk))) {
+      if (!P2PNET_ASSERT(
+              reader.read_span(std::min(frame_body - body_size_, reader.remaining()), &chunk))) {
         return fail(Error::kInternalError, input.size() - reader.remaining());
       }
       std::ranges::copy(chunk, rx_.bytes().subspan(body_size_).begin());

@@ -26,7 +26,9 @@ Connection::Connection(Impl&& impl) {
   log_handshake_started(s.hooks.log, s.hooks.log_id, s.handshake.role());
   s.log_failure_once();  // a config the handshake refused
 }
-Connection::Connection(Connection&& other) noexcept { new (storage_) Impl(std::move(other.impl())); }
+Connection::Connection(Connection&& other) noexcept {
+  new (storage_) Impl(std::move(other.impl()));
+}
 Connection& Connection::operator=(Connection&& other) noexcept {
   if (this != &other) impl() = std::move(other.impl());
   return *this;
@@ -198,7 +200,7 @@ ConnectionState Connection::state() const {
   const Impl& s = impl();
   if (!s.channel) {
     return s.handshake.error() != Error::kNone ? ConnectionState::kFailed
-                                                : ConnectionState::kHandshaking;
+                                               : ConnectionState::kHandshaking;
   }
   switch (s.channel->state()) {
     case ChannelState::kOpen:

@@ -61,18 +61,20 @@ void log_failure(const LogHook* hook, std::uint64_t id, Role role, bool establis
                  const PublicKey& peer) {
   if (hook == nullptr || !*hook) return;
   if (error == Error::kPeerNotAllowed) {
-    const char* reason = role == Role::kServer ? "client not on the allow-list" : "server is not the expected one";
+    const char* reason =
+        role == Role::kServer ? "client not on the allow-list" : "server is not the expected one";
     (*hook)(LogLevel::kWarning, id,
-            "refused peer " + encode_public_key(peer) + ": " + reason + " (" + wire_code_text(error) + ")");
+            "refused peer " + encode_public_key(peer) + ": " + reason + " (" +
+                wire_code_text(error) + ")");
     return;
   }
   (*hook)(LogLevel::kError, id,
-          std::string(established ? "channel failed: " : "handshake failed: ") + std::string(error_name(error)) +
-              " (" + wire_code_text(error) + ")");
+          std::string(established ? "channel failed: " : "handshake failed: ") +
+              std::string(error_name(error)) + " (" + wire_code_text(error) + ")");
 }
 
-void write_key_log(const KeyLogHook* hook, const Transcript& transcript, std::span<const std::uint8_t> key_c2s,
-                   std::span<const std::uint8_t> key_s2c) {
+void write_key_log(const KeyLogHook* hook, const Transcript& transcript,
+                   std::span<const std::uint8_t> key_c2s, std::span<const std::uint8_t> key_s2c) {
 #if P2PNET_KEY_LOG
   if (hook == nullptr || !*hook || key_c2s.size() != kKeySize || key_s2c.size() != kKeySize) return;
   // label, then three 64-character hex values, each after a space, and the NUL

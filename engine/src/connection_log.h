@@ -23,8 +23,8 @@ void log_handshake_complete(const LogHook* hook, std::uint64_t id, const PublicK
 void log_failure(const LogHook* hook, std::uint64_t id, Role role, bool established, Error error,
                  const PublicKey& peer);
 // write_key_log calls |hook| with the session's key log line (key_log.h) and wipes it.
-void write_key_log(const KeyLogHook* hook, const Transcript& transcript, std::span<const std::uint8_t> key_c2s,
-                   std::span<const std::uint8_t> key_s2c);
+void write_key_log(const KeyLogHook* hook, const Transcript& transcript,
+                   std::span<const std::uint8_t> key_c2s, std::span<const std::uint8_t> key_s2c);
 
 }  // namespace p2pnet
 

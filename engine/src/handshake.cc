@@ -184,7 +184,8 @@ void Handshake::on_server_hello(ByteSpan message) {
   my_eph_ = ephemeral_from_secret(std::move(eph_secret));
   transcript_.client_eph = my_eph_->public_key;
 
-  const KeyExchange reply{my_eph_->public_key, identity_->sign(client_signed_content(transcript_).span())};
+  const KeyExchange reply{my_eph_->public_key,
+                          identity_->sign(client_signed_content(transcript_).span())};
   ByteWriter out(MutableByteSpan(tx_).subspan(tx_size_));
   if (!P2PNET_ASSERT(write_key_exchange(out, reply))) return fail(Error::kInternalError);
   tx_size_ += out.written();
@@ -215,15 +216,15 @@ void Handshake::on_client_hello(ByteSpan message) {
   // Validating it here as well would cost a scalar multiplication per handshake.
   // protocol-v1: refuse a client that is not allowed before issuing any challenge.
   transcript_.client_id = hello->client_id;  // before the check: a refusal names it (log.h)
-  if (allowed_clients_ &&
-      std::find(allowed_clients_->begin(), allowed_clients_->end(), hello->client_id) ==
-          allowed_clients_->end()) {
+  if (allowed_clients_ && std::find(allowed_clients_->begin(), allowed_clients_->end(),
+                                    hello->client_id) == allowed_clients_->end()) {
     return fail(Error::kPeerNotAllowed);
   }
   if (!draw(transcript_.challenge)) return;
 
   ByteWriter out(MutableByteSpan(tx_).subspan(tx_size_));
-  if (!P2PNET_ASSERT(write_server_hello(out, ServerHello{transcript_.server_id, transcript_.challenge}))) {
+  if (!P2PNET_ASSERT(
+          write_server_hello(out, ServerHello{transcript_.server_id, transcript_.challenge}))) {
     return fail(Error::kInternalError);
   }
   tx_size_ += out.written();

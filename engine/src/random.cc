@@ -34,7 +34,9 @@ DeterministicRandom& fuzzing_random() {
 }
 }  // namespace
 
-void fuzzing::reset_system_random(std::uint64_t seed) { fuzzing_random() = DeterministicRandom(seed); }
+void fuzzing::reset_system_random(std::uint64_t seed) {
+  fuzzing_random() = DeterministicRandom(seed);
+}
 
 bool SystemRandom::fill(std::span<std::uint8_t> out) { return fuzzing_random().fill(out); }
 

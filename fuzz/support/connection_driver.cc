@@ -3,8 +3,8 @@
 
 #include <algorithm>
 
-#include "p2pnet/internal/connection_test_access.h"
 #include "fuzz_check.h"
+#include "p2pnet/internal/connection_test_access.h"
 
 namespace p2pnet::fuzz {
 
@@ -51,7 +51,8 @@ void ConnectionDriver::after_call() {
   const bool newly_failed = error_ == Error::kNone && error != Error::kNone;
   FUZZ_CHECK(error_ == Error::kNone || error == error_);  // failure is terminal
   FUZZ_CHECK((conn_.state() == ConnectionState::kFailed) == (error != Error::kNone));
-  FUZZ_CHECK((conn_.state() == ConnectionState::kClosed) == (conn_.sent_close() && conn_.peer_closed()));
+  FUZZ_CHECK((conn_.state() == ConnectionState::kClosed) ==
+             (conn_.sent_close() && conn_.peer_closed()));
 
   // Output: nothing after a failure already returned; an Error message on a fresh
   // handshake failure that protocol-v1 answers.
@@ -75,8 +76,10 @@ void ConnectionDriver::after_call() {
     const bool client = conn_.role() == Role::kClient;
     const bool sending_done = conn_.sent_close();
     const bool receiving_done = conn_.peer_closed();
-    FUZZ_CHECK(ConnectionTestAccess::key_c2s(conn_).empty() == (client ? sending_done : receiving_done));
-    FUZZ_CHECK(ConnectionTestAccess::key_s2c(conn_).empty() == (client ? receiving_done : sending_done));
+    FUZZ_CHECK(ConnectionTestAccess::key_c2s(conn_).empty() ==
+               (client ? sending_done : receiving_done));
+    FUZZ_CHECK(ConnectionTestAccess::key_s2c(conn_).empty() ==
+               (client ? receiving_done : sending_done));
     FUZZ_CHECK(conn_.session_key().size() == (sending_done && receiving_done ? 0 : kKeySize));
     if (!sending_done && !receiving_done) {
       FUZZ_CHECK(!std::ranges::equal(ConnectionTestAccess::key_c2s(conn_),

@@ -19,8 +19,8 @@ namespace p2pnet::fuzz {
 
 }  // namespace p2pnet::fuzz
 
-#define FUZZ_CHECK(condition)                                              \
-  do {                                                                     \
+#define FUZZ_CHECK(condition)                                                       \
+  do {                                                                              \
     if (!(condition)) ::p2pnet::fuzz::check_failed(#condition, __FILE__, __LINE__); \
   } while (false)
 

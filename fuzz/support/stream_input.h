@@ -17,8 +17,8 @@
 #include <cstdint>
 #include <optional>
 
-#include "p2pnet/internal/bytes.h"
 #include "p2pnet/config.h"
+#include "p2pnet/internal/bytes.h"
 #include "support/connection_driver.h"
 
 namespace p2pnet::fuzz {

@@ -34,7 +34,9 @@ TEST_F(BlockingTest, HandshakeAgainstASilentServerTimesOutAndSaysSo) {
   net::Socket accepted;
   std::string peer;
   unsigned ready = 0;
-  ASSERT_TRUE(net::wait_ready(listener, net::kWaitReadable, net::deadline_after(kTestDeadline), &ready).ok());
+  ASSERT_TRUE(
+      net::wait_ready(listener, net::kWaitReadable, net::deadline_after(kTestDeadline), &ready)
+          .ok());
   ASSERT_TRUE(net::accept_tcp(listener, &accepted, &peer).ok());
 
   ClientConfig config;
@@ -67,7 +69,9 @@ class CallerDeadlineTest : public BlockingTest {
     connecting_ = connect_raw(port_);
     unsigned ready = 0;
     std::string peer;
-    ASSERT_TRUE(net::wait_ready(listener_, net::kWaitReadable, net::deadline_after(kTestDeadline), &ready).ok());
+    ASSERT_TRUE(
+        net::wait_ready(listener_, net::kWaitReadable, net::deadline_after(kTestDeadline), &ready)
+            .ok());
     ASSERT_TRUE(net::accept_tcp(listener_, &accepted_, &peer).ok());
   }
   // expect_timeout checks a handshake that ended at the caller's 300 ms deadline.
@@ -89,12 +93,13 @@ TEST_F(CallerDeadlineTest, ClientHandshakeEndingAtTheCallersDeadlineSendsError04
   config.identity = &client_identity_;
   std::unique_ptr<net::BlockingSession> session;
   const auto started = net::Clock::now();
-  const net::Status s = net::BlockingSession::handshake_client(&session, connecting_, config,
-                                                               net::deadline_after(kCallerDeadline));
+  const net::Status s = net::BlockingSession::handshake_client(
+      &session, connecting_, config, net::deadline_after(kCallerDeadline));
   expect_timeout(s, net::Clock::now() - started);
   connecting_.close();  // so a missing Error message shows as a short read, not a wait
   const Bytes got = receive_exactly(accepted_, kClientHelloSize + kErrorMessageSize);
-  ASSERT_EQ(got.size(), kClientHelloSize + kErrorMessageSize) << "no Error message after the ClientHello";
+  ASSERT_EQ(got.size(), kClientHelloSize + kErrorMessageSize)
+      << "no Error message after the ClientHello";
   EXPECT_EQ(got[kClientHelloSize], 0xFF);
   EXPECT_EQ(got[kClientHelloSize + 1], 0x04);
 }
@@ -104,8 +109,8 @@ TEST_F(CallerDeadlineTest, ServerHandshakeEndingAtTheCallersDeadlineSendsError04
   config.identity = &server_identity_;
   std::unique_ptr<net::BlockingSession> session;
   const auto started = net::Clock::now();
-  const net::Status s = net::BlockingSession::handshake_server(&session, accepted_, config,
-                                                               net::deadline_after(kCallerDeadline));
+  const net::Status s = net::BlockingSession::handshake_server(
+      &session, accepted_, config, net::deadline_after(kCallerDeadline));
   expect_timeout(s, net::Clock::now() - started);
   accepted_.close();
   const Bytes got = receive_exactly(connecting_, kErrorMessageSize);
@@ -135,8 +140,8 @@ TEST_F(BlockingTest, DurationMaxTimeoutsSaturateInsteadOfOverflowing) {
   config.handshake_timeout = Duration::max();
   net::Socket socket = connect_raw(server.port());
   std::unique_ptr<net::BlockingSession> session;
-  const net::Status s = net::BlockingSession::handshake_client(&session, socket, config,
-                                                               net::deadline_after(Duration::max()));
+  const net::Status s = net::BlockingSession::handshake_client(
+      &session, socket, config, net::deadline_after(Duration::max()));
   ASSERT_TRUE(s.ok()) << s.message();
   const std::string text = "no deadline";
   const ByteSpan message(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
@@ -161,7 +166,8 @@ TEST_F(BlockingTest, ReceiveTimesOutAndTheSessionStaysUsable) {
 
   ByteSpan message;
   const auto started = net::Clock::now();
-  EXPECT_EQ(session->receive(&message, net::deadline_after(Duration{200})).code(), StatusCode::kTimeout);
+  EXPECT_EQ(session->receive(&message, net::deadline_after(Duration{200})).code(),
+            StatusCode::kTimeout);
   const auto elapsed = net::Clock::now() - started;
   EXPECT_GE(elapsed, std::chrono::milliseconds(190));
   EXPECT_LT(elapsed, std::chrono::milliseconds(2000));
@@ -176,7 +182,8 @@ TEST_F(BlockingTest, ConnectToAClosedPortFails) {
   ASSERT_TRUE(net::local_port(listener, &port).ok());
   listener.close();  // nobody listens there now
   net::Socket socket;
-  const net::Status s = net::connect_tcp(&socket, "127.0.0.1", port, net::deadline_after(kTestDeadline));
+  const net::Status s =
+      net::connect_tcp(&socket, "127.0.0.1", port, net::deadline_after(kTestDeadline));
   EXPECT_EQ(s.code(), StatusCode::kConnectFailed) << s.message();
   EXPECT_EQ(net::connect_tcp(&socket, "localhost", port, net::deadline_after(kTestDeadline)).code(),
             StatusCode::kAddress);

@@ -617,7 +617,8 @@ static void record_log(void* context, p2p_log_level_t level, uint64_t id, const 
 
 static void record_key_line(void* context, const char* line) {
   HookRecord* r = (HookRecord*)context;
-  if (r->key_line_count < 2) snprintf(r->key_lines[r->key_line_count++], sizeof r->key_lines[0], "%s", line);
+  if (r->key_line_count < 2)
+    snprintf(r->key_lines[r->key_line_count++], sizeof r->key_lines[0], "%s", line);
 }
 
 static void log_and_key_log_hooks(void) {
@@ -640,8 +641,10 @@ static void log_and_key_log_hooks(void) {
   CHECK_CODE(p2p_public_key_to_text(p2p_keypair_public_key(g_server_kp), server_text), P2P_OK);
   CHECK_CODE(p2p_public_key_to_text(p2p_keypair_public_key(g_client_kp), client_text), P2P_OK);
   CHECK(record.completions == 2);
-  CHECK(strstr(record.complete[0], server_text) != NULL || strstr(record.complete[1], server_text) != NULL);
-  CHECK(strstr(record.complete[0], client_text) != NULL || strstr(record.complete[1], client_text) != NULL);
+  CHECK(strstr(record.complete[0], server_text) != NULL ||
+        strstr(record.complete[1], server_text) != NULL);
+  CHECK(strstr(record.complete[0], client_text) != NULL ||
+        strstr(record.complete[1], client_text) != NULL);
   /* One key log line per side, the same on both, the label then three hex values. */
   CHECK(record.key_line_count == 2);
   CHECK(strcmp(record.key_lines[0], record.key_lines[1]) == 0);

@@ -35,21 +35,21 @@ static char* make_temp_dir(char* name) {
 
 static int g_failures = 0;
 
-#define CHECK(cond)                                                                     \
-  do {                                                                                  \
-    if (!(cond)) {                                                                      \
-      fprintf(stderr, "%s:%d: CHECK failed: %s (last error %s: %s)\n", __FILE__, __LINE__, \
-              #cond, p2p_error_name(p2p_last_error()), p2p_last_error_message());       \
-      ++g_failures;                                                                     \
-    }                                                                                   \
+#define CHECK(cond)                                                                               \
+  do {                                                                                            \
+    if (!(cond)) {                                                                                \
+      fprintf(stderr, "%s:%d: CHECK failed: %s (last error %s: %s)\n", __FILE__, __LINE__, #cond, \
+              p2p_error_name(p2p_last_error()), p2p_last_error_message());                        \
+      ++g_failures;                                                                               \
+    }                                                                                             \
   } while (0)
 
 /* REQUIRE evaluates cond once (it may have side effects) and stops on failure. */
-#define REQUIRE(cond)                                                                   \
-  do {                                                                                  \
-    const int required_ok_ = (cond) ? 1 : 0;                                            \
-    CHECK(required_ok_ && #cond);                                                       \
-    if (!required_ok_) exit(1);                                                         \
+#define REQUIRE(cond)                        \
+  do {                                       \
+    const int required_ok_ = (cond) ? 1 : 0; \
+    CHECK(required_ok_&& #cond);             \
+    if (!required_ok_) exit(1);              \
   } while (0)
 
 enum { kTimeoutMs = 5000 };
@@ -60,7 +60,7 @@ typedef struct {
   p2p_keypair_t* keypair;
   const uint8_t* allowed[1];
   size_t num_allowed;
-  int echo;                                  /* echo messages until close_notify */
+  int echo; /* echo messages until close_notify */
   int handshake_ok;
   p2p_error_t handshake_error;
   uint8_t session_key[P2P_SESSION_KEY_SIZE];
@@ -76,8 +76,8 @@ static void* server_main(void* arg) {
     return NULL;
   }
   p2p_socket_set_timeout(sock, kTimeoutMs);
-  p2p_session_t* session = p2p_handshake_server(sock, job->keypair, job->num_allowed ? job->allowed : NULL,
-                                                job->num_allowed);
+  p2p_session_t* session = p2p_handshake_server(
+      sock, job->keypair, job->num_allowed ? job->allowed : NULL, job->num_allowed);
   if (session == NULL) {
     job->handshake_error = p2p_last_error();
     p2p_socket_close(sock);
@@ -123,7 +123,8 @@ static void test_echo_session(p2p_keypair_t* server_kp, p2p_keypair_t* client_kp
   p2p_session_t* session = p2p_handshake_client(sock, client_kp, p2p_keypair_public_key(server_kp));
   REQUIRE(session != NULL);
   CHECK(p2p_last_error() == P2P_OK);
-  CHECK(memcmp(p2p_session_peer_pubkey(session), p2p_keypair_public_key(server_kp), P2P_PUBLIC_KEY_SIZE) == 0);
+  CHECK(memcmp(p2p_session_peer_pubkey(session), p2p_keypair_public_key(server_kp),
+               P2P_PUBLIC_KEY_SIZE) == 0);
 
   const char* text = "hello from C";
   CHECK(p2p_session_send(session, (const uint8_t*)text, strlen(text)) == P2P_OK);
@@ -158,8 +159,9 @@ static void test_echo_session(p2p_keypair_t* server_kp, p2p_keypair_t* client_kp
 
 /* run_failing_handshake: the client expects |expected| and the server allows
  * |allowed|; both handshakes must fail with the given codes. */
-static void run_failing_handshake(p2p_keypair_t* server_kp, p2p_keypair_t* client_kp, const uint8_t* expected,
-                                  const uint8_t* allowed, p2p_error_t client_error, p2p_error_t server_error) {
+static void run_failing_handshake(p2p_keypair_t* server_kp, p2p_keypair_t* client_kp,
+                                  const uint8_t* expected, const uint8_t* allowed,
+                                  p2p_error_t client_error, p2p_error_t server_error) {
   p2p_socket_t* listener = p2p_socket_listen("127.0.0.1", 0);
   REQUIRE(listener != NULL);
   ServerJob job;
@@ -204,7 +206,8 @@ static void test_key_files(p2p_keypair_t* kp) {
 
   p2p_keypair_t* loaded = p2p_keypair_load(path);
   REQUIRE(loaded != NULL);
-  CHECK(memcmp(p2p_keypair_public_key(loaded), p2p_keypair_public_key(kp), P2P_PUBLIC_KEY_SIZE) == 0);
+  CHECK(memcmp(p2p_keypair_public_key(loaded), p2p_keypair_public_key(kp), P2P_PUBLIC_KEY_SIZE) ==
+        0);
   p2p_keypair_free(loaded);
 
 #ifndef _WIN32
@@ -236,8 +239,10 @@ static void test_key_files(p2p_keypair_t* kp) {
   }
   int status = 0;
   CHECK(child > 0 && waitpid(child, &status, 0) == child);
-  CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0 && "p2p_keypair_load(FIFO) returns FILE_INVALID at once");
-  if (WIFSIGNALED(status)) fprintf(stderr, "  p2p_keypair_load(FIFO) was still blocked after 5 s\n");
+  CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+        "p2p_keypair_load(FIFO) returns FILE_INVALID at once");
+  if (WIFSIGNALED(status))
+    fprintf(stderr, "  p2p_keypair_load(FIFO) was still blocked after 5 s\n");
   unlink(fifo);
 #endif
 
@@ -281,7 +286,8 @@ static void test_sockets_close_on_exec(void) {
 #ifndef _WIN32
   p2p_socket_t* listener = p2p_socket_listen("127.0.0.1", 0);
   REQUIRE(listener != NULL);
-  p2p_socket_t* client = p2p_socket_connect("127.0.0.1", p2p_socket_local_port(listener), kTimeoutMs);
+  p2p_socket_t* client =
+      p2p_socket_connect("127.0.0.1", p2p_socket_local_port(listener), kTimeoutMs);
   REQUIRE(client != NULL);
   p2p_socket_t* accepted = p2p_socket_accept(listener, kTimeoutMs);
   REQUIRE(accepted != NULL);
@@ -291,7 +297,8 @@ static void test_sockets_close_on_exec(void) {
     if (fstat(fd, &info) != 0 || !S_ISSOCK(info.st_mode)) continue;
     ++sockets;
     const int flags = fcntl(fd, F_GETFD);
-    if (flags < 0 || (flags & FD_CLOEXEC) == 0) fprintf(stderr, "socket descriptor %d is inherited by exec\n", fd);
+    if (flags < 0 || (flags & FD_CLOEXEC) == 0)
+      fprintf(stderr, "socket descriptor %d is inherited by exec\n", fd);
     CHECK(flags >= 0 && (flags & FD_CLOEXEC) != 0);
   }
   CHECK(sockets == 3);
@@ -310,10 +317,12 @@ int main(void) {
   test_echo_session(server_kp, client_kp);
   /* Wrong server identity: the client aborts (Error 0x03) before KeyExchange. */
   run_failing_handshake(server_kp, client_kp, p2p_keypair_public_key(stranger_kp),
-                        p2p_keypair_public_key(client_kp), P2P_ERR_PEER_NOT_ALLOWED, P2P_ERR_REJECTED_BY_PEER);
+                        p2p_keypair_public_key(client_kp), P2P_ERR_PEER_NOT_ALLOWED,
+                        P2P_ERR_REJECTED_BY_PEER);
   /* Client not on the allow-list: refused before any challenge. */
   run_failing_handshake(server_kp, client_kp, p2p_keypair_public_key(server_kp),
-                        p2p_keypair_public_key(stranger_kp), P2P_ERR_REJECTED_BY_PEER, P2P_ERR_PEER_NOT_ALLOWED);
+                        p2p_keypair_public_key(stranger_kp), P2P_ERR_REJECTED_BY_PEER,
+                        P2P_ERR_PEER_NOT_ALLOWED);
   test_key_files(client_kp);
   test_public_key_text(client_kp);
   test_invalid_arguments(client_kp);

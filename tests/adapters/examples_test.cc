@@ -43,7 +43,8 @@ std::optional<std::string> line_after(const std::string& text, const std::string
   while (at < text.size()) {
     const std::size_t end = text.find('\n', at);
     if (end == std::string::npos) break;  // an incomplete last line: wait for the rest
-    if (text.compare(at, prefix.size(), prefix) == 0) return text.substr(at + prefix.size(), end - at - prefix.size());
+    if (text.compare(at, prefix.size(), prefix) == 0)
+      return text.substr(at + prefix.size(), end - at - prefix.size());
     at = end + 1;
   }
   return std::nullopt;
@@ -51,7 +52,8 @@ std::optional<std::string> line_after(const std::string& text, const std::string
 
 std::size_t occurrences(const std::string& text, const std::string& needle) {
   std::size_t n = 0;
-  for (std::size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  for (std::size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
+    ++n;
   return n;
 }
 
@@ -60,7 +62,8 @@ std::size_t occurrences(const std::string& text, const std::string& needle) {
 class Child {
  public:
   Child(const std::vector<std::string>& args, const std::filesystem::path& out,
-        const std::filesystem::path& in = "/dev/null") : out_(out) {
+        const std::filesystem::path& in = "/dev/null")
+      : out_(out) {
     pid_ = ::fork();
     if (pid_ == 0) {
       const int in_fd = ::open(in.c_str(), O_RDONLY);
@@ -114,7 +117,8 @@ class Child {
   }
 
   // wait_for_count waits until |needle| occurs |count| times in the output.
-  bool wait_for_count(const std::string& needle, std::size_t count, Duration timeout = kTestDeadline) const {
+  bool wait_for_count(const std::string& needle, std::size_t count,
+                      Duration timeout = kTestDeadline) const {
     const auto deadline = net::Clock::now() + timeout;
     while (net::Clock::now() < deadline) {
       if (occurrences(output(), needle) >= count) return true;
@@ -155,7 +159,9 @@ class ExamplesTest : public ::testing::Test {
     if (status != nullptr) *status = rc;
     const std::optional<std::string> key = line_after(child.output(), "[OK] Public key: ");
     if (!key || key->size() != 43 ||
-        key->find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != std::string::npos) {
+        key->find_first_not_of(
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") !=
+            std::string::npos) {
       return "";
     }
     return *key;
@@ -165,7 +171,8 @@ class ExamplesTest : public ::testing::Test {
   int run_client(const std::string& key, const std::string& server_key, const std::string& port,
                  const std::string& lines, std::string* output) {
     std::ofstream(dir_ / "stdin.txt") << lines;
-    Child client({bin("11_secure_client"), (dir_ / key).string(), server_key, "--port", port, "--timeout", "5"},
+    Child client({bin("11_secure_client"), (dir_ / key).string(), server_key, "--port", port,
+                  "--timeout", "5"},
                  dir_ / "client.out", dir_ / "stdin.txt");
     const int rc = client.wait();
     *output = client.output();
@@ -233,23 +240,26 @@ TEST_F(ExamplesTest, ClientEscapesControlBytesInTheServersEcho) {
   const std::string server_key = generate("server.key");
   ASSERT_FALSE(server_key.empty());
   ASSERT_FALSE(generate("client.key").empty());
-  Child server({bin("10_secure_server"), (dir_ / "server.key").string(), "--port", "0"}, dir_ / "server.out");
+  Child server({bin("10_secure_server"), (dir_ / "server.key").string(), "--port", "0"},
+               dir_ / "server.out");
   const std::string port = server.wait_for_line("[INFO] Listening on port ");
   ASSERT_FALSE(port.empty()) << server.output();
 
   // The example server echoes what it gets, so the client's own line carries the bytes.
-  const std::string hostile = std::string("a\x1b]0;pwned\x07") + "b\x1b[2Jc" + std::string("\x00\x01\x08\x7f\r", 5) +
-                              "\xc3\xa9\xff\x9b" + "d\\e";
+  const std::string hostile = std::string("a\x1b]0;pwned\x07") + "b\x1b[2Jc" +
+                              std::string("\x00\x01\x08\x7f\r", 5) + "\xc3\xa9\xff\x9b" + "d\\e";
   std::string out;
   EXPECT_EQ(run_client("client.key", server_key, port, hostile + "\n", &out), 0) << out;
-  const std::string expected = "a\\x1b]0;pwned\\x07b\\x1b[2Jc\\x00\\x01\\x08\\x7f\\x0d\\xc3\\xa9\\xff\\x9bd\\e";
+  const std::string expected =
+      "a\\x1b]0;pwned\\x07b\\x1b[2Jc\\x00\\x01\\x08\\x7f\\x0d\\xc3\\xa9\\xff\\x9bd\\e";
   EXPECT_NE(out.find("[ECHO] " + expected + "\n"), std::string::npos) << out;
   const auto raw = std::find_if(out.begin(), out.end(), [](char c) {
     const auto byte = static_cast<unsigned char>(c);
     return c != '\n' && (byte < 0x20 || byte >= 0x7f);
   });
-  EXPECT_EQ(raw, out.end()) << "raw byte 0x" << std::hex << int{static_cast<unsigned char>(*raw)} << " at offset "
-                            << std::dec << (raw - out.begin()) << " of the client's output";
+  EXPECT_EQ(raw, out.end()) << "raw byte 0x" << std::hex << int{static_cast<unsigned char>(*raw)}
+                            << " at offset " << std::dec << (raw - out.begin())
+                            << " of the client's output";
   EXPECT_TRUE(server.wait_for_count(": " + expected + "\n", 1)) << server.output();
   ASSERT_EQ(::kill(server.pid(), SIGTERM), 0);
   EXPECT_EQ(server.wait(), 0) << server.output();
@@ -261,7 +271,8 @@ TEST_F(ExamplesTest, ServerAndClientEchoFailuresAreReportedAndSigtermExitsZero) 
   const std::string stranger_key = generate("stranger.key");
   ASSERT_FALSE(server_key.empty() || client_key.empty() || stranger_key.empty());
 
-  Child server({bin("10_secure_server"), (dir_ / "server.key").string(), "--port", "0", "--allow", client_key},
+  Child server({bin("10_secure_server"), (dir_ / "server.key").string(), "--port", "0", "--allow",
+                client_key},
                dir_ / "server.out");
   const std::string port = server.wait_for_line("[INFO] Listening on port ");
   ASSERT_FALSE(port.empty()) << server.output();
@@ -296,7 +307,8 @@ TEST_F(ExamplesTest, ServerCapsHandshakesPerAddress) {
   Child zero({bin("10_secure_server"), key, "--port", "0", "--max-handshakes-per-address", "0"},
              dir_ / "zero.out");
   EXPECT_EQ(zero.wait(), 1);
-  EXPECT_NE(zero.output().find("[ERROR] --max-handshakes-per-address needs a positive number"), std::string::npos)
+  EXPECT_NE(zero.output().find("[ERROR] --max-handshakes-per-address needs a positive number"),
+            std::string::npos)
       << zero.output();
 
   Child server({bin("10_secure_server"), key, "--port", "0", "--max-handshakes-per-address", "1"},
@@ -321,7 +333,8 @@ TEST_F(ExamplesTest, ServerCapsHandshakesPerAddress) {
 TEST_F(ExamplesTest, ServerMemoryStaysFlatUnderTenMegabytesOfGarbage) {
   ASSERT_FALSE(generate("server.key").empty());
   const std::string client_key = generate("client.key");
-  Child server({bin("10_secure_server"), (dir_ / "server.key").string(), "--port", "0"}, dir_ / "server.out");
+  Child server({bin("10_secure_server"), (dir_ / "server.key").string(), "--port", "0"},
+               dir_ / "server.out");
   const std::string port_text = server.wait_for_line("[INFO] Listening on port ");
   ASSERT_FALSE(port_text.empty()) << server.output();
   const auto port = static_cast<std::uint16_t>(std::stoi(port_text));

@@ -125,7 +125,8 @@ TEST(HandshakeAdmissionTest, AgreesWithAPlainModelOverRandomOperations) {
   constexpr int kSources = 12;
   std::vector<SourceKey> sources;
   sources.reserve(kSources);
-  for (int i = 0; i < kSources; ++i) sources.push_back(key(("10.0.0." + std::to_string(i)).c_str()));
+  for (int i = 0; i < kSources; ++i)
+    sources.push_back(key(("10.0.0." + std::to_string(i)).c_str()));
 
   std::mt19937_64 random(20240610);
   HandshakeAdmission admission(kCapacity, kCap);
@@ -136,20 +137,22 @@ TEST(HandshakeAdmissionTest, AgreesWithAPlainModelOverRandomOperations) {
   for (int round = 0; round < 20000; ++round) {
     ++clock;
     const int op = static_cast<int>(random() % 5);  // 0, 1: newcomer; 2, 3: progress; 4: end
-    if (op <= 1) {  // a newcomer
+    if (op <= 1) {                                  // a newcomer
       const int source = static_cast<int>(random() % kSources);
-      const auto from_source =
-          std::count_if(model.begin(), model.end(), [&](const Model& m) { return m.source == source; });
-      const HandshakeAdmission::Decision decision = admission.decide(sources[static_cast<std::size_t>(source)]);
+      const auto from_source = std::count_if(model.begin(), model.end(),
+                                             [&](const Model& m) { return m.source == source; });
+      const HandshakeAdmission::Decision decision =
+          admission.decide(sources[static_cast<std::size_t>(source)]);
       if (static_cast<std::size_t>(from_source) >= kCap) {
         ASSERT_EQ(decision.verdict, Verdict::kRefuseSourceAtCap);
         ++refusals;
         continue;
       }
       if (model.size() >= kCapacity) {
-        const auto victim = std::min_element(model.begin(), model.end(), [](const Model& x, const Model& y) {
-          return x.step != y.step ? x.step < y.step : x.since < y.since;
-        });
+        const auto victim =
+            std::min_element(model.begin(), model.end(), [](const Model& x, const Model& y) {
+              return x.step != y.step ? x.step < y.step : x.since < y.since;
+            });
         ASSERT_EQ(decision.verdict, Verdict::kEvictThenAdmit);
         ASSERT_EQ(decision.victim, victim->id);
         ++evictions_at_step[victim->step];
@@ -178,7 +181,8 @@ TEST(HandshakeAdmissionTest, AgreesWithAPlainModelOverRandomOperations) {
     ASSERT_EQ(admission.size(), model.size());
     ASSERT_LE(admission.size(), kCapacity);
     ASSERT_LE(admission.sources(), admission.size());
-    for (int i = 0; i < kSources; ++i) ASSERT_LE(admission.count(sources[static_cast<std::size_t>(i)]), kCap);
+    for (int i = 0; i < kSources; ++i)
+      ASSERT_LE(admission.count(sources[static_cast<std::size_t>(i)]), kCap);
   }
   // Every branch was taken many times.
   EXPECT_GT(refusals, 100);

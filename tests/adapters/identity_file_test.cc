@@ -45,7 +45,8 @@ int in_child(const std::function<int()>& body, Duration timeout = Duration{5'000
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     int status = 0;
-    if (::waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+    if (::waitpid(pid, &status, WNOHANG) == pid)
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
     if (std::chrono::steady_clock::now() >= deadline) {
       ::kill(pid, SIGKILL);
       ::waitpid(pid, nullptr, 0);
@@ -83,7 +84,8 @@ class IdentityFileTest : public ::testing::Test {
   // entries lists the folder, to show that no temporary file was left behind.
   std::vector<std::string> entries() const {
     std::vector<std::string> names;
-    for (const auto& entry : std::filesystem::directory_iterator(dir_)) names.push_back(entry.path().filename());
+    for (const auto& entry : std::filesystem::directory_iterator(dir_))
+      names.push_back(entry.path().filename());
     std::sort(names.begin(), names.end());
     return names;
   }
@@ -173,8 +175,10 @@ TEST_F(IdentityFileTest, WrongSizeAndCorruptContentAreRefused) {
   write(bad_magic);
   EXPECT_EQ(net::load_identity_file(path_, &loaded).code(), StatusCode::kFileInvalid);
   EXPECT_FALSE(loaded.has_value());
-  EXPECT_EQ(net::load_identity_file((dir_ / "missing").string(), &loaded).code(), StatusCode::kFileNotFound);
-  EXPECT_EQ(net::load_identity_file(dir_.string(), &loaded).code(), StatusCode::kFileInvalid);  // a directory
+  EXPECT_EQ(net::load_identity_file((dir_ / "missing").string(), &loaded).code(),
+            StatusCode::kFileNotFound);
+  EXPECT_EQ(net::load_identity_file(dir_.string(), &loaded).code(),
+            StatusCode::kFileInvalid);  // a directory
 }
 
 // A FIFO as identity file: opening it for reading waits for a writer, forever. Load
@@ -188,9 +192,12 @@ TEST_F(IdentityFileTest, LoadRefusesAFifoOrDeviceWithoutBlockingAndNamesTheKind)
     std::printf("load(FIFO): %s\n", s.message().c_str());
     std::fflush(stdout);
     return s.code() == StatusCode::kFileInvalid && s.message().find("FIFO") != std::string::npos &&
-                   !loaded ? kExpected : kUnexpected;
+                   !loaded
+               ? kExpected
+               : kUnexpected;
   });
-  EXPECT_EQ(status, kExpected) << (status == -1 ? "load_identity_file blocked on a FIFO" : "wrong status");
+  EXPECT_EQ(status, kExpected) << (status == -1 ? "load_identity_file blocked on a FIFO"
+                                                : "wrong status");
 
   const struct {
     std::string path;
@@ -229,10 +236,12 @@ TEST_F(IdentityFileTest, SaveRefusesToReplaceAFifoOrFolderWithoutBlocking) {
     const net::Status s = net::save_identity_file(fifo, identity_, true);
     std::printf("save(FIFO): %s\n", s.message().c_str());
     std::fflush(stdout);
-    return s.code() == StatusCode::kFileInvalid && s.message().find("FIFO") != std::string::npos ? kExpected
-                                                                                                  : kUnexpected;
+    return s.code() == StatusCode::kFileInvalid && s.message().find("FIFO") != std::string::npos
+               ? kExpected
+               : kUnexpected;
   });
-  EXPECT_EQ(status, kExpected) << (status == -1 ? "save_identity_file blocked on a FIFO" : "wrong status");
+  EXPECT_EQ(status, kExpected) << (status == -1 ? "save_identity_file blocked on a FIFO"
+                                                : "wrong status");
   struct stat info {};
   ASSERT_EQ(::lstat(fifo.c_str(), &info), 0);
   EXPECT_TRUE(S_ISFIFO(info.st_mode));
@@ -289,7 +298,8 @@ TEST_F(IdentityFileTest, FailedWriteKeepsTheOldKeyAndLeavesNothingHalfWritten) {
     });
   };
   EXPECT_EQ(save_with_small_file_limit(path_, true), kExpected);
-  EXPECT_TRUE(contents() == before) << "the old key was lost (" << contents().size() << " bytes left)";
+  EXPECT_TRUE(contents() == before)
+      << "the old key was lost (" << contents().size() << " bytes left)";
   EXPECT_EQ(save_with_small_file_limit(fresh, false), kExpected);
   EXPECT_FALSE(std::filesystem::exists(fresh)) << "a partial identity file was left";
   EXPECT_EQ(entries(), std::vector<std::string>{"id.key"});

@@ -77,7 +77,8 @@ void RunningServer::on_closed(net::ConnectionId, const net::Status& reason) {
 
 net::Socket connect_raw(std::uint16_t port) {
   net::Socket socket;
-  const net::Status s = net::connect_tcp(&socket, "127.0.0.1", port, net::deadline_after(kTestDeadline));
+  const net::Status s =
+      net::connect_tcp(&socket, "127.0.0.1", port, net::deadline_after(kTestDeadline));
   EXPECT_TRUE(s.ok()) << s.message();
   return socket;
 }
@@ -106,7 +107,8 @@ net::Socket connect_from(const std::string& source, std::uint16_t port) {
   if (!socket.valid() ||
       ::bind(handle, reinterpret_cast<const sockaddr*>(&local), sizeof local) != 0 ||
       ::connect(handle, reinterpret_cast<const sockaddr*>(&remote), sizeof remote) != 0) {
-    ADD_FAILURE() << "connect from " << source << ": " << net::system_error_text(net::last_system_error());
+    ADD_FAILURE() << "connect from " << source << ": "
+                  << net::system_error_text(net::last_system_error());
     return net::Socket();
   }
 #ifdef _WIN32
@@ -185,17 +187,23 @@ void reset_close(net::Socket& socket) {
 
 net::Status client_session(std::uint16_t port, const ClientConfig& config, net::Socket* socket,
                            std::unique_ptr<net::BlockingSession>* session) {
-  if (net::Status s = net::connect_tcp(socket, "127.0.0.1", port, net::deadline_after(kTestDeadline)); !s.ok()) {
+  if (net::Status s =
+          net::connect_tcp(socket, "127.0.0.1", port, net::deadline_after(kTestDeadline));
+      !s.ok()) {
     return s;
   }
-  return net::BlockingSession::handshake_client(session, *socket, config, net::deadline_after(kTestDeadline));
+  return net::BlockingSession::handshake_client(session, *socket, config,
+                                                net::deadline_after(kTestDeadline));
 }
 
-net::Status client_session_from(const std::string& source, std::uint16_t port, const ClientConfig& config,
-                                net::Socket* socket, std::unique_ptr<net::BlockingSession>* session) {
+net::Status client_session_from(const std::string& source, std::uint16_t port,
+                                const ClientConfig& config, net::Socket* socket,
+                                std::unique_ptr<net::BlockingSession>* session) {
   *socket = connect_from(source, port);
-  if (!socket->valid()) return net::Status(net::StatusCode::kConnectFailed, "connect from " + source + " failed");
-  return net::BlockingSession::handshake_client(session, *socket, config, net::deadline_after(kTestDeadline));
+  if (!socket->valid())
+    return net::Status(net::StatusCode::kConnectFailed, "connect from " + source + " failed");
+  return net::BlockingSession::handshake_client(session, *socket, config,
+                                                net::deadline_after(kTestDeadline));
 }
 
 bool echo_once(net::BlockingSession& session, const std::string& text, std::string* error) {

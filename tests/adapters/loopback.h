@@ -72,8 +72,9 @@ void reset_close(net::Socket& socket);
 net::Status client_session(std::uint16_t port, const ClientConfig& config, net::Socket* socket,
                            std::unique_ptr<net::BlockingSession>* session);
 // client_session_from is client_session from the source address |source|.
-net::Status client_session_from(const std::string& source, std::uint16_t port, const ClientConfig& config,
-                                net::Socket* socket, std::unique_ptr<net::BlockingSession>* session);
+net::Status client_session_from(const std::string& source, std::uint16_t port,
+                                const ClientConfig& config, net::Socket* socket,
+                                std::unique_ptr<net::BlockingSession>* session);
 // echo_once sends |text| and checks the echo; returns false with a message otherwise.
 bool echo_once(net::BlockingSession& session, const std::string& text, std::string* error);
 

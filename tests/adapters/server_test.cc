@@ -50,13 +50,15 @@ TEST_F(ServerTest, HandshakeAndEcho) {
   ASSERT_TRUE(s.ok()) << s.message();
   EXPECT_EQ(session->peer_identity(), server_identity_.public_key());
   std::string error;
-  for (const std::string& text : std::vector<std::string>{"first", "second message", std::string(100'000, 'x')}) {
+  for (const std::string& text :
+       std::vector<std::string>{"first", "second message", std::string(100'000, 'x')}) {
     EXPECT_TRUE(echo_once(*session, text, &error)) << error;
   }
   // Clean close both ways: our close_notify, then the server's.
   ASSERT_TRUE(session->close(net::deadline_after(kTestDeadline)).ok());
   ByteSpan none;
-  EXPECT_EQ(session->receive(&none, net::deadline_after(kTestDeadline)).code(), StatusCode::kPeerClosed);
+  EXPECT_EQ(session->receive(&none, net::deadline_after(kTestDeadline)).code(),
+            StatusCode::kPeerClosed);
   ASSERT_TRUE(server.wait_for([](const net::ServerStats& st) { return st.sessions_closed == 1; }));
   EXPECT_EQ(server.session_end_codes(), std::vector<StatusCode>{StatusCode::kPeerClosed});
   const net::ServerStats st = server.stats();
@@ -73,7 +75,8 @@ TEST_F(ServerTest, WorkersSharingAPortAllServeAtOnce) {
   if (!net::reuse_port_supported()) {
     std::unique_ptr<net::Server> server;
     net::ServerHandler handler;
-    EXPECT_EQ(net::Server::create(&server, o, handler, "127.0.0.1", 0).code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(net::Server::create(&server, o, handler, "127.0.0.1", 0).code(),
+              StatusCode::kInvalidArgument);
     GTEST_SKIP() << "no SO_REUSEPORT on this platform";
   }
   constexpr int kWorkers = 4;
@@ -81,13 +84,15 @@ TEST_F(ServerTest, WorkersSharingAPortAllServeAtOnce) {
   o.max_handshakes_per_address = kClients;
   std::vector<std::unique_ptr<RunningServer>> workers;
   workers.push_back(std::make_unique<RunningServer>(o));
-  for (int w = 1; w < kWorkers; ++w) workers.push_back(std::make_unique<RunningServer>(o, workers[0]->port()));
+  for (int w = 1; w < kWorkers; ++w)
+    workers.push_back(std::make_unique<RunningServer>(o, workers[0]->port()));
 
   // Every client stays connected, so the sessions are open on all workers at once.
   std::vector<net::Socket> sockets(kClients);
   std::vector<std::unique_ptr<net::BlockingSession>> sessions(kClients);
   for (std::size_t i = 0; i < kClients; ++i) {
-    const net::Status s = client_session(workers[0]->port(), client_config(), &sockets[i], &sessions[i]);
+    const net::Status s =
+        client_session(workers[0]->port(), client_config(), &sockets[i], &sessions[i]);
     ASSERT_TRUE(s.ok()) << "client " << i << ": " << s.message();
   }
   std::uint64_t completed = 0;
@@ -99,7 +104,8 @@ TEST_F(ServerTest, WorkersSharingAPortAllServeAtOnce) {
   EXPECT_EQ(completed, static_cast<std::uint64_t>(kClients));
   std::string error;
   for (std::size_t i = 0; i < kClients; ++i) {
-    EXPECT_TRUE(echo_once(*sessions[i], "to whichever worker " + std::to_string(i), &error)) << error;
+    EXPECT_TRUE(echo_once(*sessions[i], "to whichever worker " + std::to_string(i), &error))
+        << error;
   }
   std::size_t open = 0;
   for (const auto& worker : workers) open += worker->stats().active_sessions;
@@ -116,7 +122,8 @@ TEST_F(ServerTest, WrongServerIdentityIsRejectedByTheClient) {
   EXPECT_EQ(s.code(), StatusCode::kEngine);
   EXPECT_EQ(s.engine_error(), Error::kPeerNotAllowed);
   EXPECT_EQ(session, nullptr);
-  ASSERT_TRUE(server.wait_for([](const net::ServerStats& st) { return st.handshakes_failed == 1; }));
+  ASSERT_TRUE(
+      server.wait_for([](const net::ServerStats& st) { return st.handshakes_failed == 1; }));
   // The client said why (Error 0x03) before leaving, without sending KeyExchange.
   EXPECT_EQ(server.handshake_failures(), std::vector<Error>{Error::kPeerAbortNotAccepted});
   EXPECT_EQ(server.stats().handshakes_completed, 0u);
@@ -130,7 +137,8 @@ TEST_F(ServerTest, ClientNotOnTheAllowListIsRefused) {
   std::unique_ptr<net::BlockingSession> session;
   const net::Status s = client_session(server.port(), client_config(), &socket, &session);
   EXPECT_EQ(s.engine_error(), Error::kPeerAbortNotAccepted) << s.message();
-  ASSERT_TRUE(server.wait_for([](const net::ServerStats& st) { return st.handshakes_failed == 1; }));
+  ASSERT_TRUE(
+      server.wait_for([](const net::ServerStats& st) { return st.handshakes_failed == 1; }));
   EXPECT_EQ(server.handshake_failures(), std::vector<Error>{Error::kPeerNotAllowed});
 
   // The allowed identity still gets in.
@@ -143,7 +151,8 @@ TEST_F(ServerTest, ClientNotOnTheAllowListIsRefused) {
 // A raw peer that runs the client side by hand and signs wrongly.
 enum class BadSignature { kFlippedBit, kPlanLiteralContent, kOtherKey };
 
-class InvalidSignatureTest : public ServerTest, public ::testing::WithParamInterface<BadSignature> {};
+class InvalidSignatureTest : public ServerTest,
+                             public ::testing::WithParamInterface<BadSignature> {};
 
 TEST_P(InvalidSignatureTest, KeyExchangeWithABadSignatureFailsAuthentication) {
   RunningServer server(options());
@@ -194,13 +203,15 @@ TEST_P(InvalidSignatureTest, KeyExchangeWithABadSignatureFailsAuthentication) {
   EXPECT_EQ(reply[0], 0xFF);
   EXPECT_EQ(reply[1], 0x02);
   EXPECT_TRUE(wait_for_end(socket));
-  ASSERT_TRUE(server.wait_for([](const net::ServerStats& st) { return st.handshakes_failed == 1; }));
+  ASSERT_TRUE(
+      server.wait_for([](const net::ServerStats& st) { return st.handshakes_failed == 1; }));
   EXPECT_EQ(server.handshake_failures(), std::vector<Error>{Error::kAuthenticationFailed});
   EXPECT_EQ(server.stats().handshakes_completed, 0u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Signatures, InvalidSignatureTest,
-                         ::testing::Values(BadSignature::kFlippedBit, BadSignature::kPlanLiteralContent,
+                         ::testing::Values(BadSignature::kFlippedBit,
+                                           BadSignature::kPlanLiteralContent,
                                            BadSignature::kOtherKey));
 
 TEST_F(ServerTest, TwoHundredClientsHandshakeAtOnce) {
@@ -269,7 +280,8 @@ TEST_F(ServerTest, StalledHandshakeIsCutAtTheDeadlineWhileOthersAreServed) {
   EXPECT_TRUE(wait_for_end(staller));
   EXPECT_GE(elapsed, std::chrono::milliseconds(550));
   EXPECT_LT(elapsed, std::chrono::milliseconds(5000));
-  ASSERT_TRUE(server.wait_for([](const net::ServerStats& st) { return st.handshakes_timed_out == 1; }));
+  ASSERT_TRUE(
+      server.wait_for([](const net::ServerStats& st) { return st.handshakes_timed_out == 1; }));
   EXPECT_EQ(server.stats().handshakes_completed, 5u);
 }
 
@@ -284,7 +296,8 @@ TEST_F(ServerTest, ClientLeavingAfterEveryByteCountOfTheHandshakeLeavesTheServer
     // connection it serves. A reset that came sooner would test the listen queue,
     // where Winsock drops the connection before the server ever sees it (see
     // AConnectionResetInTheListenQueueDoesNotHoldUpTheNextOne).
-    ASSERT_TRUE(server.wait_for([&](const net::ServerStats& st) { return st.accepted == ended + 1; }));
+    ASSERT_TRUE(
+        server.wait_for([&](const net::ServerStats& st) { return st.accepted == ended + 1; }));
     ClientConfig config = client_config();
     Connection client = Connection::client(config, net::engine_now());
     const Bytes client_hello = take_output(client);
@@ -329,7 +342,9 @@ TEST_F(ServerTest, ClientLeavingAfterEveryByteCountOfTheHandshakeLeavesTheServer
 // back-off the server takes when accepting fails (e.g. out of descriptors).
 TEST_F(ServerTest, AConnectionResetInTheListenQueueDoesNotHoldUpTheNextOne) {
   struct Accepted final : net::ServerHandler {
-    void on_accepted(net::ConnectionId, const std::string& address) override { addresses.push_back(address); }
+    void on_accepted(net::ConnectionId, const std::string& address) override {
+      addresses.push_back(address);
+    }
     std::vector<std::string> addresses;
   } handler;
   std::unique_ptr<net::Server> server;
@@ -344,7 +359,8 @@ TEST_F(ServerTest, AConnectionResetInTheListenQueueDoesNotHoldUpTheNextOne) {
 
   ASSERT_TRUE(server->run_once(kTestDeadline).ok());
   const std::string next_address = "127.0.0.1:" + std::to_string(next_port);
-  EXPECT_NE(std::find(handler.addresses.begin(), handler.addresses.end(), next_address), handler.addresses.end())
+  EXPECT_NE(std::find(handler.addresses.begin(), handler.addresses.end(), next_address),
+            handler.addresses.end())
       << "the connection behind the reset one was not accepted in the first pass ("
       << handler.addresses.size() << " accepted)";
 }
@@ -361,12 +377,14 @@ TEST_F(ServerTest, TenMegabytesOfRandomBytesAreRejectedQuicklyWithBoundedBuffers
     net::Socket socket = connect_raw(server.port());
     (void)send_all(socket, garbage, Duration{5'000});  // the server cuts us off partway
     EXPECT_TRUE(wait_for_end(socket, Duration{5'000}));
-    ASSERT_TRUE(server.wait_for([&](const net::ServerStats& st) { return st.handshakes_failed == failed_before + 1; }));
+    ASSERT_TRUE(server.wait_for(
+        [&](const net::ServerStats& st) { return st.handshakes_failed == failed_before + 1; }));
     EXPECT_LT(net::Clock::now() - started, std::chrono::seconds(5));
   }
   const net::ServerStats st = server.stats();
-  std::printf("3 x 10 MB of garbage: server read %llu bytes in all, peak per-connection buffer %zu bytes\n",
-              static_cast<unsigned long long>(st.bytes_received), st.peak_connection_buffered);
+  std::printf(
+      "3 x 10 MB of garbage: server read %llu bytes in all, peak per-connection buffer %zu bytes\n",
+      static_cast<unsigned long long>(st.bytes_received), st.peak_connection_buffered);
   // The server read at most a few 16 KiB reads per connection before closing, and
   // never held more than one read's worth for any connection.
   EXPECT_LT(st.bytes_received, 3u * (1u << 20)) << "server kept reading garbage";
@@ -375,7 +393,8 @@ TEST_F(ServerTest, TenMegabytesOfRandomBytesAreRejectedQuicklyWithBoundedBuffers
   EXPECT_EQ(st.active_handshakes, 0u);
   const std::vector<Error> failures = server.handshake_failures();
   for (const Error e : failures) {
-    EXPECT_TRUE(e == Error::kMalformedMessage || e == Error::kAuthenticationFailed) << error_name(e);
+    EXPECT_TRUE(e == Error::kMalformedMessage || e == Error::kAuthenticationFailed)
+        << error_name(e);
   }
 }
 
@@ -399,8 +418,10 @@ TEST_F(ServerTest, ClientThatNeverReadsIsThrottledAndOthersAreServed) {
 
   // The flooder's backlog is capped...
   const std::size_t limit = 2 * (o.max_message_size + kFrameOverhead) + 2 * 16 * 1024;
-  std::printf("flooder: %d x 64 KiB sent before the server pushed back; peak per-connection buffer %zu "
-              "bytes (limit %zu)\n", sent, server.stats().peak_connection_buffered, limit);
+  std::printf(
+      "flooder: %d x 64 KiB sent before the server pushed back; peak per-connection buffer %zu "
+      "bytes (limit %zu)\n",
+      sent, server.stats().peak_connection_buffered, limit);
   EXPECT_LE(server.stats().peak_connection_buffered, limit);
   // ...and another client is served while it is stuck.
   net::Socket socket;
@@ -429,7 +450,8 @@ TEST_F(ServerTest, HandshakesOverTheAddressCapAreRefusedWithOverload) {
   RunningServer server(o);
   net::Socket first = connect_raw(server.port());
   net::Socket second = connect_raw(server.port());
-  ASSERT_TRUE(server.wait_for([](const net::ServerStats& st) { return st.active_handshakes == 2; }));
+  ASSERT_TRUE(
+      server.wait_for([](const net::ServerStats& st) { return st.active_handshakes == 2; }));
   net::Socket third = connect_raw(server.port());
   expect_overload_and_end(third);
   EXPECT_EQ(server.stats().refused, 1u);
@@ -438,10 +460,12 @@ TEST_F(ServerTest, HandshakesOverTheAddressCapAreRefusedWithOverload) {
   // Another address is not affected...
   net::Socket socket;
   std::unique_ptr<net::BlockingSession> session;
-  ASSERT_TRUE(client_session_from("127.0.0.2", server.port(), client_config(), &socket, &session).ok());
+  ASSERT_TRUE(
+      client_session_from("127.0.0.2", server.port(), client_config(), &socket, &session).ok());
   // ...and once a slot of 127.0.0.1 frees up, its handshakes go through again.
   first.close();
-  ASSERT_TRUE(server.wait_for([](const net::ServerStats& st) { return st.active_handshakes == 1; }));
+  ASSERT_TRUE(
+      server.wait_for([](const net::ServerStats& st) { return st.active_handshakes == 1; }));
   net::Socket socket2;
   EXPECT_TRUE(client_session(server.port(), client_config(), &socket2, &session).ok());
   EXPECT_EQ(server.stats().handshakes_evicted, 0u);
@@ -453,7 +477,8 @@ TEST_F(ServerTest, FullHandshakeTableEvictsTheLeastProgressForTheLongestNotTheNe
   RunningServer server(o);
   // Table: |first| silent (step 0), then |second| past its ClientHello (step 1).
   net::Socket first = connect_raw(server.port());
-  ASSERT_TRUE(server.wait_for([](const net::ServerStats& st) { return st.active_handshakes == 1; }));
+  ASSERT_TRUE(
+      server.wait_for([](const net::ServerStats& st) { return st.active_handshakes == 1; }));
   net::Socket second = connect_raw(server.port());
   Connection client = Connection::client(client_config(), net::engine_now());
   ASSERT_TRUE(send_all(second, take_output(client)));
@@ -480,7 +505,8 @@ TEST_F(ServerTest, FullHandshakeTableEvictsTheLeastProgressForTheLongestNotTheNe
   const Bytes accept = receive_exactly(second, kAcceptSize);
   ASSERT_EQ(feed(client, accept, net::engine_now(), inbox), Error::kNone);
   EXPECT_TRUE(client.is_established());
-  ASSERT_TRUE(server.wait_for([](const net::ServerStats& st) { return st.handshakes_completed == 1; }));
+  ASSERT_TRUE(
+      server.wait_for([](const net::ServerStats& st) { return st.handshakes_completed == 1; }));
   const net::ServerStats st = server.stats();
   EXPECT_EQ(st.refused, 0u);
   EXPECT_EQ(st.handshakes_failed, 2u);
@@ -496,12 +522,14 @@ TEST_F(ServerTest, AConnectionBoundFullWithAHandshakeEvictsItNotTheNewcomer) {
   std::unique_ptr<net::BlockingSession> session;
   ASSERT_TRUE(client_session(server.port(), client_config(), &session_socket, &session).ok());
   net::Socket silent = connect_raw(server.port());
-  ASSERT_TRUE(server.wait_for([](const net::ServerStats& st) { return st.active_handshakes == 1; }));
+  ASSERT_TRUE(
+      server.wait_for([](const net::ServerStats& st) { return st.active_handshakes == 1; }));
 
   // Both connections are taken; the silent handshake makes room, the session stays.
   net::Socket socket;
   std::unique_ptr<net::BlockingSession> newcomer;
-  ASSERT_TRUE(client_session_from("127.0.0.2", server.port(), client_config(), &socket, &newcomer).ok());
+  ASSERT_TRUE(
+      client_session_from("127.0.0.2", server.port(), client_config(), &socket, &newcomer).ok());
   expect_overload_and_end(silent);
   std::string error;
   EXPECT_TRUE(echo_once(*session, "the session stays", &error)) << error;
@@ -530,11 +558,13 @@ TEST_F(ServerTest, ThreeHundredSilentSocketsFromOneAddressDoNotLockOutAnotherCli
     silent.push_back(connect_from("127.0.0.2", server.port()));
     ASSERT_TRUE(silent.back().valid());
   }
-  ASSERT_TRUE(server.wait_for([](const net::ServerStats& st) { return st.accepted == kSilentSockets; }));
+  ASSERT_TRUE(
+      server.wait_for([](const net::ServerStats& st) { return st.accepted == kSilentSockets; }));
 
   net::Socket socket;
   std::unique_ptr<net::BlockingSession> session;
-  const net::Status s = client_session_from("127.0.0.3", server.port(), client_config(), &socket, &session);
+  const net::Status s =
+      client_session_from("127.0.0.3", server.port(), client_config(), &socket, &session);
   ASSERT_TRUE(s.ok()) << s.message();
   std::string error;
   EXPECT_TRUE(echo_once(*session, "through the flood", &error)) << error;
@@ -564,7 +594,8 @@ TEST_F(ServerTest, ThreeHundredSilentSocketsFromTwoHundredAddressesDoNotLockOutA
     silent.push_back(connect_from(source(i), server.port()));
     ASSERT_TRUE(silent.back().valid());
   }
-  ASSERT_TRUE(server.wait_for([](const net::ServerStats& st) { return st.accepted == kSilentSockets; }));
+  ASSERT_TRUE(
+      server.wait_for([](const net::ServerStats& st) { return st.accepted == kSilentSockets; }));
 
   std::vector<net::Socket> wave;
   wave.reserve(kSecondWave);
@@ -578,7 +609,8 @@ TEST_F(ServerTest, ThreeHundredSilentSocketsFromTwoHundredAddressesDoNotLockOutA
     ++tries;
     net::Socket socket;
     std::unique_ptr<net::BlockingSession> session;
-    const net::Status s = client_session_from("127.0.0.3", server.port(), client_config(), &socket, &session);
+    const net::Status s =
+        client_session_from("127.0.0.3", server.port(), client_config(), &socket, &session);
     if (!s.ok()) {
       last_error = s.message();
       continue;
@@ -603,9 +635,11 @@ TEST_F(ServerTest, ThreeHundredSilentSocketsFromTwoHundredAddressesDoNotLockOutA
   EXPECT_EQ(st.handshakes_failed, st.handshakes_evicted);
   EXPECT_EQ(st.handshakes_evicted + st.handshakes_completed + st.active_handshakes, st.accepted);
   EXPECT_GE(st.handshakes_evicted, kSilentSockets + kSecondWave - table);
-  std::printf("spread flood: %d + %d silent connections from %d addresses, %llu evicted; the client was "
-              "served at try %d\n", kSilentSockets, kSecondWave, kAddresses,
-              static_cast<unsigned long long>(st.handshakes_evicted), tries);
+  std::printf(
+      "spread flood: %d + %d silent connections from %d addresses, %llu evicted; the client was "
+      "served at try %d\n",
+      kSilentSockets, kSecondWave, kAddresses,
+      static_cast<unsigned long long>(st.handshakes_evicted), tries);
 }
 
 TEST_F(ServerTest, ResetAndTruncatedSessionsAreReportedAndForgotten) {
@@ -624,8 +658,8 @@ TEST_F(ServerTest, ResetAndTruncatedSessionsAreReportedAndForgotten) {
     }
   }
   ASSERT_TRUE(server.wait_for([](const net::ServerStats& st) { return st.sessions_closed == 2; }));
-  EXPECT_EQ(server.session_end_codes(),
-            (std::vector<StatusCode>{StatusCode::kConnectionClosed, StatusCode::kConnectionClosed}));
+  EXPECT_EQ(server.session_end_codes(), (std::vector<StatusCode>{StatusCode::kConnectionClosed,
+                                                                 StatusCode::kConnectionClosed}));
   EXPECT_EQ(server.stats().active_sessions, 0u);
   EXPECT_EQ(server.stats().buffered_bytes, 0u);
 }

@@ -37,10 +37,13 @@ void connect_trio(ConnectedTrio* trio) {
   ASSERT_TRUE(net::listen_tcp(&trio->listener, "127.0.0.1", 0, 4).ok());
   std::uint16_t port = 0;
   ASSERT_TRUE(net::local_port(trio->listener, &port).ok());
-  const net::Status connected = net::connect_tcp(&trio->client, "127.0.0.1", port, net::deadline_after(kTestDeadline));
+  const net::Status connected =
+      net::connect_tcp(&trio->client, "127.0.0.1", port, net::deadline_after(kTestDeadline));
   ASSERT_TRUE(connected.ok()) << connected.message();
   unsigned ready = 0;
-  ASSERT_TRUE(net::wait_ready(trio->listener, net::kWaitReadable, net::deadline_after(kTestDeadline), &ready).ok());
+  ASSERT_TRUE(net::wait_ready(trio->listener, net::kWaitReadable,
+                              net::deadline_after(kTestDeadline), &ready)
+                  .ok());
   std::string peer;
   ASSERT_TRUE(net::accept_tcp(trio->listener, &trio->accepted, &peer).ok());
 }
@@ -78,9 +81,12 @@ TEST(SocketTest, AcceptReportsThePeerAddressIpv4MappedAsIpv4) {
     std::uint16_t port = 0;
     ASSERT_TRUE(net::local_port(listener, &port).ok());
     net::Socket client;
-    ASSERT_TRUE(net::connect_tcp(&client, "127.0.0.1", port, net::deadline_after(kTestDeadline)).ok());
+    ASSERT_TRUE(
+        net::connect_tcp(&client, "127.0.0.1", port, net::deadline_after(kTestDeadline)).ok());
     unsigned ready = 0;
-    ASSERT_TRUE(net::wait_ready(listener, net::kWaitReadable, net::deadline_after(kTestDeadline), &ready).ok());
+    ASSERT_TRUE(
+        net::wait_ready(listener, net::kWaitReadable, net::deadline_after(kTestDeadline), &ready)
+            .ok());
     net::Socket accepted;
     std::string peer;
     net::IpAddress address;
@@ -97,7 +103,8 @@ TEST(SocketTest, EveryDescriptorTheServerHoldsIsCloseOnExec) {
   options.identity = &identity;
   RunningServer server(options);
   net::Socket client = connect_raw(server.port());
-  ASSERT_TRUE(server.wait_for([](const net::ServerStats& st) { return st.active_handshakes == 1; }));
+  ASSERT_TRUE(
+      server.wait_for([](const net::ServerStats& st) { return st.active_handshakes == 1; }));
 
   // Sockets (the server's listener and accepted socket, the test's client) and the
   // poller's descriptor (epoll) are all in this process.
@@ -111,7 +118,8 @@ TEST(SocketTest, EveryDescriptorTheServerHoldsIsCloseOnExec) {
     const bool is_socket = S_ISSOCK(info.st_mode);
     if (!is_socket && target != "anon_inode:[eventpoll]") continue;
     sockets += is_socket ? 1 : 0;
-    EXPECT_TRUE(close_on_exec(fd)) << "descriptor " << fd << " (" << target << ") is inherited by exec";
+    EXPECT_TRUE(close_on_exec(fd))
+        << "descriptor " << fd << " (" << target << ") is inherited by exec";
   }
   EXPECT_GE(sockets, 3) << "expected the listener, the accepted socket and the client";
 }
@@ -141,7 +149,8 @@ TEST(SocketTest, SendingToAResetPeerReportsResetWithoutSigpipe) {
   const std::uint8_t data[1024] = {};
   net::IoState state = net::IoState::kDone;
   const net::Deadline deadline = net::deadline_after(kTestDeadline);
-  while (state != net::IoState::kReset && state != net::IoState::kError && net::Clock::now() < deadline) {
+  while (state != net::IoState::kReset && state != net::IoState::kError &&
+         net::Clock::now() < deadline) {
     state = net::send_some(trio.client, data).state;
     if (state != net::IoState::kReset) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }

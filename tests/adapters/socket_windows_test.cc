@@ -4,8 +4,8 @@
 // (issue 10 item 11). A child process inherits only handles marked inheritable, and
 // socket() makes them so by default: every handle the socket layer creates or accepts
 // must have HANDLE_FLAG_INHERIT cleared. Built for Windows only; runs under wine.
-#include <gtest/gtest.h>
 #include <winsock2.h>
+#include <gtest/gtest.h>
 #include <windows.h>
 
 #include <optional>
@@ -19,7 +19,8 @@ namespace {
 // inheritable: nullopt when the handle cannot be queried.
 std::optional<bool> inheritable(net::NativeSocket socket) {
   DWORD flags = 0;
-  if (::GetHandleInformation(reinterpret_cast<HANDLE>(static_cast<SOCKET>(socket)), &flags) == 0) return std::nullopt;
+  if (::GetHandleInformation(reinterpret_cast<HANDLE>(static_cast<SOCKET>(socket)), &flags) == 0)
+    return std::nullopt;
   return (flags & HANDLE_FLAG_INHERIT) != 0;
 }
 
@@ -29,9 +30,12 @@ TEST(SocketWindowsTest, ListenAcceptAndConnectSocketsAreNotInheritable) {
   std::uint16_t port = 0;
   ASSERT_TRUE(net::local_port(listener, &port).ok());
   net::Socket client;
-  ASSERT_TRUE(net::connect_tcp(&client, "127.0.0.1", port, net::deadline_after(Duration{10'000})).ok());
+  ASSERT_TRUE(
+      net::connect_tcp(&client, "127.0.0.1", port, net::deadline_after(Duration{10'000})).ok());
   unsigned ready = 0;
-  ASSERT_TRUE(net::wait_ready(listener, net::kWaitReadable, net::deadline_after(Duration{10'000}), &ready).ok());
+  ASSERT_TRUE(
+      net::wait_ready(listener, net::kWaitReadable, net::deadline_after(Duration{10'000}), &ready)
+          .ok());
   net::Socket accepted;
   std::string peer;
   ASSERT_TRUE(net::accept_tcp(listener, &accepted, &peer).ok());

@@ -29,22 +29,25 @@ constexpr std::uint8_t kAd[4] = {0x00, 0x01, 0x02, 0x03};
 
 Key key_from(std::uint8_t seed) {
   Key key;
-  for (std::size_t i = 0; i < kKeySize; ++i) key.data()[i] = static_cast<std::uint8_t>(seed + 7 * i);
+  for (std::size_t i = 0; i < kKeySize; ++i)
+    key.data()[i] = static_cast<std::uint8_t>(seed + 7 * i);
   return key;
 }
 
 // A sealed message: ciphertext || tag.
 Bytes seal(AeadKey& key, const Bytes& plaintext, std::uint64_t counter, AeadBackend backend) {
   Bytes sealed(plaintext.size() + kAeadTagSize);
-  key.seal(sealed.data(), sealed.data() + plaintext.size(), plaintext.data(), plaintext.size(), ByteSpan(kAd),
-           counter, backend);
+  key.seal(sealed.data(), sealed.data() + plaintext.size(), plaintext.data(), plaintext.size(),
+           ByteSpan(kAd), counter, backend);
   return sealed;
 }
 
-bool open(AeadKey& key, const Bytes& sealed, std::uint64_t counter, AeadBackend backend, Bytes* plaintext) {
+bool open(AeadKey& key, const Bytes& sealed, std::uint64_t counter, AeadBackend backend,
+          Bytes* plaintext) {
   const std::size_t size = sealed.size() - kAeadTagSize;
   plaintext->assign(size, 0xAA);
-  return key.open(plaintext->data(), sealed.data(), size, sealed.data() + size, ByteSpan(kAd), counter, backend);
+  return key.open(plaintext->data(), sealed.data(), size, sealed.data() + size, ByteSpan(kAd),
+                  counter, backend);
 }
 
 TEST(AeadTest, BuildSaysWhichBackendsItHas) {
@@ -60,7 +63,8 @@ TEST(AeadTest, EitherBackendOpensTheOthersFramesAtEverySizeUpTo64KiB) {
   // libsodium opening OpenSSL's frame is then libsodium opening the very bytes it
   // sealed itself; it is still done at every 61st size, which keeps the test at three
   // AEAD calls per size (a few seconds for the 2 GiB it seals).
-  if (!aead_openssl_built_in()) GTEST_SKIP() << "one backend only: nothing to compare at every size";
+  if (!aead_openssl_built_in())
+    GTEST_SKIP() << "one backend only: nothing to compare at every size";
   AeadKey sealer(key_from(1));
   AeadKey opener(key_from(1));
   Bytes plaintext(65536 + 1);
@@ -71,21 +75,23 @@ TEST(AeadTest, EitherBackendOpensTheOthersFramesAtEverySizeUpTo64KiB) {
   for (std::size_t size = 0; size <= 65536 && failures < 5; ++size) {
     const std::uint64_t counter = size * 0x9E3779B97F4A7C15ull;  // every nonce byte moves
     const auto same_plaintext = [&] {
-      return std::equal(opened.begin(), opened.begin() + static_cast<std::ptrdiff_t>(size), plaintext.begin());
+      return std::equal(opened.begin(), opened.begin() + static_cast<std::ptrdiff_t>(size),
+                        plaintext.begin());
     };
-    sealer.seal(by_sodium.data(), by_sodium.data() + size, plaintext.data(), size, ByteSpan(kAd), counter,
-                AeadBackend::kSodium);
-    sealer.seal(by_openssl.data(), by_openssl.data() + size, plaintext.data(), size, ByteSpan(kAd), counter,
-                AeadBackend::kOpenSsl);
-    bool ok = std::equal(by_sodium.begin(), by_sodium.begin() + static_cast<std::ptrdiff_t>(size + kAeadTagSize),
+    sealer.seal(by_sodium.data(), by_sodium.data() + size, plaintext.data(), size, ByteSpan(kAd),
+                counter, AeadBackend::kSodium);
+    sealer.seal(by_openssl.data(), by_openssl.data() + size, plaintext.data(), size, ByteSpan(kAd),
+                counter, AeadBackend::kOpenSsl);
+    bool ok = std::equal(by_sodium.begin(),
+                         by_sodium.begin() + static_cast<std::ptrdiff_t>(size + kAeadTagSize),
                          by_openssl.begin());
     ok = ok &&
-         opener.open(opened.data(), by_sodium.data(), size, by_sodium.data() + size, ByteSpan(kAd), counter,
-                     AeadBackend::kOpenSsl) &&
+         opener.open(opened.data(), by_sodium.data(), size, by_sodium.data() + size, ByteSpan(kAd),
+                     counter, AeadBackend::kOpenSsl) &&
          same_plaintext();
     if (ok && size % 61 == 0) {
-      ok = opener.open(opened.data(), by_openssl.data(), size, by_openssl.data() + size, ByteSpan(kAd), counter,
-                       AeadBackend::kSodium) &&
+      ok = opener.open(opened.data(), by_openssl.data(), size, by_openssl.data() + size,
+                       ByteSpan(kAd), counter, AeadBackend::kSodium) &&
            same_plaintext();
     }
     if (!ok) {
@@ -149,11 +155,11 @@ TEST(AeadTest, InPlaceSealAndOpenMatch) {
     const Bytes expected = seal(key, plaintext, 7, AeadBackend::kSodium);
     Bytes buffer = plaintext;
     buffer.resize(plaintext.size() + kAeadTagSize);
-    key.seal(buffer.data(), buffer.data() + plaintext.size(), buffer.data(), plaintext.size(), ByteSpan(kAd), 7,
-             backend);
+    key.seal(buffer.data(), buffer.data() + plaintext.size(), buffer.data(), plaintext.size(),
+             ByteSpan(kAd), 7, backend);
     EXPECT_EQ(buffer, expected);
-    ASSERT_TRUE(key.open(buffer.data(), buffer.data(), plaintext.size(), buffer.data() + plaintext.size(),
-                         ByteSpan(kAd), 7, backend));
+    ASSERT_TRUE(key.open(buffer.data(), buffer.data(), plaintext.size(),
+                         buffer.data() + plaintext.size(), ByteSpan(kAd), 7, backend));
     EXPECT_TRUE(std::equal(plaintext.begin(), plaintext.end(), buffer.begin()));
   }
 }
@@ -170,7 +176,8 @@ TEST(AeadTest, WipedKeyIsZeroAndMovedFromKeyIsZero) {
   for (const std::uint8_t byte : moved.key().bytes()) EXPECT_EQ(byte, 0);
   // A wiped key seals with the all-zero key (no stale context holds the old one).
   AeadKey zero;
-  EXPECT_EQ(seal(moved, plaintext, 0, AeadBackend::kOpenSsl), seal(zero, plaintext, 0, AeadBackend::kSodium));
+  EXPECT_EQ(seal(moved, plaintext, 0, AeadBackend::kOpenSsl),
+            seal(zero, plaintext, 0, AeadBackend::kSodium));
 }
 
 TEST(AeadTest, TransportVectorsComeOutOfEachBackend) {
@@ -194,13 +201,15 @@ TEST(AeadTest, TransportVectorsComeOutOfEachBackend) {
         ASSERT_EQ(expected.size(), 4 + plaintext.size() + kAeadTagSize);
         Bytes sealed(expected.size());
         std::copy_n(expected.begin(), 4, sealed.begin());  // the header is the AD
-        keys[direction].seal(sealed.data() + 4, sealed.data() + 4 + plaintext.size(), plaintext.data(),
-                             plaintext.size(), ByteSpan(sealed.data(), 4), counters[direction], backend);
+        keys[direction].seal(sealed.data() + 4, sealed.data() + 4 + plaintext.size(),
+                             plaintext.data(), plaintext.size(), ByteSpan(sealed.data(), 4),
+                             counters[direction], backend);
         EXPECT_EQ(sealed, expected);
         Bytes opened(plaintext.size());
         EXPECT_TRUE(keys[direction].open(opened.data(), expected.data() + 4, plaintext.size(),
-                                         expected.data() + 4 + plaintext.size(), ByteSpan(expected.data(), 4),
-                                         counters[direction], backend));
+                                         expected.data() + 4 + plaintext.size(),
+                                         ByteSpan(expected.data(), 4), counters[direction],
+                                         backend));
         EXPECT_EQ(opened, plaintext);
         ++counters[direction];
       }

@@ -36,8 +36,7 @@ void* counted_realloc(void* p, std::size_t size, const char*, int) {
   return std::realloc(p, size);
 }
 void plain_free(void* p, const char*, int) { std::free(p); }
-bool g_openssl_counted =
-    CRYPTO_set_mem_functions(counted_malloc, counted_realloc, plain_free) == 1;
+bool g_openssl_counted = CRYPTO_set_mem_functions(counted_malloc, counted_realloc, plain_free) == 1;
 #endif
 
 // heap_counts: the counting operator new's figures, plus libcrypto's mallocs.

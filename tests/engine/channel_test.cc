@@ -190,7 +190,7 @@ TEST_F(ChannelTest, StatesFollowTheCloseNotifyFramesBothWays) {
 
 TEST_F(ChannelTest, EveryStateFailsIntoFailedAndStaysThere) {
   const Bytes junk(kFrameOverhead + 1, 0x00);  // L = 0 with a bad tag
-  {  // kOpen
+  {                                            // kOpen
     Channel channel(Role::kServer, key_of(0xC2), key_of(0x2C), ChannelConfig{});
     EXPECT_EQ(feed(channel, junk).error, Error::kFrameAuthFailed);
     EXPECT_EQ(channel.state(), ChannelState::kFailed);
@@ -331,7 +331,9 @@ TEST_F(ChannelTest, StreamEndingWithoutCloseNotifyIsTruncated) {
   // Inside a frame, at every cut point.
   for (std::size_t cut = 1; cut < frames.size(); ++cut) {
     Channel receiver(Role::kServer, key_of(0xC2), key_of(0x2C), ChannelConfig{});
-    const Received received = feed(receiver, Bytes(frames.begin(), frames.begin() + static_cast<std::ptrdiff_t>(cut)), 0, true);
+    const Received received =
+        feed(receiver, Bytes(frames.begin(), frames.begin() + static_cast<std::ptrdiff_t>(cut)), 0,
+             true);
     EXPECT_EQ(received.error, Error::kTruncated) << cut;
     EXPECT_TRUE(received.messages.empty());
   }
@@ -370,7 +372,8 @@ TEST_F(ChannelTest, SenderRefusesAtTheCounterLimit) {
   EXPECT_EQ(feed(server, frame).messages.size(), 1u);
   // A receiver whose counter reached the limit refuses any further frame.
   ChannelTestAccess::set_receive_counter(server, kFrameCounterLimit);
-  EXPECT_EQ(server.handle_bytes(Bytes(kFrameOverhead + 1, 0)).error, Error::kCounterExhaustedRemote);
+  EXPECT_EQ(server.handle_bytes(Bytes(kFrameOverhead + 1, 0)).error,
+            Error::kCounterExhaustedRemote);
 }
 
 TEST_F(ChannelTest, EverySplitPointGivesTheSameMessages) {
@@ -378,8 +381,10 @@ TEST_F(ChannelTest, EverySplitPointGivesTheSameMessages) {
   const Bytes stream = client_frames(sent, true);
   for (std::size_t cut = 0; cut <= stream.size(); ++cut) {
     Channel receiver(Role::kServer, key_of(0xC2), key_of(0x2C), ChannelConfig{});
-    Received first = feed(receiver, Bytes(stream.begin(), stream.begin() + static_cast<std::ptrdiff_t>(cut)));
-    const Received second = feed(receiver, Bytes(stream.begin() + static_cast<std::ptrdiff_t>(cut), stream.end()), 0, true);
+    Received first =
+        feed(receiver, Bytes(stream.begin(), stream.begin() + static_cast<std::ptrdiff_t>(cut)));
+    const Received second = feed(
+        receiver, Bytes(stream.begin() + static_cast<std::ptrdiff_t>(cut), stream.end()), 0, true);
     first.messages.insert(first.messages.end(), second.messages.begin(), second.messages.end());
     EXPECT_EQ(first.messages, sent) << cut;
     EXPECT_TRUE(second.peer_closed || first.peer_closed) << cut;
@@ -457,7 +462,8 @@ TEST_F(ChannelTest, WaitsForTheCallerToTakeEachMessage) {
   EXPECT_EQ(first.consumed, 5 + kFrameOverhead);
   EXPECT_EQ(server.handle_bytes(ByteSpan(stream).subspan(first.consumed)).consumed, 0u);
   ASSERT_TRUE(server.poll_event());
-  EXPECT_EQ(server.handle_bytes(ByteSpan(stream).subspan(first.consumed)).consumed, 6 + kFrameOverhead);
+  EXPECT_EQ(server.handle_bytes(ByteSpan(stream).subspan(first.consumed)).consumed,
+            6 + kFrameOverhead);
 }
 
 }  // namespace

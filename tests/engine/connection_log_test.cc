@@ -74,11 +74,13 @@ TEST_F(ConnectionLogTest, CompletedHandshakeLogsStartAndFullPeerKey) {
   EXPECT_EQ(server_log_[0].level, LogLevel::kDebug);
   EXPECT_EQ(server_log_[0].message, "server handshake started");
   EXPECT_EQ(server_log_[1].level, LogLevel::kInfo);
-  EXPECT_EQ(server_log_[1].message, "handshake complete, peer " + encode_public_key(client_id_.public_key()));
+  EXPECT_EQ(server_log_[1].message,
+            "handshake complete, peer " + encode_public_key(client_id_.public_key()));
   for (const Entry& e : server_log_) EXPECT_EQ(e.id, 42u);
   ASSERT_EQ(client_log_.size(), 2u);
   EXPECT_EQ(client_log_[0].message, "client handshake started");
-  EXPECT_EQ(client_log_[1].message, "handshake complete, peer " + encode_public_key(server_id_.public_key()));
+  EXPECT_EQ(client_log_[1].message,
+            "handshake complete, peer " + encode_public_key(server_id_.public_key()));
   for (const Entry& e : client_log_) EXPECT_EQ(e.id, 7u);
 }
 
@@ -91,8 +93,9 @@ TEST_F(ConnectionLogTest, RefusedClientIsNamedInFullOnBothSides) {
   pair.drive();
   ASSERT_EQ(pair.server.error(), Error::kPeerNotAllowed);
   ASSERT_EQ(count(server_log_, LogLevel::kWarning), 1u);
-  EXPECT_EQ(server_log_.back().message, "refused peer " + encode_public_key(client_id_.public_key()) +
-                                           ": client not on the allow-list (sent Error 0x03)");
+  EXPECT_EQ(server_log_.back().message, "refused peer " +
+                                            encode_public_key(client_id_.public_key()) +
+                                            ": client not on the allow-list (sent Error 0x03)");
   // The client hears Error 0x03 and says so without answering it.
   EXPECT_EQ(client_log_.back().level, LogLevel::kError);
   EXPECT_EQ(client_log_.back().message, "handshake failed: PeerAbortNotAccepted (no Error sent)");
@@ -106,8 +109,9 @@ TEST_F(ConnectionLogTest, ClientRefusingAnUnexpectedServerNamesTheServerItMet) {
   pair.drive();
   ASSERT_EQ(pair.client.error(), Error::kPeerNotAllowed);
   EXPECT_EQ(client_log_.back().level, LogLevel::kWarning);
-  EXPECT_EQ(client_log_.back().message, "refused peer " + encode_public_key(server_id_.public_key()) +
-                                           ": server is not the expected one (sent Error 0x03)");
+  EXPECT_EQ(client_log_.back().message, "refused peer " +
+                                            encode_public_key(server_id_.public_key()) +
+                                            ": server is not the expected one (sent Error 0x03)");
 }
 
 TEST_F(ConnectionLogTest, FailureNamesTheErrorAndWireCodeOnce) {
@@ -148,9 +152,10 @@ TEST_F(ConnectionLogTest, NoMessageHoldsAKeyOfTheSession) {
   Pair pair(cc, sc);
   pair.drive();
   ASSERT_TRUE(pair.client.is_established());
-  const std::vector<std::string> secrets{testing::to_hex(pair.client.session_key()),
-                                         testing::to_hex(ConnectionTestAccess::key_c2s(pair.client)),
-                                         testing::to_hex(ConnectionTestAccess::key_s2c(pair.client))};
+  const std::vector<std::string> secrets{
+      testing::to_hex(pair.client.session_key()),
+      testing::to_hex(ConnectionTestAccess::key_c2s(pair.client)),
+      testing::to_hex(ConnectionTestAccess::key_s2c(pair.client))};
   ASSERT_EQ(pair.client.close(), Error::kNone);
   pair.drive();
   for (const auto* log : {&client_log_, &server_log_}) {

@@ -81,7 +81,7 @@ TEST_F(ConnectionTest, SameSeedGivesAByteIdenticalTranscript) {
   const auto first = run(1, 2);
   EXPECT_EQ(first, run(1, 2));
   EXPECT_NE(first.second, run(1, 3).second);  // another challenge and server key
-  EXPECT_NE(first.first, run(4, 2).first);     // another client ephemeral key
+  EXPECT_NE(first.first, run(4, 2).first);    // another client ephemeral key
 }
 
 // Records a whole session once, then replays each side's recorded input to a fresh
@@ -115,11 +115,13 @@ TEST_F(ConnectionTest, EverySplitPointGivesTheSameResult) {
     const ServerConfig scfg = server_config();
     Run run{role == Role::kClient ? Connection::client(ccfg, Instant{0})
                                   : Connection::server(scfg, Instant{0}),
-            {}, {}};
+            {},
+            {}};
     cuts.push_back(input.size());
     std::size_t offset = 0;
     for (std::size_t cut : cuts) {
-      const Bytes piece(input.begin() + static_cast<std::ptrdiff_t>(offset), input.begin() + static_cast<std::ptrdiff_t>(cut));
+      const Bytes piece(input.begin() + static_cast<std::ptrdiff_t>(offset),
+                        input.begin() + static_cast<std::ptrdiff_t>(cut));
       offset = cut;
       EXPECT_EQ(testing::feed(run.conn, piece, Instant{0}, run.inbox), Error::kNone);
       const Bytes out = testing::take_output(run.conn);
@@ -205,7 +207,8 @@ TEST_F(ConnectionTest, PeekTransmitIsEmptyAfterTheChannelFails) {
   Bytes exchange_and_junk = testing::take_output(client);
   exchange_and_junk.resize(exchange_and_junk.size() + kFrameOverhead + 3, 0x00);
   exchange_and_junk[kKeyExchangeSize + 3] = 3;  // a frame header, then a bad tag
-  EXPECT_EQ(testing::feed(server, exchange_and_junk, Instant{0}, server_inbox), Error::kFrameAuthFailed);
+  EXPECT_EQ(testing::feed(server, exchange_and_junk, Instant{0}, server_inbox),
+            Error::kFrameAuthFailed);
   EXPECT_TRUE(server.peek_transmit().empty());
   server.consume_transmit(10);
   EXPECT_EQ(server.pending_transmit(), 0u);
@@ -224,7 +227,8 @@ TEST_F(ConnectionTest, AcceptIsNotSentWhenTheChannelFailsInTheSameInput) {
   Bytes exchange_and_junk = testing::take_output(client);
   exchange_and_junk.resize(exchange_and_junk.size() + kFrameOverhead + 3, 0x00);
   exchange_and_junk[kKeyExchangeSize + 3] = 3;  // a frame header, then a bad tag
-  EXPECT_EQ(testing::feed(server, exchange_and_junk, Instant{0}, server_inbox), Error::kFrameAuthFailed);
+  EXPECT_EQ(testing::feed(server, exchange_and_junk, Instant{0}, server_inbox),
+            Error::kFrameAuthFailed);
   EXPECT_EQ(server.pending_transmit(), 0u);
   EXPECT_TRUE(testing::take_output(server).empty());
 }

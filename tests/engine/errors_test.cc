@@ -48,7 +48,8 @@ TEST(ErrorsTest, ReceivedWireCodesMapToPeerAbortErrors) {
   EXPECT_EQ(error_from_wire_code(WireErrorCode::kMalformed), Error::kPeerAbortMalformed);
   EXPECT_EQ(error_from_wire_code(WireErrorCode::kAuthenticationFailed),
             Error::kPeerAbortAuthenticationFailed);
-  EXPECT_EQ(error_from_wire_code(WireErrorCode::kIdentityNotAccepted), Error::kPeerAbortNotAccepted);
+  EXPECT_EQ(error_from_wire_code(WireErrorCode::kIdentityNotAccepted),
+            Error::kPeerAbortNotAccepted);
   EXPECT_EQ(error_from_wire_code(WireErrorCode::kTimeout), Error::kPeerAbortTimeout);
   EXPECT_EQ(error_from_wire_code(WireErrorCode::kReplayedChallenge),
             Error::kPeerAbortReplayedChallenge);

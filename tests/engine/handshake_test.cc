@@ -102,7 +102,8 @@ TEST_F(HandshakeTest, CompletesWithTheSameKeysAndTheRightPeers) {
   ASSERT_TRUE(server.is_complete()) << error_message(server.error());
   EXPECT_EQ(client.peer_identity(), server_identity.public_key());
   EXPECT_EQ(server.peer_identity(), client_identity.public_key());
-  EXPECT_TRUE(equal_constant_time(client.keys().session_key.bytes(), server.keys().session_key.bytes()));
+  EXPECT_TRUE(
+      equal_constant_time(client.keys().session_key.bytes(), server.keys().session_key.bytes()));
   EXPECT_TRUE(equal_constant_time(client.keys().key_c2s.bytes(), server.keys().key_c2s.bytes()));
   EXPECT_TRUE(equal_constant_time(client.keys().key_s2c.bytes(), server.keys().key_s2c.bytes()));
   EXPECT_EQ(client.poll_timeout(), std::nullopt);
@@ -237,7 +238,8 @@ TEST_F(HandshakeTest, AServerThatSignsCorrectlyByHandIsAccepted) {
   const EphemeralKeyPair eph = eph_of(6);
   Transcript t{client_identity.public_key(), server_identity.public_key(), challenge,
                exchange->client_eph, eph.public_key};
-  const Bytes accept = encode(Accept{eph.public_key, server_identity.sign(server_signed_content(t).span())});
+  const Bytes accept =
+      encode(Accept{eph.public_key, server_identity.sign(server_signed_content(t).span())});
   EXPECT_EQ(client.handle_bytes(accept, now).error, Error::kNone);
   EXPECT_TRUE(client.is_complete());
 }
@@ -260,8 +262,11 @@ TEST_F(HandshakeTest, RelayAttackIsDetected) {
 
   // Mallory signs Alice's ephemeral key with her own identity for Bob.
   const auto hello = parse_server_hello(server_hello);
-  Transcript towards_bob{mallory_identity.public_key(), server_identity.public_key(),
-                         hello->challenge, alice_exchange->client_eph, {}};
+  Transcript towards_bob{mallory_identity.public_key(),
+                         server_identity.public_key(),
+                         hello->challenge,
+                         alice_exchange->client_eph,
+                         {}};
   const KeyExchange forged{alice_exchange->client_eph,
                            mallory_identity.sign(client_signed_content(towards_bob).span())};
   ASSERT_EQ(bob.handle_bytes(encode(forged), now).error, Error::kNone);
@@ -280,7 +285,8 @@ TEST_F(HandshakeTest, ServerRejectsEveryLowOrderClientEphemeralKey) {
     const auto hello = parse_server_hello(output_of(server));
     ASSERT_TRUE(hello);
     // Validly signed, so only the DH check can catch it.
-    Transcript t{client_identity.public_key(), server_identity.public_key(), hello->challenge, point, {}};
+    Transcript t{
+        client_identity.public_key(), server_identity.public_key(), hello->challenge, point, {}};
     const KeyExchange exchange{point, client_identity.sign(client_signed_content(t).span())};
     EXPECT_EQ(server.handle_bytes(encode(exchange), now).error, Error::kAuthenticationFailed);
     EXPECT_EQ(output_of(server), error_bytes(WireErrorCode::kAuthenticationFailed));
@@ -310,7 +316,8 @@ TEST_F(HandshakeTest, ClientRejectsEveryLowOrderServerEphemeralKey) {
 // verification equation, so this shows libsodium's small-order rejection is in force.
 Signature forged_for_neutral_key() {
   Signature sig{};
-  const auto base_point = testing::from_hex("5866666666666666666666666666666666666666666666666666666666666666");
+  const auto base_point =
+      testing::from_hex("5866666666666666666666666666666666666666666666666666666666666666");
   std::copy(base_point->begin(), base_point->end(), sig.begin());
   sig[32] = 1;  // s = 1
   return sig;

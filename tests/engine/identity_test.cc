@@ -57,8 +57,7 @@ TEST(PublicKeyTextTest, RejectsEverythingButOneCanonicalValidKey) {
   EXPECT_FALSE(decode_public_key(bad_char));
   // The last character carries 2 unused bits: a non-zero value is a second spelling.
   std::string non_canonical = good;
-  const std::string alphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   const auto index = alphabet.find(good[42]);
   non_canonical[42] = alphabet[index ^ 1];
   EXPECT_FALSE(decode_public_key(non_canonical));

@@ -46,15 +46,18 @@ class KeyLogTest : public ::testing::Test {
 };
 
 TEST_F(KeyLogTest, OneLineWithChallengeAndBothTrafficKeys) {
-  if (!key_log_available()) GTEST_SKIP() << "built with P2PNET_KEY_LOG=OFF (see RefusedWhenCompiledOut)";
+  if (!key_log_available())
+    GTEST_SKIP() << "built with P2PNET_KEY_LOG=OFF (see RefusedWhenCompiledOut)";
   const ClientConfig cc = client_config();
   const ServerConfig sc = server_config();
   Pair pair(cc, sc);
   pair.drive();
   ASSERT_TRUE(pair.client.is_established());
-  const std::string expected = std::string(kKeyLogLabel) + " " + testing::to_hex(ConnectionTestAccess::transcript(pair.client)->challenge) +
-                               " " + testing::to_hex(ConnectionTestAccess::key_c2s(pair.client)) + " " +
-                               testing::to_hex(ConnectionTestAccess::key_s2c(pair.client));
+  const std::string expected =
+      std::string(kKeyLogLabel) + " " +
+      testing::to_hex(ConnectionTestAccess::transcript(pair.client)->challenge) + " " +
+      testing::to_hex(ConnectionTestAccess::key_c2s(pair.client)) + " " +
+      testing::to_hex(ConnectionTestAccess::key_s2c(pair.client));
   ASSERT_EQ(client_lines_.size(), 1u);
   EXPECT_EQ(client_lines_[0], expected);
   ASSERT_EQ(server_lines_, client_lines_);  // both sides name the same session the same way
@@ -72,7 +75,8 @@ TEST_F(KeyLogTest, NothingBeforeCompletionOrOnFailure) {
   const ServerConfig sc = server_config();
   Pair pair(cc, sc);
   pair.drive();
-  ASSERT_EQ(pair.client.error(), key_log_available() ? Error::kPeerNotAllowed : Error::kInvalidArgument);
+  ASSERT_EQ(pair.client.error(),
+            key_log_available() ? Error::kPeerNotAllowed : Error::kInvalidArgument);
   EXPECT_TRUE(client_lines_.empty());
   EXPECT_TRUE(server_lines_.empty());
 }

@@ -44,7 +44,8 @@ TEST(SignedContentTest, ServerContentAddsServerEphBeforeClientEph) {
   const Transcript t = sample_transcript();
   const SignedContent content = server_signed_content(t);
   ASSERT_EQ(content.size, 21 + 32 * 5u);
-  EXPECT_EQ(std::string(content.bytes.begin(), content.bytes.begin() + 21), "P2PNet-v1 server auth");
+  EXPECT_EQ(std::string(content.bytes.begin(), content.bytes.begin() + 21),
+            "P2PNet-v1 server auth");
   EXPECT_EQ(content.bytes[21], 0xC0);
   EXPECT_EQ(content.bytes[21 + 32], 0x5E);
   EXPECT_EQ(content.bytes[21 + 64], 0xCE);
@@ -61,7 +62,8 @@ TEST(KeyScheduleTest, BothSidesDeriveTheSameKeysAndTheDirectionsDiffer) {
   const auto client_keys = derive_session_keys(client.secret_key, server.public_key, t);
   const auto server_keys = derive_session_keys(server.secret_key, client.public_key, t);
   ASSERT_TRUE(client_keys && server_keys);
-  EXPECT_TRUE(equal_constant_time(client_keys->session_key.bytes(), server_keys->session_key.bytes()));
+  EXPECT_TRUE(
+      equal_constant_time(client_keys->session_key.bytes(), server_keys->session_key.bytes()));
   EXPECT_TRUE(equal_constant_time(client_keys->key_c2s.bytes(), server_keys->key_c2s.bytes()));
   EXPECT_TRUE(equal_constant_time(client_keys->key_s2c.bytes(), server_keys->key_s2c.bytes()));
   EXPECT_FALSE(equal_constant_time(client_keys->key_c2s.bytes(), client_keys->key_s2c.bytes()));
@@ -93,7 +95,8 @@ TEST(KeyScheduleTest, SessionKeyIsThePlansFormula) {
   const auto keys = derive_session_keys(client.secret_key, server.public_key, t);
   ASSERT_TRUE(keys);
   std::array<std::uint8_t, 32> shared{};
-  ASSERT_EQ(crypto_scalarmult(shared.data(), client.secret_key.data(), server.public_key.data()), 0);
+  ASSERT_EQ(crypto_scalarmult(shared.data(), client.secret_key.data(), server.public_key.data()),
+            0);
   std::vector<std::uint8_t> input(shared.begin(), shared.end());
   input.insert(input.end(), t.client_id.bytes.begin(), t.client_id.bytes.end());
   input.insert(input.end(), t.server_id.bytes.begin(), t.server_id.bytes.end());

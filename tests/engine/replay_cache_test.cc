@@ -10,7 +10,8 @@ Challenge challenge_of(std::uint32_t n) {
   Challenge c{};
   // Spread n into the hash bytes and the tail, so collisions in the first 8 bytes
   // are tested separately below.
-  for (int i = 0; i < 4; ++i) c[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(n >> (8 * i));
+  for (int i = 0; i < 4; ++i)
+    c[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(n >> (8 * i));
   c[31] = 0x5A;
   return c;
 }

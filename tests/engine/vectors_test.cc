@@ -55,10 +55,11 @@ TEST(VectorsTest, EngineReproducesEveryByte) {
   for (const auto& c : load_vectors()) {
     SCOPED_TRACE(c.value("name", "unnamed case"));
     testing::VectorInputs in{hex_field(c, "client_id_seed"), hex_field(c, "server_id_seed"),
-                             hex_field(c, "client_eph_sk"), hex_field(c, "server_eph_sk"),
-                             hex_field(c, "challenge"), {}};
+                             hex_field(c, "client_eph_sk"),  hex_field(c, "server_eph_sk"),
+                             hex_field(c, "challenge"),      {}};
     for (const auto& frame : c.at("transport")) {
-      in.transport.push_back({frame.at("direction").get<std::string>(), hex_field(frame, "plaintext")});
+      in.transport.push_back(
+          {frame.at("direction").get<std::string>(), hex_field(frame, "plaintext")});
     }
     const testing::VectorOutputs out = testing::run_vector_case(in);
     ASSERT_EQ(out.error, "");

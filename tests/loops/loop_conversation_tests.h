@@ -96,8 +96,9 @@ TYPED_TEST_P(LoopConversationTest, HandshakeEchoBothWaysAndCleanClose) {
     std::ranges::sort(v);
     return v;
   };
-  EXPECT_EQ(sorted(this->server.seen.messages),
-            sorted({to_bytes("from client 1"), to_bytes("from client 2"), to_bytes("echo:from server")}));
+  EXPECT_EQ(
+      sorted(this->server.seen.messages),
+      sorted({to_bytes("from client 1"), to_bytes("from client 2"), to_bytes("echo:from server")}));
   EXPECT_EQ(sorted(this->client.seen.messages),
             sorted({to_bytes("from server"), to_bytes("echo:from client 1"),
                     to_bytes("echo:from client 2")}));
@@ -145,7 +146,8 @@ TYPED_TEST_P(LoopConversationTest, ManySmallRequestsWithLargeRepliesStayBounded)
   constexpr std::size_t kRequests = 100;
   constexpr std::size_t kReplyPadding = std::size_t{64} << 10;
   std::vector<Bytes> greetings;
-  for (std::size_t i = 0; i < kRequests; ++i) greetings.push_back(to_bytes("q" + std::to_string(i)));
+  for (std::size_t i = 0; i < kRequests; ++i)
+    greetings.push_back(to_bytes("q" + std::to_string(i)));
   this->client.script = {greetings, 0, true};
   this->server.script = {{}, kRequests, false, kReplyPadding};
   const ClientConfig cc = this->client_config();

@@ -45,11 +45,11 @@ struct Observed {
   std::vector<Bytes> messages;      // every message received, in order
   std::size_t echoes_received = 0;  // of our own greetings
   std::size_t greetings_received = 0;
-  std::vector<Error> send_errors;   // any send() or close() that did not return kNone
-  std::size_t send_buffer_full = 0; // sends refused with kSendBufferFull, then retried
+  std::vector<Error> send_errors;       // any send() or close() that did not return kNone
+  std::size_t send_buffer_full = 0;     // sends refused with kSendBufferFull, then retried
   std::size_t peak_pending_output = 0;  // most sealed bytes the engine held after a send
-  std::optional<Error> error;       // from on_error
-  bool transport_failed = false;    // on_error said the socket failed
+  std::optional<Error> error;           // from on_error
+  bool transport_failed = false;        // on_error said the socket failed
   int error_calls = 0;
   bool closed = false;
   int closed_calls = 0;

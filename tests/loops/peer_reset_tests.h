@@ -61,10 +61,10 @@ enum class ServerStep {
 };
 // Where the raw server resets the connection from our client.
 enum class ClientStep {
-  kAfterTcpAccept,     // its ClientHello may still be due
-  kAfterServerHello,   // its KeyExchange is due
-  kAfterAccept,        // established: its greeting is due
-  kWhileWriting,       // established: a large message waits for room to be written
+  kAfterTcpAccept,    // its ClientHello may still be due
+  kAfterServerHello,  // its KeyExchange is due
+  kAfterAccept,       // established: its greeting is due
+  kWhileWriting,      // established: a large message waits for room to be written
 };
 
 inline const char* step_name(ServerStep step) {
@@ -257,11 +257,8 @@ void PeerResetTest<Harness>::run_server_round(ServerStep step) {
   auto run_until = [&](auto done) { return drive(loop, nullptr, nullptr, done); };
 
   switch (step) {
-    case ServerStep::kBeforeClientHello:
-      break;
-    case ServerStep::kAfterClientHello:
-      ASSERT_TRUE(client.flush(raw));
-      break;
+    case ServerStep::kBeforeClientHello: break;
+    case ServerStep::kAfterClientHello: ASSERT_TRUE(client.flush(raw)); break;
     case ServerStep::kAfterKeyExchange:
       ASSERT_TRUE(exchange_until([&] { return client.consumed() >= kServerHelloSize; }));
       break;
@@ -287,9 +284,7 @@ void PeerResetTest<Harness>::run_server_round(ServerStep step) {
       break;
     case ServerStep::kAfterKeyExchange:
     case ServerStep::kAfterMessage:
-    case ServerStep::kWhileWriting:
-      expect_reported(server, true, Error::kTruncated);
-      break;
+    case ServerStep::kWhileWriting: expect_reported(server, true, Error::kTruncated); break;
   }
 }
 
@@ -314,8 +309,7 @@ void PeerResetTest<Harness>::run_client_round(ClientStep step) {
   auto exchange_until = [&](auto done) { return drive(loop, &raw, &server, done); };
 
   switch (step) {
-    case ClientStep::kAfterTcpAccept:
-      break;
+    case ClientStep::kAfterTcpAccept: break;
     case ClientStep::kAfterServerHello:
       ASSERT_TRUE(exchange_until([&] { return server.consumed() >= kClientHelloSize; }));
       break;
@@ -337,16 +331,14 @@ void PeerResetTest<Harness>::run_client_round(ClientStep step) {
       expect_reported(client, false, Error::kConnectionClosed);
       break;
     case ClientStep::kAfterAccept:
-    case ClientStep::kWhileWriting:
-      expect_reported(client, true, Error::kTruncated);
-      break;
+    case ClientStep::kWhileWriting: expect_reported(client, true, Error::kTruncated); break;
   }
 }
 
 TYPED_TEST_P(PeerResetTest, ServerSurvivesPeerResetAtEveryHandshakeStep) {
-  for (const ServerStep step : {ServerStep::kBeforeClientHello, ServerStep::kAfterClientHello,
-                                ServerStep::kAfterKeyExchange, ServerStep::kAfterMessage,
-                                ServerStep::kWhileWriting}) {
+  for (const ServerStep step :
+       {ServerStep::kBeforeClientHello, ServerStep::kAfterClientHello,
+        ServerStep::kAfterKeyExchange, ServerStep::kAfterMessage, ServerStep::kWhileWriting}) {
     announce(step_name(step));
     for (int round = 0; round < kResetRounds; ++round) {
       SCOPED_TRACE(std::string(step_name(step)) + ", round " + std::to_string(round));

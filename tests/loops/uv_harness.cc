@@ -126,7 +126,8 @@ void UvHarness::start_raw_read() {
       as_stream(&raw_),
       [](uv_handle_t* handle, std::size_t, uv_buf_t* buf) {
         auto* self = static_cast<UvHarness*>(handle->data);
-        *buf = uv_buf_init(self->raw_buffer_.data(), static_cast<unsigned int>(self->raw_buffer_.size()));
+        *buf = uv_buf_init(self->raw_buffer_.data(),
+                           static_cast<unsigned int>(self->raw_buffer_.size()));
       },
       [](uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
         auto* self = static_cast<UvHarness*>(stream->data);

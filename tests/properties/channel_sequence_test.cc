@@ -3,13 +3,12 @@
 // The channel: for any sequence of messages and any chunking the receiver delivers
 // exactly that sequence; any tampering with the byte stream ends the channel with an
 // error after delivering only the frames that were complete before the damage.
-#include "p2pnet/internal/channel.h"
-
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
 #include <algorithm>
 
+#include "p2pnet/internal/channel.h"
 #include "session_setup.h"
 
 namespace p2pnet::testing {
@@ -32,8 +31,8 @@ Scenario gen_scenario() {
         return rc::gen::container<Bytes>(size, rc::gen::arbitrary<std::uint8_t>());
       }));
   s.close = *rc::gen::arbitrary<bool>();
-  s.chunks = *rc::gen::nonEmpty(rc::gen::container<std::vector<std::size_t>>(
-      rc::gen::inRange<std::size_t>(1, 3000)));
+  s.chunks = *rc::gen::nonEmpty(
+      rc::gen::container<std::vector<std::size_t>>(rc::gen::inRange<std::size_t>(1, 3000)));
   return s;
 }
 
@@ -65,7 +64,8 @@ Sealed seal_all(const Scenario& s, const Keys& keys) {
   Bytes buffer(s.max_message + kFrameOverhead);
   const auto drain = [&] {
     while (const std::size_t n = sender.poll_transmit(buffer)) {
-      out.stream.insert(out.stream.end(), buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(n));
+      out.stream.insert(out.stream.end(), buffer.begin(),
+                        buffer.begin() + static_cast<std::ptrdiff_t>(n));
     }
     out.frame_ends.push_back(out.stream.size());
   };
@@ -140,7 +140,8 @@ RC_GTEST_PROP(Channel, AnyTamperingEndsItAndDeliversNothingAfter, ()) {
   const Keys keys(s.key_seed);
   const Sealed sealed = seal_all(s, keys);
   RC_PRE(!sealed.stream.empty());
-  const auto tamper = *rc::gen::element(Tamper::kFlip, Tamper::kTruncate, Tamper::kInsert, Tamper::kDelete);
+  const auto tamper =
+      *rc::gen::element(Tamper::kFlip, Tamper::kTruncate, Tamper::kInsert, Tamper::kDelete);
   const std::size_t size = sealed.stream.size();
   // Insert may also append after the last byte; the others need an existing byte.
   const auto at = *rc::gen::inRange<std::size_t>(0, tamper == Tamper::kInsert ? size + 1 : size);
@@ -159,11 +160,11 @@ RC_GTEST_PROP(Channel, AnyTamperingEndsItAndDeliversNothingAfter, ()) {
   receive_into(receiver, stream, s.chunks, got);
   // The damage starts at the first byte that differs (inserting or deleting one byte
   // of a run of equal bytes changes the stream only where the run ends).
-  const std::size_t damage = static_cast<std::size_t>(
-      std::ranges::mismatch(stream, sealed.stream).in1 - stream.begin());
+  const std::size_t damage =
+      static_cast<std::size_t>(std::ranges::mismatch(stream, sealed.stream).in1 - stream.begin());
   // Exactly the frames that ended at or before the damage arrive, in order.
-  const auto intact = static_cast<std::size_t>(
-      std::ranges::upper_bound(sealed.frame_ends, damage) - sealed.frame_ends.begin());
+  const auto intact = static_cast<std::size_t>(std::ranges::upper_bound(sealed.frame_ends, damage) -
+                                               sealed.frame_ends.begin());
   const std::size_t intact_messages = std::min(intact, s.messages.size());
   RC_ASSERT(got.messages ==
             std::vector<Bytes>(s.messages.begin(),

@@ -29,8 +29,8 @@
 #include <deque>
 #include <numeric>
 
-#include "p2pnet/internal/connection_test_access.h"
 #include "hex.h"
+#include "p2pnet/internal/connection_test_access.h"
 #include "session_setup.h"
 
 namespace p2pnet::testing {
@@ -47,7 +47,15 @@ enum class Phase : std::uint8_t {
   kFailed,
 };
 
-enum class Kind : std::uint8_t { kClientHello, kServerHello, kKeyExchange, kAccept, kError, kFrame, kClose };
+enum class Kind : std::uint8_t {
+  kClientHello,
+  kServerHello,
+  kKeyExchange,
+  kAccept,
+  kError,
+  kFrame,
+  kClose
+};
 
 struct Item {
   Kind kind = Kind::kFrame;
@@ -89,8 +97,8 @@ struct SideModel {
 };
 
 struct Model {
-  std::array<SideModel, 2> sides;          // [0]: client, [1]: server
-  std::array<std::deque<Item>, 2> link;    // [0]: client to server, [1]: server to client
+  std::array<SideModel, 2> sides;                // [0]: client, [1]: server
+  std::array<std::deque<Item>, 2> link;          // [0]: client to server, [1]: server to client
   std::array<std::size_t, 2> head_offset{0, 0};  // bytes of link[d].front() delivered
   Instant now{0};
   bool server_allows_client = true;
@@ -105,7 +113,9 @@ std::size_t pending_bytes(const Model& m, std::size_t dir) {
 }
 
 // first_whole_item: the first item none of whose bytes were delivered.
-std::size_t first_whole_item(const Model& m, std::size_t dir) { return m.head_offset[dir] > 0 ? 1 : 0; }
+std::size_t first_whole_item(const Model& m, std::size_t dir) {
+  return m.head_offset[dir] > 0 ? 1 : 0;
+}
 
 std::size_t item_offset(const Model& m, std::size_t dir, std::size_t index) {
   std::size_t offset = 0;
@@ -113,7 +123,9 @@ std::size_t item_offset(const Model& m, std::size_t dir, std::size_t index) {
   return offset - m.head_offset[dir];
 }
 
-bool handshaking(const SideModel& s) { return s.phase != Phase::kEstablished && s.phase != Phase::kFailed; }
+bool handshaking(const SideModel& s) {
+  return s.phase != Phase::kEstablished && s.phase != Phase::kFailed;
+}
 
 Item handshake_item(Kind kind, std::size_t size) {
   Item it;
@@ -232,8 +244,9 @@ void deliver(Model& m, std::size_t dir, std::size_t n) {
     } else if (s.phase == Phase::kEstablished) {
       if (s.peer_closed) {
         fail(m, side, Error::kDataAfterClose);
-      } else if (s.reading_junk_header || (start == 0 && (it.type_corrupt ||
-                                                           (it.kind != Kind::kFrame && it.kind != Kind::kClose)))) {
+      } else if (s.reading_junk_header ||
+                 (start == 0 &&
+                  (it.type_corrupt || (it.kind != Kind::kFrame && it.kind != Kind::kClose)))) {
         s.reading_junk_header = true;
         s.junk_header += k;
         if (s.junk_header >= kFrameHeaderSize) fail(m, side, Error::kFrameTooLarge);
@@ -307,7 +320,8 @@ class Sut {
 
  private:
   ClientConfig make_client_config(const Params& p) {
-    if (!p.client_expects_this_server) setup_.expected_server = identity_from_byte(0xEE).public_key();
+    if (!p.client_expects_this_server)
+      setup_.expected_server = identity_from_byte(0xEE).public_key();
     return setup_.client_config();
   }
   ServerConfig make_server_config(const Params& p) {
@@ -349,7 +363,8 @@ ConnectionState expected_state(const SideModel& s) {
     case Phase::kServerAwaitClientHello:
     case Phase::kServerAwaitKeyExchange: return ConnectionState::kHandshaking;
     case Phase::kEstablished:
-      return s.sent_close && s.peer_closed ? ConnectionState::kClosed : ConnectionState::kEstablished;
+      return s.sent_close && s.peer_closed ? ConnectionState::kClosed
+                                           : ConnectionState::kEstablished;
     case Phase::kFailed: return ConnectionState::kFailed;
   }
   return ConnectionState::kFailed;
@@ -381,8 +396,10 @@ void agree(const Model& m, const Sut& sut) {
     const bool established = s.phase == Phase::kEstablished;
     const bool sending_done = !established || s.sent_close;
     const bool receiving_done = !established || s.peer_closed;
-    RC_ASSERT(ConnectionTestAccess::key_c2s(conn).empty() == (side == 0 ? sending_done : receiving_done));
-    RC_ASSERT(ConnectionTestAccess::key_s2c(conn).empty() == (side == 0 ? receiving_done : sending_done));
+    RC_ASSERT(ConnectionTestAccess::key_c2s(conn).empty() ==
+              (side == 0 ? sending_done : receiving_done));
+    RC_ASSERT(ConnectionTestAccess::key_s2c(conn).empty() ==
+              (side == 0 ? receiving_done : sending_done));
     RC_ASSERT(conn.session_key().empty() == (sending_done && receiving_done));
     if (s.phase == Phase::kFailed || (s.sent_close && s.peer_closed)) {
       RC_ASSERT(ConnectionTestAccess::key_holders(conn).empty());
@@ -440,7 +457,9 @@ struct DeliverAll : Checked<DeliverAll> {
   void checkPreconditions(const Model& m) const override { RC_PRE(pending_bytes(m, dir) > 0); }
   void apply(Model& m) const override { deliver(m, dir, pending_bytes(m, dir)); }
   void act(const Model& m, Sut& sut) const { sut.deliver(dir, pending_bytes(m, dir)); }
-  void show(std::ostream& os) const override { os << "DeliverAll(" << (dir == 0 ? "c->s" : "s->c") << ")"; }
+  void show(std::ostream& os) const override {
+    os << "DeliverAll(" << (dir == 0 ? "c->s" : "s->c") << ")";
+  }
 };
 
 struct DeliverSome : Checked<DeliverSome> {
@@ -448,7 +467,9 @@ struct DeliverSome : Checked<DeliverSome> {
   std::size_t n;
   explicit DeliverSome(const Model& m)
       : dir(gen_direction(m)), n(*rc::gen::inRange<std::size_t>(1, pending_bytes(m, dir) + 1)) {}
-  void checkPreconditions(const Model& m) const override { RC_PRE(n >= 1 && n <= pending_bytes(m, dir)); }
+  void checkPreconditions(const Model& m) const override {
+    RC_PRE(n >= 1 && n <= pending_bytes(m, dir));
+  }
   void apply(Model& m) const override { deliver(m, dir, n); }
   void act(const Model&, Sut& sut) const { sut.deliver(dir, n); }
   void show(std::ostream& os) const override {
@@ -479,7 +500,9 @@ struct DropItem : Checked<DropItem> {
     const auto begin = l.begin() + static_cast<std::ptrdiff_t>(offset);
     l.erase(begin, begin + static_cast<std::ptrdiff_t>(m.link[at.first][at.second].size));
   }
-  void show(std::ostream& os) const override { os << "Drop(" << at.first << ", item " << at.second << ")"; }
+  void show(std::ostream& os) const override {
+    os << "Drop(" << at.first << ", item " << at.second << ")";
+  }
 };
 
 struct DuplicateItem : Checked<DuplicateItem> {
@@ -500,7 +523,9 @@ struct DuplicateItem : Checked<DuplicateItem> {
     const Bytes copy(begin, begin + static_cast<std::ptrdiff_t>(m.link[at.first][at.second].size));
     l.insert(begin + static_cast<std::ptrdiff_t>(copy.size()), copy.begin(), copy.end());
   }
-  void show(std::ostream& os) const override { os << "Duplicate(" << at.first << ", item " << at.second << ")"; }
+  void show(std::ostream& os) const override {
+    os << "Duplicate(" << at.first << ", item " << at.second << ")";
+  }
 };
 
 struct CorruptItem : Checked<CorruptItem> {
@@ -536,7 +561,8 @@ struct CorruptItem : Checked<CorruptItem> {
     }
   }
   void show(std::ostream& os) const override {
-    os << "Corrupt(" << at.first << ", item " << at.second << ", " << (tail ? "tail" : "type") << ")";
+    os << "Corrupt(" << at.first << ", item " << at.second << ", " << (tail ? "tail" : "type")
+       << ")";
   }
 };
 
@@ -593,7 +619,8 @@ struct SendMessage : Checked<SendMessage> {
     m.link[side].push_back(frame);
   }
   void act(const Model& m, Sut& sut) const {
-    RC_ASSERT(error_name(sut.conns[side].send(message)) == error_name(expected_send_result(m.sides[side])));
+    RC_ASSERT(error_name(sut.conns[side].send(message)) ==
+              error_name(expected_send_result(m.sides[side])));
   }
   void show(std::ostream& os) const override {
     os << "Send(" << (side == 0 ? "client" : "server") << ", " << to_hex(message) << ")";
@@ -614,9 +641,12 @@ struct CloseSide : Checked<CloseSide> {
     s.sent_close = true;
   }
   void act(const Model& m, Sut& sut) const {
-    RC_ASSERT(error_name(sut.conns[side].close()) == error_name(expected_send_result(m.sides[side])));
+    RC_ASSERT(error_name(sut.conns[side].close()) ==
+              error_name(expected_send_result(m.sides[side])));
   }
-  void show(std::ostream& os) const override { os << "Close(" << (side == 0 ? "client" : "server") << ")"; }
+  void show(std::ostream& os) const override {
+    os << "Close(" << (side == 0 ? "client" : "server") << ")";
+  }
 };
 
 Model initial_model(const Params& p) {
@@ -638,11 +668,12 @@ RC_GTEST_PROP(ConnectionModel, EngineAgreesWithTheProtocolModel, ()) {
   const Model model = initial_model(p);
   agree(model, sut);
   // Repeats weight the choice: mostly traffic, now and then a fault or the clock.
-  rc::state::check(model, sut,
-                   rc::state::gen::execOneOfWithArgs<
-                       DeliverAll, DeliverAll, DeliverAll, DeliverAll, DeliverSome, DeliverSome,
-                       DeliverSome, SendMessage, SendMessage, SendMessage, CloseSide, DropItem,
-                       DuplicateItem, CorruptItem, AdvanceTime, TimeOut>());
+  rc::state::check(
+      model, sut,
+      rc::state::gen::execOneOfWithArgs<DeliverAll, DeliverAll, DeliverAll, DeliverAll, DeliverSome,
+                                        DeliverSome, DeliverSome, SendMessage, SendMessage,
+                                        SendMessage, CloseSide, DropItem, DuplicateItem,
+                                        CorruptItem, AdvanceTime, TimeOut>());
   RC_TAG(std::string(sut.conns[0].state_name()), std::string(sut.conns[1].state_name()));
 }
 

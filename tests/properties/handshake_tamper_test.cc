@@ -7,10 +7,9 @@
 // below derives that error from the protocol text, case by case (it does not ask the
 // engine). Randomness is deterministic, so an honest run with the same seeds yields
 // the very messages the tampered run would have sent; reordering uses that.
-#include <sodium.h>
-
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
+#include <sodium.h>
 
 #include <array>
 
@@ -25,11 +24,11 @@ enum class Mutation : std::uint8_t { kBitFlip, kTruncate, kExtend, kReorder, kDu
 
 struct Attack {
   bool client_to_server = true;  // which stream is tampered with
-  std::size_t index = 0;         // 0: first message of that stream (CH or SH), 1: second (KE or Accept)
+  std::size_t index = 0;  // 0: first message of that stream (CH or SH), 1: second (KE or Accept)
   Mutation mutation = Mutation::kBitFlip;
-  std::size_t position = 0;      // bit flip: byte; truncate: bytes kept
+  std::size_t position = 0;  // bit flip: byte; truncate: bytes kept
   std::uint8_t bit = 0;
-  Bytes extra;                   // extend: appended bytes
+  Bytes extra;  // extend: appended bytes
 };
 
 void showValue(const Attack& a, std::ostream& os) {
@@ -189,7 +188,6 @@ Error error_from_code(std::uint8_t code) {
   }
 }
 
-
 // channel_verdict: an established side whose channel receives |bytes| and nothing more.
 Error channel_verdict(const Bytes& bytes) {
   if (bytes.size() < kFrameHeaderSize) return Error::kNone;  // a partial header waits
@@ -328,7 +326,8 @@ rc::Gen<Attack> gen_attack() {
                 {{4, rc::gen::arbitrary<std::uint8_t>()},
                  {2, rc::gen::element<std::uint8_t>(0x03, 0x04, 0xFF)}}),
             rc::gen::weightedOneOf<Bytes>(
-                {{3, rc::gen::nonEmpty(rc::gen::container<Bytes>(rc::gen::arbitrary<std::uint8_t>()))},
+                {{3,
+                  rc::gen::nonEmpty(rc::gen::container<Bytes>(rc::gen::arbitrary<std::uint8_t>()))},
                  {1, rc::gen::container<Bytes>(1, rc::gen::arbitrary<std::uint8_t>())},
                  {1, rc::gen::map(rc::gen::inRange<std::uint8_t>(0, 8), [](std::uint8_t code) {
                     return Bytes{0xFF, code};

@@ -58,8 +58,8 @@ struct Recipe {
 
 RC_GTEST_PROP(KeyAgreement, NoTwoHandshakesShareAKey, ()) {
   const auto pool = rc::gen::inRange<std::uint8_t>(0, 3);
-  const auto recipes = *rc::gen::container<std::vector<std::tuple<std::uint8_t, std::uint8_t,
-                                                                  std::uint8_t, std::uint8_t>>>(
+  const auto recipes = *rc::gen::container<
+      std::vector<std::tuple<std::uint8_t, std::uint8_t, std::uint8_t, std::uint8_t>>>(
       rc::gen::tuple(pool, pool, pool, pool));
   std::set<Recipe> distinct;
   for (const auto& [c, s, cr, sr] : recipes) distinct.insert(Recipe{c, s, cr, sr});

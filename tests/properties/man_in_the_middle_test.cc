@@ -89,7 +89,8 @@ void showValue(const Action& action, std::ostream& os) {
           os << "RenamingConverse " << node_name(a.client) << "<->" << node_name(a.server) << " as "
              << int{a.client_as} << "/" << int{a.server_as} << " x" << a.rounds;
         } else if constexpr (std::is_same_v<T, Converse>) {
-          os << "Converse " << node_name(a.client) << "<->" << node_name(a.server) << " x" << a.rounds;
+          os << "Converse " << node_name(a.client) << "<->" << node_name(a.server) << " x"
+             << a.rounds;
         } else {
           os << "Inject type " << int(a.type) << " to " << node_name(a.to) << " picks";
           for (const auto p : a.pick) os << " " << int{p};
@@ -98,31 +99,31 @@ void showValue(const Action& action, std::ostream& os) {
       action);
 }
 
-rc::Gen<Node> gen_node() {
-  return rc::gen::element(kAlice, kBob, kMalloryClient, kMalloryServer);
-}
+rc::Gen<Node> gen_node() { return rc::gen::element(kAlice, kBob, kMalloryClient, kMalloryServer); }
 
 rc::Gen<Action> gen_action() {
   const auto relay = rc::gen::construct<Relay>(
       gen_node(), gen_node(),
-      rc::gen::weightedOneOf<std::size_t>({{2, rc::gen::just<std::size_t>(0)},
-                                           {1, rc::gen::inRange<std::size_t>(1, 120)}}));
+      rc::gen::weightedOneOf<std::size_t>(
+          {{2, rc::gen::just<std::size_t>(0)}, {1, rc::gen::inRange<std::size_t>(1, 120)}}));
   // Mostly the "natural" routes, so that real sessions form and can be attacked.
   const auto route = rc::gen::map(
       rc::gen::element(std::pair(kAlice, kBob), std::pair(kBob, kAlice),
                        std::pair(kAlice, kMalloryServer), std::pair(kMalloryServer, kAlice),
                        std::pair(kMalloryClient, kBob), std::pair(kBob, kMalloryClient)),
-      [](std::pair<Node, Node> p) { return Relay{p.first, p.second, 0}; });
+      [](std::pair<Node, Node> p) {
+        return Relay{p.first, p.second, 0};
+      });
   const auto flip = rc::gen::construct<FlipBit>(gen_node(), rc::gen::inRange<std::size_t>(0, 200),
                                                 rc::gen::inRange<std::uint8_t>(0, 8));
-  const auto splice = rc::gen::construct<Splice>(gen_node(), gen_node(),
-                                                 rc::gen::inRange<std::size_t>(0, 200),
-                                                 rc::gen::inRange<std::size_t>(1, 98));
-  const auto inject = rc::gen::construct<Inject>(
-      gen_node(),
-      rc::gen::element(Crafted::kClientHello, Crafted::kServerHello, Crafted::kKeyExchange,
-                       Crafted::kAccept),
-      rc::gen::arbitrary<std::array<std::uint8_t, 6>>());
+  const auto splice =
+      rc::gen::construct<Splice>(gen_node(), gen_node(), rc::gen::inRange<std::size_t>(0, 200),
+                                 rc::gen::inRange<std::size_t>(1, 98));
+  const auto inject =
+      rc::gen::construct<Inject>(gen_node(),
+                                 rc::gen::element(Crafted::kClientHello, Crafted::kServerHello,
+                                                  Crafted::kKeyExchange, Crafted::kAccept),
+                                 rc::gen::arbitrary<std::array<std::uint8_t, 6>>());
   const auto converse = rc::gen::map(
       rc::gen::pair(rc::gen::element(std::pair(kAlice, kBob), std::pair(kAlice, kMalloryServer),
                                      std::pair(kMalloryClient, kBob)),
@@ -131,10 +132,11 @@ rc::Gen<Action> gen_action() {
         return Converse{p.first.first, p.first.second, p.second};
       });
   const auto rewrite = rc::gen::map(
-      rc::gen::pair(rc::gen::element(std::pair(kAlice, kBob), std::pair(kBob, kAlice),
-                                     std::pair(kAlice, kMalloryServer), std::pair(kMalloryServer, kAlice),
-                                     std::pair(kMalloryClient, kBob), std::pair(kBob, kMalloryClient)),
-                    rc::gen::inRange<std::uint8_t>(0, 3)),
+      rc::gen::pair(
+          rc::gen::element(std::pair(kAlice, kBob), std::pair(kBob, kAlice),
+                           std::pair(kAlice, kMalloryServer), std::pair(kMalloryServer, kAlice),
+                           std::pair(kMalloryClient, kBob), std::pair(kBob, kMalloryClient)),
+          rc::gen::inRange<std::uint8_t>(0, 3)),
       [](std::pair<std::pair<Node, Node>, std::uint8_t> p) {
         return Rewrite{p.first.first, p.first.second, p.second};
       });
@@ -192,7 +194,8 @@ class World {
     ServerConfig bob_config;
     bob_config.identity = &bob_id_;
     bob_config.random = &randoms_[kBob];
-    if (allows != BobAllows::kAnyone) bob_config.allowed_clients = std::span<const PublicKey>(allowed_);
+    if (allows != BobAllows::kAnyone)
+      bob_config.allowed_clients = std::span<const PublicKey>(allowed_);
     ClientConfig mallory_client;
     mallory_client.identity = &mallory_id_;
     mallory_client.random = &randoms_[kMalloryClient];
@@ -246,7 +249,8 @@ class World {
   void do_act(const Splice& s) {
     Bytes& q = pending_[s.into];
     const Bytes& source = history[s.from];
-    for (std::size_t i = s.offset; i < s.offset + s.length && i < q.size() && i < source.size(); ++i) {
+    for (std::size_t i = s.offset; i < s.offset + s.length && i < q.size() && i < source.size();
+         ++i) {
       q[i] = source[i];
     }
   }
@@ -340,11 +344,13 @@ class World {
         break;
       case Crafted::kKeyExchange:
         written = write_key_exchange(
-            w, KeyExchange{t.client_eph, own ? mallory_id_.sign(client_signed_content(t).span()) : replayed});
+            w, KeyExchange{t.client_eph,
+                           own ? mallory_id_.sign(client_signed_content(t).span()) : replayed});
         break;
       case Crafted::kAccept:
         written = write_accept(
-            w, Accept{t.server_eph, own ? mallory_id_.sign(server_signed_content(t).span()) : replayed});
+            w, Accept{t.server_eph,
+                      own ? mallory_id_.sign(server_signed_content(t).span()) : replayed});
         break;
     }
     RC_ASSERT(written);
@@ -406,7 +412,8 @@ RC_GTEST_PROP(ManInTheMiddle, NeverMakesAnHonestSideAcceptAWrongSession, ()) {
       const Bytes& in = world.alice_input;
       RC_ASSERT(in.size() >= kWireServerHello);
       RC_ASSERT(std::equal(bob.bytes.begin(), bob.bytes.end(), in.begin() + 1));
-      RC_ASSERT(std::equal(b->transcript.challenge.begin(), b->transcript.challenge.end(), in.begin() + 33));
+      RC_ASSERT(std::equal(b->transcript.challenge.begin(), b->transcript.challenge.end(),
+                           in.begin() + 33));
       const auto sent = split_messages(world.history[kAlice], 2);
       RC_ASSERT(sent.size() >= 2u);
       RC_ASSERT(sent[1][0] == 0x03);

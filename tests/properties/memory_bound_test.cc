@@ -150,8 +150,8 @@ RC_GTEST_PROP(Memory, SendingMoreMessagesNeverAllocatesMore, ()) {
 }
 
 // Junk after a correct handshake: whatever the bytes say, the connection holds at
-// most one frame body (twice that while its buffer grows), and a header over the maximum is refused before any body
-// byte is buffered.
+// most one frame body (twice that while its buffer grows), and a header over the maximum is refused
+// before any body byte is buffered.
 RC_GTEST_PROP(Memory, JunkInputIsBoundedByTheMaximumFrame, ()) {
   const PairSeeds seeds = *gen_pair_seeds();
   const auto max_message = *rc::gen::inRange<std::size_t>(1, 65537);
@@ -191,7 +191,8 @@ RC_GTEST_PROP(Memory, HandshakeInputNeverAllocates, ()) {
   const std::uint8_t first = *rc::gen::element<std::uint8_t>(0x01, 0x02, 0xFF, 0x00);
   junk.insert(junk.begin(), first);
   const auto chunk = *rc::gen::inRange<std::size_t>(1, 200);
-  Connection conn = to_server ? Connection::server(sc, Instant{0}) : Connection::client(cc, Instant{0});
+  Connection conn =
+      to_server ? Connection::server(sc, Instant{0}) : Connection::client(cc, Instant{0});
   const Measured m = receive(conn, junk, chunk, {});
   RC_ASSERT(m.allocations == 0u);
 }

@@ -51,8 +51,8 @@ class PairSetup {
   Identity server_identity;
   DeterministicRandom client_random;
   DeterministicRandom server_random;
-  std::optional<PublicKey> expected_server;        // copied into client_config()
-  std::optional<std::vector<PublicKey>> allowed;   // nullopt: the server allows all
+  std::optional<PublicKey> expected_server;       // copied into client_config()
+  std::optional<std::vector<PublicKey>> allowed;  // nullopt: the server allows all
 };
 
 struct SessionView {

@@ -80,8 +80,10 @@ Outcome run_scenario(const Scenario& scenario, const std::vector<Chunk>& schedul
       if (!queue[wanted].empty()) side = wanted;
       count = std::min(size, queue[side].size());
     }
-    const Bytes piece(queue[side].begin(), queue[side].begin() + static_cast<std::ptrdiff_t>(count));
-    queue[side].erase(queue[side].begin(), queue[side].begin() + static_cast<std::ptrdiff_t>(count));
+    const Bytes piece(queue[side].begin(),
+                      queue[side].begin() + static_cast<std::ptrdiff_t>(count));
+    queue[side].erase(queue[side].begin(),
+                      queue[side].begin() + static_cast<std::ptrdiff_t>(count));
     Connection& receiver = side == 0 ? server : client;
     (void)feed(receiver, piece, Instant{0}, side == 0 ? out.server_inbox : out.client_inbox);
   }
@@ -107,7 +109,8 @@ RC_GTEST_PROP(StreamSplitting, AnySplitOrMergeGivesTheSameOutcome, ()) {
   // Mostly successful handshakes, sometimes one that must fail the same way.
   scenario.server_refuses_client = *rc::gen::weightedElement<bool>({{9, false}, {1, true}});
   scenario.client_expects_someone_else = *rc::gen::weightedElement<bool>({{9, false}, {1, true}});
-  const auto message = rc::gen::nonEmpty(rc::gen::container<Bytes>(rc::gen::arbitrary<std::uint8_t>()));
+  const auto message =
+      rc::gen::nonEmpty(rc::gen::container<Bytes>(rc::gen::arbitrary<std::uint8_t>()));
   scenario.client_messages = *rc::gen::resize(20, rc::gen::container<std::vector<Bytes>>(message));
   scenario.server_messages = *rc::gen::resize(20, rc::gen::container<std::vector<Bytes>>(message));
   const auto schedule = *rc::gen::container<std::vector<Chunk>>(

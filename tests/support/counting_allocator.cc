@@ -7,8 +7,8 @@
 #include "counting_allocator.h"
 
 #include <atomic>
-#include <cstdint>
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -101,8 +101,12 @@ constexpr std::size_t kPlain = 0;  // "no extra alignment": counted_allocate rai
 // NOLINTBEGIN: the replaceable allocation functions keep their standard signatures.
 void* operator new(std::size_t size) { return allocate_or_throw(size, kPlain); }
 void* operator new[](std::size_t size) { return allocate_or_throw(size, kPlain); }
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept { return counted_allocate(size, kPlain); }
-void* operator new[](std::size_t size, const std::nothrow_t&) noexcept { return counted_allocate(size, kPlain); }
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
+  return counted_allocate(size, kPlain);
+}
+void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
+  return counted_allocate(size, kPlain);
+}
 void* operator new(std::size_t size, std::align_val_t align) {
   return allocate_or_throw(size, static_cast<std::size_t>(align));
 }
@@ -124,8 +128,16 @@ void operator delete(void* pointer, const std::nothrow_t&) noexcept { counted_fr
 void operator delete[](void* pointer, const std::nothrow_t&) noexcept { counted_free(pointer); }
 void operator delete(void* pointer, std::align_val_t) noexcept { counted_free(pointer); }
 void operator delete[](void* pointer, std::align_val_t) noexcept { counted_free(pointer); }
-void operator delete(void* pointer, std::size_t, std::align_val_t) noexcept { counted_free(pointer); }
-void operator delete[](void* pointer, std::size_t, std::align_val_t) noexcept { counted_free(pointer); }
-void operator delete(void* pointer, std::align_val_t, const std::nothrow_t&) noexcept { counted_free(pointer); }
-void operator delete[](void* pointer, std::align_val_t, const std::nothrow_t&) noexcept { counted_free(pointer); }
+void operator delete(void* pointer, std::size_t, std::align_val_t) noexcept {
+  counted_free(pointer);
+}
+void operator delete[](void* pointer, std::size_t, std::align_val_t) noexcept {
+  counted_free(pointer);
+}
+void operator delete(void* pointer, std::align_val_t, const std::nothrow_t&) noexcept {
+  counted_free(pointer);
+}
+void operator delete[](void* pointer, std::align_val_t, const std::nothrow_t&) noexcept {
+  counted_free(pointer);
+}
 // NOLINTEND

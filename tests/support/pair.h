@@ -43,7 +43,8 @@ Bytes take_output(Connection& conn);
 class Pair {
  public:
   // The configs (and what they point to) must outlive the Pair.
-  Pair(const ClientConfig& client_config, const ServerConfig& server_config, Instant start = Instant{0});
+  Pair(const ClientConfig& client_config, const ServerConfig& server_config,
+       Instant start = Instant{0});
 
   // step delivers each side's pending output to the other, whole. Returns true if any
   // byte moved.
@@ -56,10 +57,10 @@ class Pair {
   Connection client;
   Connection server;
   Instant now;
-  Inbox client_inbox;   // what the client received
-  Inbox server_inbox;   // what the server received
-  Bytes client_sent;    // every byte the client put on the link
-  Bytes server_sent;    // every byte the server put on the link
+  Inbox client_inbox;  // what the client received
+  Inbox server_inbox;  // what the server received
+  Bytes client_sent;   // every byte the client put on the link
+  Bytes server_sent;   // every byte the server put on the link
 };
 
 }  // namespace p2pnet::testing

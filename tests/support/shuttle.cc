@@ -40,8 +40,7 @@ bool shuttle(Connection& from, Connection& to, Instant now, ShuttleBuffer& buffe
           case EventType::kMessage:
             if (message_size != nullptr) *message_size = event->message.size();
             break;
-          case EventType::kPeerClosed:
-            break;
+          case EventType::kPeerClosed: break;
         }
       }
       if (result.consumed == 0 && !got_event) return false;  // stalled: never loop forever

@@ -39,8 +39,10 @@ VectorOutputs run_vector_case(const VectorInputs& in) {
     out.error = "identity seeds must be 32 bytes";
     return out;
   }
-  const Identity client_identity = Identity::from_seed(std::span<const std::uint8_t, 32>(in.client_id_seed.data(), 32));
-  const Identity server_identity = Identity::from_seed(std::span<const std::uint8_t, 32>(in.server_id_seed.data(), 32));
+  const Identity client_identity =
+      Identity::from_seed(std::span<const std::uint8_t, 32>(in.client_id_seed.data(), 32));
+  const Identity server_identity =
+      Identity::from_seed(std::span<const std::uint8_t, 32>(in.server_id_seed.data(), 32));
   // The client draws its ephemeral secret; the server its challenge, then its secret.
   ScriptedRandom client_random({in.client_eph_sk});
   ScriptedRandom server_random({in.challenge, in.server_eph_sk});

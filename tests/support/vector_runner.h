@@ -28,9 +28,9 @@ struct VectorInputs {
 struct VectorOutputs {
   Bytes client_hello, server_hello, key_exchange, accept;
   Bytes session_key, key_c2s, key_s2c;
-  std::vector<Bytes> frames;            // one per VectorInputs::transport entry
-  std::vector<Bytes> received;          // what the receiving side delivered for each
-  std::string error;                    // empty on success; otherwise what went wrong
+  std::vector<Bytes> frames;    // one per VectorInputs::transport entry
+  std::vector<Bytes> received;  // what the receiving side delivered for each
+  std::string error;            // empty on success; otherwise what went wrong
 };
 
 VectorOutputs run_vector_case(const VectorInputs& inputs);

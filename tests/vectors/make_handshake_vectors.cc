@@ -33,19 +33,32 @@ int main() {
   if (sodium_init() < 0) return 1;
   using p2pnet::testing::to_hex;
   const std::vector<std::vector<p2pnet::testing::VectorInputs::Frame>> transports = {
-      {{"c2s", text("hello server")}, {"s2c", text("hello client")}, {"c2s", text("second")},
-       {"s2c", text("bye")}, {"c2s", {}}, {"s2c", {}}},
-      {{"s2c", text("server speaks first")}, {"c2s", Bytes{0x00}}, {"s2c", Bytes(100, 0xA5)},
-       {"c2s", Bytes(17, 0x17)}, {"s2c", {}}, {"c2s", {}}},
-      {{"c2s", text("x")}, {"c2s", text("y")}, {"s2c", text("z")}, {"s2c", Bytes(1024, 0x00)},
-       {"c2s", {}}, {"s2c", {}}},
+      {{"c2s", text("hello server")},
+       {"s2c", text("hello client")},
+       {"c2s", text("second")},
+       {"s2c", text("bye")},
+       {"c2s", {}},
+       {"s2c", {}}},
+      {{"s2c", text("server speaks first")},
+       {"c2s", Bytes{0x00}},
+       {"s2c", Bytes(100, 0xA5)},
+       {"c2s", Bytes(17, 0x17)},
+       {"s2c", {}},
+       {"c2s", {}}},
+      {{"c2s", text("x")},
+       {"c2s", text("y")},
+       {"s2c", text("z")},
+       {"s2c", Bytes(1024, 0x00)},
+       {"c2s", {}},
+       {"s2c", {}}},
   };
   nlohmann::ordered_json cases = nlohmann::ordered_json::array();
   for (std::size_t n = 0; n < transports.size(); ++n) {
     const std::string prefix = "P2PNet-v1 test vector " + std::to_string(n + 1) + " ";
-    p2pnet::testing::VectorInputs in{derive(prefix + "client_id_seed"), derive(prefix + "server_id_seed"),
-                                     derive(prefix + "client_eph_sk"), derive(prefix + "server_eph_sk"),
-                                     derive(prefix + "challenge"), transports[n]};
+    p2pnet::testing::VectorInputs in{
+        derive(prefix + "client_id_seed"), derive(prefix + "server_id_seed"),
+        derive(prefix + "client_eph_sk"),  derive(prefix + "server_eph_sk"),
+        derive(prefix + "challenge"),      transports[n]};
     const p2pnet::testing::VectorOutputs out = p2pnet::testing::run_vector_case(in);
     if (!out.error.empty()) {
       std::fprintf(stderr, "case %zu: %s\n", n + 1, out.error.c_str());

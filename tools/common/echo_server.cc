@@ -68,7 +68,8 @@ class EchoHandler final : public net::ServerHandler {
     out_.line("[RECV] " + addresses_[id] + ": " + printable(message, kShownBytes));
     const Error error = server_->send(id, message);
     if (error != Error::kNone) {
-      out_.line("[ERROR] Echo to " + addresses_[id] + " failed: " + std::string(error_message(error)));
+      out_.line("[ERROR] Echo to " + addresses_[id] +
+                " failed: " + std::string(error_message(error)));
     }
   }
   void on_closed(ConnectionId id, const Status& reason) override {
@@ -95,12 +96,14 @@ int run_echo_server(ServeSettings settings, const Output& out) {
   out.banner("Secure Server (Milestone 2.2)");
   out.line("[INFO] Loading server identity...");
   std::optional<Identity> identity;
-  if (const Status s = net::load_identity_file(settings.key_path, &identity); !s.ok()) return out.fail(s.message());
+  if (const Status s = net::load_identity_file(settings.key_path, &identity); !s.ok())
+    return out.fail(s.message());
   out.line("[OK] Server identity: " + out.key(identity->public_key()));
   out.line("[INFO] Full public key: " + encode_public_key(identity->public_key()));
   if (!settings.allowed.empty()) {
     const std::size_t n = settings.allowed.size();
-    out.line("[INFO] Accepting " + std::to_string(n) + " allowed client identit" + (n == 1 ? "y" : "ies") + " only");
+    out.line("[INFO] Accepting " + std::to_string(n) + " allowed client identit" +
+             (n == 1 ? "y" : "ies") + " only");
     settings.options.allowed_clients = settings.allowed;
   }
   out.blank();
@@ -115,7 +118,8 @@ int run_echo_server(ServeSettings settings, const Output& out) {
     handlers.push_back(std::make_unique<EchoHandler>(out));
     std::unique_ptr<net::Server> server;
     const std::uint16_t port = servers.empty() ? settings.port : servers.front()->port();
-    if (const Status s = net::Server::create(&server, settings.options, *handlers.back(), settings.host, port);
+    if (const Status s =
+            net::Server::create(&server, settings.options, *handlers.back(), settings.host, port);
         !s.ok()) {
       return out.fail(s.message());
     }
@@ -126,7 +130,8 @@ int run_echo_server(ServeSettings settings, const Output& out) {
   std::signal(SIGTERM, on_signal);
 
   out.line("[INFO] Listening on port " + std::to_string(servers.front()->port()));
-  if (settings.workers > 1) out.line("[INFO] " + std::to_string(settings.workers) + " workers share the port");
+  if (settings.workers > 1)
+    out.line("[INFO] " + std::to_string(settings.workers) + " workers share the port");
   out.line("[INFO] Waiting for clients...");
   out.blank();
   std::fflush(stdout);

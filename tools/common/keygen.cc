@@ -18,8 +18,9 @@ int run_keygen(const KeygenSettings& settings, const Output& out) {
   if (!identity) return out.fail("the system random source failed");
   const net::Status saved = net::save_identity_file(settings.path, *identity, settings.force);
   if (!saved.ok()) {
-    return out.fail(saved.message() +
-                    (saved.code() == net::StatusCode::kFileExists ? " (use --force to replace it)" : ""));
+    return out.fail(saved.message() + (saved.code() == net::StatusCode::kFileExists
+                                           ? " (use --force to replace it)"
+                                           : ""));
   }
 #ifdef _WIN32
   std::printf("[OK] Identity written to %s\n", settings.path.c_str());  // no mode bits on Windows
@@ -33,7 +34,8 @@ int run_keygen(const KeygenSettings& settings, const Output& out) {
 int run_pubkey(const std::string& path, const Output& out) {
   if (sodium_init() < 0) return out.fail("libsodium failed to initialise");
   std::optional<Identity> identity;
-  if (const net::Status s = net::load_identity_file(path, &identity); !s.ok()) return out.fail(s.message());
+  if (const net::Status s = net::load_identity_file(path, &identity); !s.ok())
+    return out.fail(s.message());
   std::printf("%s\n", encode_public_key(identity->public_key()).c_str());
   return 0;
 }

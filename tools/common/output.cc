@@ -66,8 +66,9 @@ void Output::banner(const std::string& title) const {
   // The title is padded to 39 columns, as in docs/adapters.md "Running".
   std::string line = " " + title;
   if (line.size() < 39) line.append(39 - line.size(), ' ');
-  std::printf("========================================\n%s\n========================================\n\n",
-              line.c_str());
+  std::printf(
+      "========================================\n%s\n========================================\n\n",
+      line.c_str());
 }
 
 void Output::line(const std::string& text) const {

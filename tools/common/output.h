@@ -2,7 +2,8 @@
 //
 // output.h: how the programs speak, in one of two styles.
 //   kExample (08_generate_identity, 10_secure_server, 11_secure_client): the example
-//     programs' documented lines exactly (docs/adapters.md "Running"), short keys, "[ERROR] ..." on standard output.
+//     programs' documented lines exactly (docs/adapters.md "Running"), short keys, "[ERROR] ..." on
+//     standard output.
 //   kTool (the p2pnet tool, docs/cli.md): full 43-character keys, each log line
 //     prefixed with a UTC ISO 8601 timestamp when standard output is not a terminal
 //     (a file or a pipe keeps the time of every event), no banner, and failures on

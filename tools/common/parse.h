@@ -13,8 +13,10 @@
 namespace p2pnet::tools {
 
 // parse_unsigned accepts decimal digits only, up to |max|.
-inline std::optional<unsigned long long> parse_unsigned(const std::string& text, unsigned long long max) {
-  if (text.empty() || text.size() > 19 || text.find_first_not_of("0123456789") != std::string::npos) {
+inline std::optional<unsigned long long> parse_unsigned(const std::string& text,
+                                                        unsigned long long max) {
+  if (text.empty() || text.size() > 19 ||
+      text.find_first_not_of("0123456789") != std::string::npos) {
     return std::nullopt;
   }
   const unsigned long long value = std::strtoull(text.c_str(), nullptr, 10);
@@ -24,7 +26,8 @@ inline std::optional<unsigned long long> parse_unsigned(const std::string& text,
 
 // parse_seconds accepts a positive decimal number of seconds ("10", "0.5") up to a day.
 inline std::optional<std::chrono::milliseconds> parse_seconds(const std::string& text) {
-  if (text.empty() || text.find_first_not_of("0123456789.") != std::string::npos) return std::nullopt;
+  if (text.empty() || text.find_first_not_of("0123456789.") != std::string::npos)
+    return std::nullopt;
   char* end = nullptr;
   const double seconds = std::strtod(text.c_str(), &end);
   if (end == nullptr || *end != '\0' || !(seconds > 0) || seconds > 86'400) return std::nullopt;

@@ -1,7 +1,7 @@
 // Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
 //
-// The secure client (docs/adapters.md "Running"): connects, runs the handshake expecting the server's key,
-// then sends each line of standard input (without its line ending) as one encrypted
+// The secure client (docs/adapters.md "Running"): connects, runs the handshake expecting the
+// server's key, then sends each line of standard input (without its line ending) as one encrypted
 // message and prints the server's echo as "[ECHO] <text>", with every byte outside
 // printable ASCII shown as \xNN (output.h, printable). At end of input it sends
 // close_notify, waits for the server's, and returns 0. Every wait (connect,
@@ -44,13 +44,15 @@ int run_secure_client(const ConnectSettings& settings, const Output& out) {
   out.banner("Secure Client (Milestone 2.2)");
   out.line("[INFO] Loading client identity...");
   std::optional<Identity> identity;
-  if (const Status s = net::load_identity_file(settings.key_path, &identity); !s.ok()) return out.fail(s.message());
+  if (const Status s = net::load_identity_file(settings.key_path, &identity); !s.ok())
+    return out.fail(s.message());
   out.line("[OK] Client identity: " + out.key(identity->public_key()));
   out.blank();
 
   out.line("[INFO] Connecting to " + settings.host + ":" + std::to_string(settings.port) + "...");
   net::Socket socket;
-  if (const Status s = net::connect_tcp(&socket, settings.host, settings.port, net::deadline_after(settings.timeout));
+  if (const Status s = net::connect_tcp(&socket, settings.host, settings.port,
+                                        net::deadline_after(settings.timeout));
       !s.ok()) {
     return out.fail(s.message());
   }
@@ -65,8 +67,8 @@ int run_secure_client(const ConnectSettings& settings, const Output& out) {
   config.log_hook = settings.log_hook;
   config.key_log = settings.key_log;
   std::unique_ptr<net::BlockingSession> session;
-  if (const Status s =
-          net::BlockingSession::handshake_client(&session, socket, config, net::deadline_after(settings.timeout));
+  if (const Status s = net::BlockingSession::handshake_client(
+          &session, socket, config, net::deadline_after(settings.timeout));
       !s.ok()) {
     return out.fail(handshake_reason(s));
   }
@@ -102,7 +104,8 @@ int run_secure_client(const ConnectSettings& settings, const Output& out) {
   ByteSpan extra;
   const Status closed = session->receive(&extra, net::deadline_after(settings.timeout));
   if (closed.ok()) return out.fail("server sent a message after the last echo");
-  if (closed.code() != StatusCode::kPeerClosed) return out.fail("server did not close cleanly: " + closed.message());
+  if (closed.code() != StatusCode::kPeerClosed)
+    return out.fail("server did not close cleanly: " + closed.message());
   out.line("[INFO] Session closed");
   return 0;
 }

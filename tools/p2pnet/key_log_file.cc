@@ -19,7 +19,8 @@ namespace p2pnet::tools {
 
 std::unique_ptr<KeyLogFile> KeyLogFile::open(const std::string& path, std::string* error) {
 #ifdef _WIN32
-  const int fd = ::_open(path.c_str(), _O_WRONLY | _O_CREAT | _O_APPEND | _O_BINARY, _S_IREAD | _S_IWRITE);
+  const int fd =
+      ::_open(path.c_str(), _O_WRONLY | _O_CREAT | _O_APPEND | _O_BINARY, _S_IREAD | _S_IWRITE);
 #else
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
 #endif
@@ -31,7 +32,8 @@ std::unique_ptr<KeyLogFile> KeyLogFile::open(const std::string& path, std::strin
   struct stat info {};
   if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode) || (info.st_mode & 077) != 0) {
     ::close(fd);
-    *error = "key log " + path + " is not a regular file of mode 0600 (chmod 600 it, or choose a new file)";
+    *error = "key log " + path +
+             " is not a regular file of mode 0600 (chmod 600 it, or choose a new file)";
     return nullptr;
   }
 #endif

@@ -3,8 +3,9 @@
 // p2pnet: the installed command-line tool (docs/cli.md).
 //   p2pnet keygen [--out PATH] [--force]
 //   p2pnet pubkey KEYFILE
-//   p2pnet serve KEYFILE [--host ADDR] [--port N] [--allow PUBKEY]... [limits] [--keylog FILE] [--verbose]
-//   p2pnet connect KEYFILE SERVER_PUBKEY [--host ADDR] [--port N] [--timeout SECONDS] [--keylog FILE] [--verbose]
+//   p2pnet serve KEYFILE [--host ADDR] [--port N] [--allow PUBKEY]... [limits] [--keylog FILE]
+//   [--verbose] p2pnet connect KEYFILE SERVER_PUBKEY [--host ADDR] [--port N] [--timeout SECONDS]
+//   [--keylog FILE] [--verbose]
 // Conventions: --help/-h on standard output with exit 0, --version, "--opt value" and
 // "--opt=value"; usage errors on standard error with exit 2, runtime failures on
 // standard error with exit 1, both prefixed with the program name. Logs go to
@@ -12,10 +13,9 @@
 // public keys and peer text escaped. The programs themselves are tools/common, shared
 // with the example programs 08, 10 and 11.
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
-#include <exception>
 #include <cstdlib>
+#include <exception>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -40,7 +40,8 @@ CLI::Validator number(unsigned long long min, unsigned long long max) {
   return CLI::Validator(
       [min, max](std::string& text) -> std::string {
         const auto value = p2pnet::tools::parse_unsigned(text, max);
-        if (!value || *value < min) return "needs a whole number " + std::to_string(min) + ".." + std::to_string(max);
+        if (!value || *value < min)
+          return "needs a whole number " + std::to_string(min) + ".." + std::to_string(max);
         return "";
       },
       "UINT");
@@ -48,13 +49,17 @@ CLI::Validator number(unsigned long long min, unsigned long long max) {
 
 const CLI::Validator kSeconds(
     [](std::string& text) -> std::string {
-      return p2pnet::tools::parse_seconds(text) ? "" : "needs a positive number of seconds (at most 86400)";
+      return p2pnet::tools::parse_seconds(text)
+                 ? ""
+                 : "needs a positive number of seconds (at most 86400)";
     },
     "SECONDS");
 
 const CLI::Validator kPublicKey(
     [](std::string& text) -> std::string {
-      return p2pnet::decode_public_key(text) ? "" : "'" + text + "' is not a valid 43-character public key";
+      return p2pnet::decode_public_key(text)
+                 ? ""
+                 : "'" + text + "' is not a valid 43-character public key";
     },
     "PUBKEY");
 
@@ -72,11 +77,12 @@ struct Observability {
 
   // start installs both; returns false after reporting why the key log cannot be used.
   bool start(const Output& out) {
-    log_hook = [&out, verbose = verbose](p2pnet::LogLevel level, std::uint64_t id, std::string_view message) {
+    log_hook = [&out, verbose = verbose](p2pnet::LogLevel level, std::uint64_t id,
+                                         std::string_view message) {
       if (!verbose && level < p2pnet::LogLevel::kWarning) return;
       static constexpr const char* kTags[] = {"[DEBUG]", "[INFO]", "[WARN]", "[ERROR]"};
-      out.line(std::string(kTags[static_cast<int>(level)]) + " connection " + std::to_string(id) + ": " +
-               std::string(message));
+      out.line(std::string(kTags[static_cast<int>(level)]) + " connection " + std::to_string(id) +
+               ": " + std::string(message));
     };
     if (keylog_path.empty()) {
       // The environment is read here, by the tool, never by the library.
@@ -84,7 +90,8 @@ struct Observability {
     }
     if (keylog_path.empty()) return true;
     if (!p2pnet::key_log_available()) {
-      out.fail("this p2pnet was built without the key log (-DP2PNET_KEY_LOG=OFF); --keylog is refused");
+      out.fail(
+          "this p2pnet was built without the key log (-DP2PNET_KEY_LOG=OFF); --keylog is refused");
       return false;
     }
     std::string error;
@@ -101,11 +108,14 @@ struct Observability {
 };
 
 void add_observability(CLI::App* command, Observability* obs) {
-  command->add_option("--keylog", obs->keylog_path,
-                      "Append each session's traffic keys to FILE (mode 0600) for decrypting captures. "
-                      "DANGEROUS: the file decrypts the sessions. Default: $P2PNET_KEYLOGFILE")
+  command
+      ->add_option(
+          "--keylog", obs->keylog_path,
+          "Append each session's traffic keys to FILE (mode 0600) for decrypting captures. "
+          "DANGEROUS: the file decrypts the sessions. Default: $P2PNET_KEYLOGFILE")
       ->option_text("FILE");
-  command->add_flag("-v,--verbose", obs->verbose, "Also log handshake starts, completions and failures");
+  command->add_flag("-v,--verbose", obs->verbose,
+                    "Also log handshake starts, completions and failures");
 }
 
 }  // namespace
@@ -113,21 +123,26 @@ void add_observability(CLI::App* command, Observability* obs) {
 // run is the tool; main only turns an escaping exception (out of memory, say) into a
 // runtime failure with the usual prefix instead of std::terminate.
 static int run(int argc, char** argv) {
-  CLI::App app{"p2pnet: identities, an echo server and a client for the P2PNet secure channel (docs/cli.md)",
-               "p2pnet"};
+  CLI::App app{
+      "p2pnet: identities, an echo server and a client for the P2PNet secure channel (docs/cli.md)",
+      "p2pnet"};
   app.set_version_flag("--version", std::string("p2pnet ") + P2PNET_TOOL_VERSION);
   app.require_subcommand(1);
   app.failure_message(CLI::FailureMessage::help);
 
   // keygen
   p2pnet::tools::KeygenSettings keygen;
-  CLI::App* keygen_cmd = app.add_subcommand("keygen", "Create an identity file (mode 0600) and print its public key");
-  keygen_cmd->add_option("-o,--out", keygen.path, "Where to write the identity [identity.key]")->option_text("PATH");
-  keygen_cmd->add_flag("-f,--force", keygen.force, "Replace an existing file (whole or not at all)");
+  CLI::App* keygen_cmd =
+      app.add_subcommand("keygen", "Create an identity file (mode 0600) and print its public key");
+  keygen_cmd->add_option("-o,--out", keygen.path, "Where to write the identity [identity.key]")
+      ->option_text("PATH");
+  keygen_cmd->add_flag("-f,--force", keygen.force,
+                       "Replace an existing file (whole or not at all)");
 
   // pubkey
   std::string pubkey_path;
-  CLI::App* pubkey_cmd = app.add_subcommand("pubkey", "Print the 43-character public key of an identity file");
+  CLI::App* pubkey_cmd =
+      app.add_subcommand("pubkey", "Print the 43-character public key of an identity file");
   pubkey_cmd->add_option("KEYFILE", pubkey_path, "Identity file")->required();
 
   // serve
@@ -136,23 +151,42 @@ static int run(int argc, char** argv) {
               max_per_address, max_connections, workers;
   std::vector<std::string> allow;
   Observability serve_obs;
-  CLI::App* serve_cmd = app.add_subcommand("serve", "Run the echo server: authenticate clients, echo their messages");
+  CLI::App* serve_cmd =
+      app.add_subcommand("serve", "Run the echo server: authenticate clients, echo their messages");
   serve_cmd->add_option("KEYFILE", serve.key_path, "The server's identity file")->required();
-  serve_cmd->add_option("--host", serve.host, "Address to listen on [127.0.0.1]")->option_text("ADDR");
-  serve_cmd->add_option("-p,--port", serve_port, "Port, 0 for any free one (shown in the log) [8080]")
-      ->check(number(0, 65535))->option_text("N");
+  serve_cmd->add_option("--host", serve.host, "Address to listen on [127.0.0.1]")
+      ->option_text("ADDR");
+  serve_cmd
+      ->add_option("-p,--port", serve_port, "Port, 0 for any free one (shown in the log) [8080]")
+      ->check(number(0, 65535))
+      ->option_text("N");
   serve_cmd->add_option("--allow", allow, "Accept only these client keys (repeat the option)")
-      ->check(kPublicKey)->option_text("PUBKEY");
-  serve_cmd->add_option("--handshake-timeout", handshake_timeout, "Handshake deadline [10]")->check(kSeconds)->option_text("SECONDS");
-  serve_cmd->add_option("--idle-timeout", idle_timeout, "Close a silent session after this [300]")->check(kSeconds)->option_text("SECONDS");
+      ->check(kPublicKey)
+      ->option_text("PUBKEY");
+  serve_cmd->add_option("--handshake-timeout", handshake_timeout, "Handshake deadline [10]")
+      ->check(kSeconds)
+      ->option_text("SECONDS");
+  serve_cmd->add_option("--idle-timeout", idle_timeout, "Close a silent session after this [300]")
+      ->check(kSeconds)
+      ->option_text("SECONDS");
   serve_cmd->add_option("--max-message", max_message, "Largest message [1048576]")
-      ->check(number(1, p2pnet::kMaxMessageSizeLimit))->option_text("BYTES");
-  serve_cmd->add_option("--max-handshakes", max_handshakes, "Concurrent handshakes [256]")->check(number(1, 1'000'000))->option_text("N");
-  serve_cmd->add_option("--max-handshakes-per-address", max_per_address, "Per IPv4 address or IPv6 /64 [8]")
-      ->check(number(1, 1'000'000))->option_text("N");
-  serve_cmd->add_option("--max-connections", max_connections, "Handshakes and sessions [1024]")->check(number(1, 1'000'000))->option_text("N");
-  serve_cmd->add_option("--workers", workers, "Servers on the port, one thread each (SO_REUSEPORT) [1]")
-      ->check(number(1, 256))->option_text("N");
+      ->check(number(1, p2pnet::kMaxMessageSizeLimit))
+      ->option_text("BYTES");
+  serve_cmd->add_option("--max-handshakes", max_handshakes, "Concurrent handshakes [256]")
+      ->check(number(1, 1'000'000))
+      ->option_text("N");
+  serve_cmd
+      ->add_option("--max-handshakes-per-address", max_per_address,
+                   "Per IPv4 address or IPv6 /64 [8]")
+      ->check(number(1, 1'000'000))
+      ->option_text("N");
+  serve_cmd->add_option("--max-connections", max_connections, "Handshakes and sessions [1024]")
+      ->check(number(1, 1'000'000))
+      ->option_text("N");
+  serve_cmd
+      ->add_option("--workers", workers, "Servers on the port, one thread each (SO_REUSEPORT) [1]")
+      ->check(number(1, 256))
+      ->option_text("N");
   add_observability(serve_cmd, &serve_obs);
 
   // connect
@@ -162,10 +196,17 @@ static int run(int argc, char** argv) {
   CLI::App* connect_cmd = app.add_subcommand(
       "connect", "Connect to a server, send each line of standard input, print each echo");
   connect_cmd->add_option("KEYFILE", connect.key_path, "The client's identity file")->required();
-  connect_cmd->add_option("SERVER_PUBKEY", server_key, "The server's public key")->required()->check(kPublicKey);
-  connect_cmd->add_option("--host", connect.host, "Server address [127.0.0.1]")->option_text("ADDR");
-  connect_cmd->add_option("-p,--port", connect_port, "Server port [8080]")->check(number(1, 65535))->option_text("N");
-  connect_cmd->add_option("-t,--timeout", timeout, "Bound on every wait [10]")->check(kSeconds)->option_text("SECONDS");
+  connect_cmd->add_option("SERVER_PUBKEY", server_key, "The server's public key")
+      ->required()
+      ->check(kPublicKey);
+  connect_cmd->add_option("--host", connect.host, "Server address [127.0.0.1]")
+      ->option_text("ADDR");
+  connect_cmd->add_option("-p,--port", connect_port, "Server port [8080]")
+      ->check(number(1, 65535))
+      ->option_text("N");
+  connect_cmd->add_option("-t,--timeout", timeout, "Bound on every wait [10]")
+      ->check(kSeconds)
+      ->option_text("SECONDS");
   add_observability(connect_cmd, &connect_obs);
 
   try {
@@ -179,18 +220,22 @@ static int run(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     std::string program = "p2pnet";
     for (const CLI::App* sub : app.get_subcommands()) program += " " + sub->get_name();
-    std::fprintf(stderr, "%s: error: %s\nRun '%s --help' for usage.\n", program.c_str(), e.what(), program.c_str());
+    std::fprintf(stderr, "%s: error: %s\nRun '%s --help' for usage.\n", program.c_str(), e.what(),
+                 program.c_str());
     return kUsageError;
   }
 
-  if (keygen_cmd->parsed()) return p2pnet::tools::run_keygen(keygen, Output(Style::kTool, "p2pnet keygen"));
-  if (pubkey_cmd->parsed()) return p2pnet::tools::run_pubkey(pubkey_path, Output(Style::kTool, "p2pnet pubkey"));
+  if (keygen_cmd->parsed())
+    return p2pnet::tools::run_keygen(keygen, Output(Style::kTool, "p2pnet keygen"));
+  if (pubkey_cmd->parsed())
+    return p2pnet::tools::run_pubkey(pubkey_path, Output(Style::kTool, "p2pnet pubkey"));
   if (serve_cmd->parsed()) {
     const Output out(Style::kTool, "p2pnet serve");
     serve.port = static_cast<std::uint16_t>(to_size(serve_port));
     for (const std::string& key : allow) serve.allowed.push_back(*p2pnet::decode_public_key(key));
     p2pnet::net::ServerOptions& o = serve.options;
-    if (!handshake_timeout.empty()) o.handshake_timeout = *p2pnet::tools::parse_seconds(handshake_timeout);
+    if (!handshake_timeout.empty())
+      o.handshake_timeout = *p2pnet::tools::parse_seconds(handshake_timeout);
     if (!idle_timeout.empty()) o.idle_timeout = *p2pnet::tools::parse_seconds(idle_timeout);
     if (!max_message.empty()) o.max_message_size = to_size(max_message);
     if (!max_handshakes.empty()) o.max_handshakes = to_size(max_handshakes);

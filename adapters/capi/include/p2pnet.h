@@ -59,7 +59,7 @@ typedef struct p2p_session p2p_session_t;
 /* p2p_error_t: stable codes; new ones are only ever appended. */
 typedef enum p2p_error {
   P2P_OK = 0,
-  P2P_ERR_INVALID_ARGUMENT = 1,   /* NULL where an object is required, bad size, ... */
+  P2P_ERR_INVALID_ARGUMENT = 1, /* NULL where an object is required, bad size, ... */
   P2P_ERR_OUT_OF_MEMORY = 2,
   P2P_ERR_SYSTEM = 3,             /* a socket or file call failed (message says which) */
   P2P_ERR_ADDRESS = 4,            /* host is not a numeric IPv4/IPv6 address */
@@ -76,11 +76,11 @@ typedef enum p2p_error {
   P2P_ERR_STATE = 15,             /* not allowed now, e.g. send after p2p_session_close */
   P2P_ERR_FILE_EXISTS = 16,       /* save without overwrite: the file exists */
   P2P_ERR_FILE_NOT_FOUND = 17,
-  P2P_ERR_FILE_PERMISSIONS = 18,  /* group/other may access the key file, or it is a symlink */
-  P2P_ERR_FILE_INVALID = 19,      /* not a 72-byte identity file, or corrupt */
-  P2P_ERR_RANDOM = 20,            /* the system random source failed */
+  P2P_ERR_FILE_PERMISSIONS = 18, /* group/other may access the key file, or it is a symlink */
+  P2P_ERR_FILE_INVALID = 19,     /* not a 72-byte identity file, or corrupt */
+  P2P_ERR_RANDOM = 20,           /* the system random source failed */
   P2P_ERR_INTERNAL = 21,
-  P2P_ERR_SEND_BUFFER_FULL = 22   /* p2p_conn_send: drain p2p_conn_poll_transmit, retry */
+  P2P_ERR_SEND_BUFFER_FULL = 22 /* p2p_conn_send: drain p2p_conn_poll_transmit, retry */
 } p2p_error_t;
 
 /* p2p_last_error: the code of the calling thread's last p2p_* call. */
@@ -141,7 +141,8 @@ P2P_API const uint8_t* p2p_keypair_public_key(const p2p_keypair_t* keypair);
 /* p2p_keypair_free: wipes the secret key and frees; NULL is ignored. */
 P2P_API void p2p_keypair_free(p2p_keypair_t* keypair);
 /* p2p_public_key_to_text: writes the 43-character text and a NUL into out. */
-P2P_API p2p_error_t p2p_public_key_to_text(const uint8_t* pubkey, char out[P2P_PUBLIC_KEY_TEXT_SIZE]);
+P2P_API p2p_error_t p2p_public_key_to_text(const uint8_t* pubkey,
+                                           char out[P2P_PUBLIC_KEY_TEXT_SIZE]);
 /* p2p_public_key_from_text: parses 43 characters into out (32 bytes); rejects
  * anything that is not a valid Ed25519 public key (INVALID_ARGUMENT). */
 P2P_API p2p_error_t p2p_public_key_from_text(const char* text, uint8_t out[P2P_PUBLIC_KEY_SIZE]);
@@ -154,12 +155,12 @@ P2P_API p2p_error_t p2p_public_key_from_text(const char* text, uint8_t out[P2P_P
  * REJECTED_BY_PEER, AUTHENTICATION, PROTOCOL, CONNECTION_CLOSED, ...). The session
  * borrows sock; my_keypair is needed only during the call. */
 P2P_API p2p_session_t* p2p_handshake_client(p2p_socket_t* sock, p2p_keypair_t* my_keypair,
-                                    const uint8_t* expected_peer_pubkey);
+                                            const uint8_t* expected_peer_pubkey);
 /* p2p_handshake_server runs the server handshake on an accepted socket.
  * allowed_peers: NULL allows every client; otherwise num_allowed pointers to 32-byte
  * keys, and a client not among them is refused (num_allowed 0 refuses everyone). */
 P2P_API p2p_session_t* p2p_handshake_server(p2p_socket_t* sock, p2p_keypair_t* my_keypair,
-                                    const uint8_t** allowed_peers, size_t num_allowed);
+                                            const uint8_t** allowed_peers, size_t num_allowed);
 /* p2p_session_peer_pubkey: the authenticated peer's 32-byte key, owned by the session. */
 P2P_API const uint8_t* p2p_session_peer_pubkey(p2p_session_t* session);
 /* p2p_session_key: the 32-byte session key (docs/protocol.md "Keys"), owned by the
@@ -177,7 +178,8 @@ P2P_API p2p_error_t p2p_session_send(p2p_session_t* session, const uint8_t* data
  * *received is its length. If it does not fit, BUFFER_TOO_SMALL is returned, the
  * message is kept for the next call, and *received is its length. PEER_CLOSED means
  * the peer sent close_notify: nothing more will arrive. */
-P2P_API p2p_error_t p2p_session_receive(p2p_session_t* session, uint8_t* buffer, size_t capacity, size_t* received);
+P2P_API p2p_error_t p2p_session_receive(p2p_session_t* session, uint8_t* buffer, size_t capacity,
+                                        size_t* received);
 /* p2p_session_close: sends close_notify. Receiving remains possible until the peer's. */
 P2P_API p2p_error_t p2p_session_close(p2p_session_t* session);
 
@@ -205,8 +207,8 @@ typedef struct p2p_replay_cache p2p_replay_cache_t;
 /* Largest now_ms accepted (2^62 - 1, some 146 million years): larger values are
  * refused with INVALID_ARGUMENT, so deadlines never overflow. */
 #define P2P_MAX_NOW_MS UINT64_C(0x3FFFFFFFFFFFFFFF)
-#define P2P_DEFAULT_MAX_MESSAGE_SIZE 1048576u  /* 1 MiB */
-#define P2P_MAX_MESSAGE_SIZE_LIMIT 16777216u    /* 16 MiB */
+#define P2P_DEFAULT_MAX_MESSAGE_SIZE 1048576u /* 1 MiB */
+#define P2P_MAX_MESSAGE_SIZE_LIMIT 16777216u  /* 16 MiB */
 #define P2P_DEFAULT_REPLAY_CACHE_CAPACITY 4096u
 #define P2P_MAX_REPLAY_CACHE_CAPACITY 1048576u
 
@@ -277,20 +279,20 @@ P2P_API void p2p_replay_cache_free(p2p_replay_cache_t* cache);
  * only). me and expected_server are copied: free them whenever you like. NULL on
  * failure (INVALID_ARGUMENT, RANDOM, OUT_OF_MEMORY). Free with p2p_conn_free. */
 P2P_API p2p_conn_t* p2p_conn_client(const p2p_keypair_t* me, const uint8_t* expected_server,
-                            uint64_t now_ms);
+                                    uint64_t now_ms);
 /* p2p_conn_client_ex: p2p_conn_client with options (NULL: the defaults). */
 P2P_API p2p_conn_t* p2p_conn_client_ex(const p2p_keypair_t* me, const uint8_t* expected_server,
-                               const p2p_conn_options_t* options, uint64_t now_ms);
+                                       const p2p_conn_options_t* options, uint64_t now_ms);
 /* p2p_conn_server starts a server waiting for a ClientHello. allowed: NULL allows
  * every client; otherwise allowed_count pointers to 32-byte keys (0 refuses
  * everyone). me and the keys are copied. NULL on failure (INVALID_ARGUMENT,
  * OUT_OF_MEMORY). Free with p2p_conn_free. */
 P2P_API p2p_conn_t* p2p_conn_server(const p2p_keypair_t* me, const uint8_t* const* allowed,
-                            size_t allowed_count, uint64_t now_ms);
+                                    size_t allowed_count, uint64_t now_ms);
 /* p2p_conn_server_ex: p2p_conn_server with options (NULL: the defaults). */
 P2P_API p2p_conn_t* p2p_conn_server_ex(const p2p_keypair_t* me, const uint8_t* const* allowed,
-                               size_t allowed_count, const p2p_conn_options_t* options,
-                               uint64_t now_ms);
+                                       size_t allowed_count, const p2p_conn_options_t* options,
+                                       uint64_t now_ms);
 
 /* p2p_conn_feed offers bytes from the peer; length 0 means the stream ended (data may
  * then be NULL). *consumed (required) says how many were used: fewer than length
@@ -298,8 +300,8 @@ P2P_API p2p_conn_t* p2p_conn_server_ex(const p2p_keypair_t* me, const uint8_t* c
  * P2P_OK or the connection's terminal error (AUTHENTICATION, PEER_NOT_ALLOWED,
  * REJECTED_BY_PEER, PROTOCOL, CONNECTION_CLOSED, TIMEOUT, RANDOM, ...);
  * INVALID_ARGUMENT (NULL, now_ms over P2P_MAX_NOW_MS) changes nothing. */
-P2P_API p2p_error_t p2p_conn_feed(p2p_conn_t* c, const uint8_t* data, size_t length, uint64_t now_ms,
-                          size_t* consumed);
+P2P_API p2p_error_t p2p_conn_feed(p2p_conn_t* c, const uint8_t* data, size_t length,
+                                  uint64_t now_ms, size_t* consumed);
 /* p2p_conn_poll_event: 1 and *event filled when an event waits, else 0. */
 P2P_API int p2p_conn_poll_event(p2p_conn_t* c, p2p_event_t* event);
 /* p2p_conn_poll_transmit copies up to capacity bytes to send into out and returns
@@ -337,7 +339,7 @@ P2P_API p2p_error_t p2p_conn_error(const p2p_conn_t* c);
 P2P_API void p2p_conn_free(p2p_conn_t* c);
 
 #ifdef __cplusplus
-}  /* extern "C" */
+} /* extern "C" */
 #endif
 
 #endif /* P2PNET_H_ */

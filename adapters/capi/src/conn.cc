@@ -50,8 +50,9 @@ bool read_options(const p2p_conn_options_t* options, Options* out) {
   if (options->max_message_size != 0) out->channel.max_message_size = options->max_message_size;
   out->channel.max_pending_output = options->max_pending_output;
   if (!p2pnet::channel_config_is_valid(out->channel)) {
-    return invalid("options->max_message_size is over P2P_MAX_MESSAGE_SIZE_LIMIT, or "
-                   "options->max_pending_output is below one frame of it (+ 20 bytes)"),
+    return invalid(
+               "options->max_message_size is over P2P_MAX_MESSAGE_SIZE_LIMIT, or "
+               "options->max_pending_output is below one frame of it (+ 20 bytes)"),
            false;
   }
   if (options->replay_cache != nullptr) out->replay_cache = &options->replay_cache->cache;
@@ -87,7 +88,8 @@ void attach_hooks(const Options& settings, p2p_conn* conn, Config* config) {
     config->log_id = settings.log_id;
   }
   if (settings.key_log != nullptr) {
-    conn->key_log = [fn = settings.key_log, context = settings.key_log_context](std::string_view line) {
+    conn->key_log = [fn = settings.key_log,
+                     context = settings.key_log_context](std::string_view line) {
       std::array<char, 256> text{};
       if (line.size() >= text.size()) return;  // longer than any line the engine writes
       line.copy(text.data(), line.size());

@@ -5,8 +5,6 @@
 // last-error slot and turns any C++ exception (only std::bad_alloc is expected) into
 // an error code, so nothing unwinds through C frames. The error reporting it shares
 // with the sans-IO API (conn.cc) lives in capi_errors.cc.
-#include "p2pnet.h"
-
 #include <sodium.h>
 
 #include <algorithm>
@@ -18,6 +16,7 @@
 #include <vector>
 
 #include "capi_internal.h"
+#include "p2pnet.h"
 #include "p2pnet/socket/blocking.h"
 #include "p2pnet/socket/identity_file.h"
 
@@ -65,7 +64,8 @@ p2p_error_t from_status(const Status& status) {
     case StatusCode::kConnectionClosed: return P2P_ERR_CONNECTION_CLOSED;
     case StatusCode::kPeerClosed: return P2P_ERR_PEER_CLOSED;
     case StatusCode::kEngine: return from_engine(status.engine_error());
-    case StatusCode::kOverloaded: return P2P_ERR_INTERNAL;  // the server's; no C API call reports it
+    case StatusCode::kOverloaded:
+      return P2P_ERR_INTERNAL;  // the server's; no C API call reports it
     case StatusCode::kFileExists: return P2P_ERR_FILE_EXISTS;
     case StatusCode::kFileNotFound: return P2P_ERR_FILE_NOT_FOUND;
     case StatusCode::kFilePermissions: return P2P_ERR_FILE_PERMISSIONS;
@@ -74,7 +74,9 @@ p2p_error_t from_status(const Status& status) {
   return P2P_ERR_INTERNAL;
 }
 
-p2p_error_t record(const Status& status) { return set_error(from_status(status), status.message()); }
+p2p_error_t record(const Status& status) {
+  return set_error(from_status(status), status.message());
+}
 
 p2pnet::Duration timeout_or_default(std::uint32_t timeout_ms) {
   return p2pnet::Duration(timeout_ms == 0 ? P2P_DEFAULT_TIMEOUT_MS : timeout_ms);
@@ -86,7 +88,8 @@ p2pnet::PublicKey key_from(const std::uint8_t* bytes) {
   return key;
 }
 
-p2p_session_t* finish_handshake(p2p_socket_t* sock, std::unique_ptr<p2pnet::net::BlockingSession> session) {
+p2p_session_t* finish_handshake(p2p_socket_t* sock,
+                                std::unique_ptr<p2pnet::net::BlockingSession> session) {
   auto out = std::make_unique<p2p_session>();
   out->socket = sock;
   out->peer = session->peer_identity();
@@ -105,8 +108,8 @@ p2p_socket_t* p2p_socket_connect(const char* host, uint16_t port, uint32_t timeo
   return guard<p2p_socket_t*>(nullptr, [&]() -> p2p_socket_t* {
     if (host == nullptr) return invalid("host is NULL"), nullptr;
     auto sock = std::make_unique<p2p_socket>();
-    const Status s = p2pnet::net::connect_tcp(&sock->socket, host, port,
-                                              p2pnet::net::deadline_after(timeout_or_default(timeout_ms)));
+    const Status s = p2pnet::net::connect_tcp(
+        &sock->socket, host, port, p2pnet::net::deadline_after(timeout_or_default(timeout_ms)));
     if (!s.ok()) return record(s), nullptr;
     ok();
     return sock.release();
@@ -138,7 +141,8 @@ uint16_t p2p_socket_local_port(const p2p_socket_t* sock) {
 p2p_socket_t* p2p_socket_accept(p2p_socket_t* listener, uint32_t timeout_ms) {
   return guard<p2p_socket_t*>(nullptr, [&]() -> p2p_socket_t* {
     if (listener == nullptr) return invalid("listener is NULL"), nullptr;
-    const p2pnet::net::Deadline deadline = p2pnet::net::deadline_after(timeout_or_default(timeout_ms));
+    const p2pnet::net::Deadline deadline =
+        p2pnet::net::deadline_after(timeout_or_default(timeout_ms));
     auto sock = std::make_unique<p2p_socket>();
     for (;;) {
       std::string peer;
@@ -149,7 +153,8 @@ p2p_socket_t* p2p_socket_accept(p2p_socket_t* listener, uint32_t timeout_ms) {
       const Status waited =
           p2pnet::net::wait_ready(listener->socket, p2pnet::net::kWaitReadable, deadline, &ready);
       if (!waited.ok()) {
-        if (waited.code() == StatusCode::kTimeout) return set_error(P2P_ERR_TIMEOUT, "no connection arrived in time"), nullptr;
+        if (waited.code() == StatusCode::kTimeout)
+          return set_error(P2P_ERR_TIMEOUT, "no connection arrived in time"), nullptr;
         return record(waited), nullptr;
       }
     }
@@ -253,24 +258,26 @@ p2p_error_t p2p_public_key_from_text(const char* text, uint8_t out[P2P_PUBLIC_KE
 p2p_session_t* p2p_handshake_client(p2p_socket_t* sock, p2p_keypair_t* my_keypair,
                                     const uint8_t* expected_peer_pubkey) {
   return guard<p2p_session_t*>(nullptr, [&]() -> p2p_session_t* {
-    if (sock == nullptr || my_keypair == nullptr) return invalid("socket or keypair is NULL"), nullptr;
+    if (sock == nullptr || my_keypair == nullptr)
+      return invalid("socket or keypair is NULL"), nullptr;
     if (!ensure_sodium()) return nullptr;
     p2pnet::ClientConfig config;
     config.identity = &my_keypair->identity;
     if (expected_peer_pubkey != nullptr) config.expected_server = key_from(expected_peer_pubkey);
     config.handshake_timeout = sock->timeout;
     std::unique_ptr<p2pnet::net::BlockingSession> session;
-    const Status s = p2pnet::net::BlockingSession::handshake_client(&session, sock->socket, config,
-                                                                    p2pnet::net::deadline_after(sock->timeout));
+    const Status s = p2pnet::net::BlockingSession::handshake_client(
+        &session, sock->socket, config, p2pnet::net::deadline_after(sock->timeout));
     if (!s.ok()) return record(s), nullptr;
     return finish_handshake(sock, std::move(session));
   });
 }
 
-p2p_session_t* p2p_handshake_server(p2p_socket_t* sock, p2p_keypair_t* my_keypair, const uint8_t** allowed_peers,
-                                    size_t num_allowed) {
+p2p_session_t* p2p_handshake_server(p2p_socket_t* sock, p2p_keypair_t* my_keypair,
+                                    const uint8_t** allowed_peers, size_t num_allowed) {
   return guard<p2p_session_t*>(nullptr, [&]() -> p2p_session_t* {
-    if (sock == nullptr || my_keypair == nullptr) return invalid("socket or keypair is NULL"), nullptr;
+    if (sock == nullptr || my_keypair == nullptr)
+      return invalid("socket or keypair is NULL"), nullptr;
     if (!ensure_sodium()) return nullptr;
     // The engine borrows the allow-list only during the handshake: this copy lives
     // until the call returns.
@@ -287,8 +294,8 @@ p2p_session_t* p2p_handshake_server(p2p_socket_t* sock, p2p_keypair_t* my_keypai
     }
     config.handshake_timeout = sock->timeout;
     std::unique_ptr<p2pnet::net::BlockingSession> session;
-    const Status s = p2pnet::net::BlockingSession::handshake_server(&session, sock->socket, config,
-                                                                    p2pnet::net::deadline_after(sock->timeout));
+    const Status s = p2pnet::net::BlockingSession::handshake_server(
+        &session, sock->socket, config, p2pnet::net::deadline_after(sock->timeout));
     if (!s.ok()) return record(s), nullptr;
     return finish_handshake(sock, std::move(session));
   });
@@ -313,7 +320,8 @@ void p2p_session_free(p2p_session_t* session) {
 
 p2p_error_t p2p_session_send(p2p_session_t* session, const uint8_t* data, size_t length) {
   return guard<p2p_error_t>(P2P_ERR_INTERNAL, [&]() -> p2p_error_t {
-    if (session == nullptr || (data == nullptr && length > 0)) return invalid("session or data is NULL");
+    if (session == nullptr || (data == nullptr && length > 0))
+      return invalid("session or data is NULL");
     if (length == 0) return invalid("an empty message cannot be sent (use p2p_session_close)");
     const Status s = session->session->send(p2pnet::ByteSpan(data, length),
                                             p2pnet::net::deadline_after(session->socket->timeout));
@@ -321,7 +329,8 @@ p2p_error_t p2p_session_send(p2p_session_t* session, const uint8_t* data, size_t
   });
 }
 
-p2p_error_t p2p_session_receive(p2p_session_t* session, uint8_t* buffer, size_t capacity, size_t* received) {
+p2p_error_t p2p_session_receive(p2p_session_t* session, uint8_t* buffer, size_t capacity,
+                                size_t* received) {
   return guard<p2p_error_t>(P2P_ERR_INTERNAL, [&]() -> p2p_error_t {
     if (session == nullptr || received == nullptr || (buffer == nullptr && capacity > 0)) {
       return invalid("session, buffer or received is NULL");
@@ -329,7 +338,8 @@ p2p_error_t p2p_session_receive(p2p_session_t* session, uint8_t* buffer, size_t 
     *received = 0;
     if (!session->has_held) {
       p2pnet::ByteSpan message;
-      const Status s = session->session->receive(&message, p2pnet::net::deadline_after(session->socket->timeout));
+      const Status s = session->session->receive(
+          &message, p2pnet::net::deadline_after(session->socket->timeout));
       if (!s.ok()) return record(s);
       if (message.size() <= capacity) {
         std::memcpy(buffer, message.data(), message.size());
@@ -342,8 +352,9 @@ p2p_error_t p2p_session_receive(p2p_session_t* session, uint8_t* buffer, size_t 
     }
     *received = session->held.size();
     if (session->held.size() > capacity) {
-      return set_error(P2P_ERR_BUFFER_TOO_SMALL,
-                       "message of " + std::to_string(session->held.size()) + " bytes does not fit the buffer");
+      return set_error(
+          P2P_ERR_BUFFER_TOO_SMALL,
+          "message of " + std::to_string(session->held.size()) + " bytes does not fit the buffer");
     }
     std::memcpy(buffer, session->held.data(), session->held.size());
     session->wipe_held();

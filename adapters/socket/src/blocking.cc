@@ -77,11 +77,13 @@ Status BlockingSession::run_handshake(std::unique_ptr<BlockingSession>* out, Soc
                                       Connection connection, Deadline deadline) {
   std::unique_ptr<BlockingSession> session(new BlockingSession(socket, std::move(connection)));
   // A config the engine rejects fails at once (kInvalidArgument): report it as is.
-  if (session->connection_.error() != Error::kNone) return Status::engine(session->connection_.error());
+  if (session->connection_.error() != Error::kNone)
+    return Status::engine(session->connection_.error());
   while (!session->handshake_done_) {
     if (Status s = session->read_and_handle(deadline); !s.ok()) return s;
     if (session->end_of_stream_ && !session->handshake_done_) {
-      return Status(StatusCode::kConnectionClosed, "peer closed the connection during the handshake");
+      return Status(StatusCode::kConnectionClosed,
+                    "peer closed the connection during the handshake");
     }
   }
   // The server's Accept (and anything queued after it) goes out before we return.
@@ -113,7 +115,8 @@ Status BlockingSession::receive(ByteSpan* message, Deadline deadline) {
       message_.reset();
       return Status();
     }
-    if (peer_closed_) return Status(StatusCode::kPeerClosed, "peer closed the session (close_notify)");
+    if (peer_closed_)
+      return Status(StatusCode::kPeerClosed, "peer closed the session (close_notify)");
     if (end_of_stream_) return Status(StatusCode::kConnectionClosed, "peer closed the connection");
     if (Status s = read_and_handle(deadline); !s.ok()) return s;
   }
@@ -130,7 +133,8 @@ Status BlockingSession::flush(Deadline deadline) {
       case IoState::kWouldBlock: {
         unsigned ready = 0;
         if (Status s = wait_ready(*socket_, kWaitWritable, deadline, &ready); !s.ok()) {
-          if (s.code() == StatusCode::kTimeout) return Status(StatusCode::kTimeout, "timed out sending to the peer");
+          if (s.code() == StatusCode::kTimeout)
+            return Status(StatusCode::kTimeout, "timed out sending to the peer");
           return s;
         }
         break;
@@ -157,15 +161,14 @@ Status BlockingSession::fail_with_engine_error() {
 
 Status BlockingSession::handle_buffered() {
   Sink sink(*this);
-  const stream::FeedResult result = stream::feed(
-      connection_, ByteSpan(input_).subspan(input_begin_, input_end_ - input_begin_), engine_now(), sink);
+  const stream::FeedResult result =
+      stream::feed(connection_, ByteSpan(input_).subspan(input_begin_, input_end_ - input_begin_),
+                   engine_now(), sink);
   input_begin_ += result.consumed;
   switch (result.stop) {
     case stream::FeedStop::kInputUsed:
-    case stream::FeedStop::kPaused:
-      return Status();
-    case stream::FeedStop::kFailed:
-      return fail_with_engine_error();
+    case stream::FeedStop::kPaused: return Status();
+    case stream::FeedStop::kFailed: return fail_with_engine_error();
     case stream::FeedStop::kStalled:
       input_begin_ = input_end_;  // never offered again: a caller that retries cannot spin
       return Status(StatusCode::kSystem, "the engine took no input and had no event");
@@ -205,11 +208,13 @@ Status BlockingSession::read_and_handle(Deadline deadline) {
       end_of_stream_ = true;
       // Empty input tells the engine the stream ended (truncated unless close_notify).
       Sink sink(*this);
-      if (stream::feed_end(connection_, engine_now(), sink) != Error::kNone) return fail_with_engine_error();
+      if (stream::feed_end(connection_, engine_now(), sink) != Error::kNone)
+        return fail_with_engine_error();
       return Status();
     }
     case IoState::kReset: return Status(StatusCode::kConnectionClosed, "connection reset by peer");
-    case IoState::kError: return Status(StatusCode::kSystem, "recv: " + system_error_text(io.system_error));
+    case IoState::kError:
+      return Status(StatusCode::kSystem, "recv: " + system_error_text(io.system_error));
   }
   return Status();
 }

@@ -56,13 +56,17 @@ Status exists_status(const std::string& path) {
 constexpr int kCreateFlags = _O_WRONLY | _O_CREAT | _O_EXCL | _O_BINARY | _O_NOINHERIT;
 constexpr int kLoadFlags = _O_RDONLY | _O_BINARY | _O_NOINHERIT;
 constexpr const char* kSeparators = "/\\:";  // "C:id.key" is in drive C's current folder
-int open_file(const std::string& path, int flags) { return ::_open(path.c_str(), flags, _S_IREAD | _S_IWRITE); }
+int open_file(const std::string& path, int flags) {
+  return ::_open(path.c_str(), flags, _S_IREAD | _S_IWRITE);
+}
 int close_file(int fd) { return ::_close(fd); }
 int remove_file(const std::string& path) { return ::_unlink(path.c_str()); }
 long long write_file(int fd, const std::uint8_t* data, std::size_t n) {
   return ::_write(fd, data, static_cast<unsigned>(n));
 }
-long long read_file(int fd, std::uint8_t* data, std::size_t n) { return ::_read(fd, data, static_cast<unsigned>(n)); }
+long long read_file(int fd, std::uint8_t* data, std::size_t n) {
+  return ::_read(fd, data, static_cast<unsigned>(n));
+}
 int sync_file(int fd) { return ::_commit(fd); }
 // kind_at names what is at |path| without opening it: nullptr when nothing is there
 // or it is a regular file. A reparse point counts as a symbolic link; a device name
@@ -74,7 +78,9 @@ const char* kind_at(const std::string& path) {
   if ((attributes & FILE_ATTRIBUTE_DIRECTORY) != 0) return "a directory";
   return nullptr;
 }
-bool path_exists(const std::string& path) { return ::GetFileAttributesA(path.c_str()) != INVALID_FILE_ATTRIBUTES; }
+bool path_exists(const std::string& path) {
+  return ::GetFileAttributesA(path.c_str()) != INVALID_FILE_ATTRIBUTES;
+}
 // put_in_place gives the finished temporary file its name. MoveFileEx is atomic
 // within a volume; without MOVEFILE_REPLACE_EXISTING it fails if |path| exists, and
 // MOVEFILE_WRITE_THROUGH returns only once the move is on disk (no folder to sync).
@@ -98,7 +104,9 @@ constexpr const char* kSeparators = "/";
 int open_file(const std::string& path, int flags) { return ::open(path.c_str(), flags, 0600); }
 int close_file(int fd) { return ::close(fd); }
 int remove_file(const std::string& path) { return ::unlink(path.c_str()); }
-long long write_file(int fd, const std::uint8_t* data, std::size_t n) { return ::write(fd, data, n); }
+long long write_file(int fd, const std::uint8_t* data, std::size_t n) {
+  return ::write(fd, data, n);
+}
 long long read_file(int fd, std::uint8_t* data, std::size_t n) { return ::read(fd, data, n); }
 int sync_file(int fd) { return ::fsync(fd); }
 // kind_at names what is at |path| without following or opening it (opening a FIFO
@@ -148,8 +156,10 @@ Status sync_folder(const std::string& folder, const std::string& path) {
 // refusal reports what is at |path| when it is not a regular file: a symbolic link
 // is a permission matter (it could point anywhere), anything else an invalid file.
 Status refusal(const std::string& action, const std::string& path, const char* kind) {
-  const StatusCode code = kind == kSymlinkKind ? StatusCode::kFilePermissions : StatusCode::kFileInvalid;
-  return Status(code, "refusing to " + action + " '" + path + "': it is " + kind + ", not a regular file");
+  const StatusCode code =
+      kind == kSymlinkKind ? StatusCode::kFilePermissions : StatusCode::kFileInvalid;
+  return Status(
+      code, "refusing to " + action + " '" + path + "': it is " + kind + ", not a regular file");
 }
 
 // TemporaryFile removes the file being written on every failure path (declared
@@ -216,14 +226,16 @@ Status save_identity_file(const std::string& path, const Identity& identity, boo
     if (!name) return Status(StatusCode::kSystem, "the system random source failed");
     temporary.path = folder + *name;
     fd = open_file(temporary.path, kCreateFlags);
-    if (fd < 0 && errno != EEXIST) return errno_status("cannot create a temporary file next to", path, errno);
+    if (fd < 0 && errno != EEXIST)
+      return errno_status("cannot create a temporary file next to", path, errno);
   }
   if (fd < 0) return errno_status("cannot create a temporary file next to", path, EEXIST);
   temporary.created = true;
   FileCloser closer{fd};
 #ifndef _WIN32
   // Exactly 0600, whatever the umask took away from the creation mode.
-  if (::fchmod(fd, 0600) != 0) return errno_status("cannot set mode 0600 on", temporary.path, errno);
+  if (::fchmod(fd, 0600) != 0)
+    return errno_status("cannot set mode 0600 on", temporary.path, errno);
 #endif
   const IdentityFileBytes bytes = encode_identity_file(identity);  // wipes itself
   std::size_t written = 0;
@@ -250,7 +262,8 @@ Status load_identity_file(const std::string& path, std::optional<Identity>* out)
   const int fd = open_file(path, kLoadFlags);
   if (fd < 0) {
     const int code = errno;
-    if (code == ENOENT) return Status(StatusCode::kFileNotFound, "identity file '" + path + "' does not exist");
+    if (code == ENOENT)
+      return Status(StatusCode::kFileNotFound, "identity file '" + path + "' does not exist");
 #ifdef ELOOP
     if (code == ELOOP) return refusal("read", path, kSymlinkKind);
 #endif
@@ -259,15 +272,18 @@ Status load_identity_file(const std::string& path, std::optional<Identity>* out)
   FileCloser closer{fd};
   struct stat info {};
   if (::fstat(fd, &info) != 0) return errno_status("cannot stat", path, errno);
-  if (!S_ISREG(info.st_mode)) return refusal("read", path, file_kind(static_cast<unsigned>(info.st_mode)));
+  if (!S_ISREG(info.st_mode))
+    return refusal("read", path, file_kind(static_cast<unsigned>(info.st_mode)));
 #ifndef _WIN32
   // As ssh does for private keys: a key others can read is no longer secret, and one
   // others can write may not be ours.
   if ((info.st_mode & 077) != 0) {
     return Status(StatusCode::kFilePermissions,
-                  "permissions " + mode_text(static_cast<unsigned>(info.st_mode)) + " for '" + path +
+                  "permissions " + mode_text(static_cast<unsigned>(info.st_mode)) + " for '" +
+                      path +
                       "' are too open; the identity file must be accessible by its owner only "
-                      "(chmod 600 '" + path + "')");
+                      "(chmod 600 '" +
+                      path + "')");
   }
 #endif
   if (static_cast<unsigned long long>(info.st_size) != kIdentityFileSize) {
@@ -290,11 +306,13 @@ Status load_identity_file(const std::string& path, std::optional<Identity>* out)
   if (got != kIdentityFileSize) {
     return Status(StatusCode::kFileInvalid, "'" + path + "' changed size while being read");
   }
-  std::optional<Identity> identity = parse_identity_file(std::span<const std::uint8_t>(buffer.data(), got));
+  std::optional<Identity> identity =
+      parse_identity_file(std::span<const std::uint8_t>(buffer.data(), got));
   if (!identity) {
     return Status(StatusCode::kFileInvalid,
-                  "'" + path + "' is not a valid identity file (bad magic, or the public key does not "
-                  "match the seed)");
+                  "'" + path +
+                      "' is not a valid identity file (bad magic, or the public key does not "
+                      "match the seed)");
   }
   *out = std::move(identity);
   return Status();

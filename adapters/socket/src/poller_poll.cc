@@ -26,7 +26,8 @@ short poll_mask(unsigned events) {
 class PollPoller final : public Poller {
  public:
   Status add(NativeSocket socket, std::uint64_t token, unsigned events) override {
-    if (slots_.count(socket) != 0) return Status(StatusCode::kSystem, "poll: socket registered twice");
+    if (slots_.count(socket) != 0)
+      return Status(StatusCode::kSystem, "poll: socket registered twice");
     pollfd fd{};
 #ifdef _WIN32
     fd.fd = static_cast<SOCKET>(socket);
@@ -72,7 +73,8 @@ class PollPoller final : public Poller {
       return Status();
     }
     const int n = ::WSAPoll(fds_.data(), static_cast<ULONG>(fds_.size()), timeout_ms);
-    if (n < 0) return Status(StatusCode::kSystem, "WSAPoll: " + system_error_text(last_system_error()));
+    if (n < 0)
+      return Status(StatusCode::kSystem, "WSAPoll: " + system_error_text(last_system_error()));
 #else
     const int n = ::poll(fds_.data(), static_cast<nfds_t>(fds_.size()), timeout_ms);
     if (n < 0) {

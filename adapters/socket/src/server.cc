@@ -24,9 +24,9 @@
 namespace p2pnet::net {
 namespace {
 
-constexpr std::size_t kReadSize = 16 * 1024;    // one read; also the bound on unconsumed input
-constexpr int kAcceptsPerPass = 64;             // fairness: accepting cannot starve sessions
-constexpr Duration kAcceptBackoff{100};         // after accept fails (e.g. out of descriptors)
+constexpr std::size_t kReadSize = 16 * 1024;  // one read; also the bound on unconsumed input
+constexpr int kAcceptsPerPass = 64;           // fairness: accepting cannot starve sessions
+constexpr Duration kAcceptBackoff{100};       // after accept fails (e.g. out of descriptors)
 constexpr Duration kRunSlice{200};
 // A session quiet this long gives its buffers back (Connection::release_idle_buffers
 // and the leftover input): idle connections cost little memory, bursts still reuse.
@@ -39,7 +39,10 @@ constexpr std::uint8_t kOverloadMessage[] = {0xFF, 0x06};
 
 struct Server::Peer {
   Peer(ConnectionId id_in, Socket socket_in, std::string address_in, Connection connection_in)
-      : id(id_in), socket(std::move(socket_in)), address(std::move(address_in)), connection(std::move(connection_in)) {}
+      : id(id_in),
+        socket(std::move(socket_in)),
+        address(std::move(address_in)),
+        connection(std::move(connection_in)) {}
 
   ConnectionId id;
   Socket socket;
@@ -51,13 +54,13 @@ struct Server::Peer {
   // socket has not accepted yet is the engine's pending_transmit().
   bool handshaking = true;
   std::size_t handshake_consumed = 0;  // handshake bytes the engine took (progress)
-  bool end_of_stream = false;  // the peer sent FIN
-  bool closing = false;        // close once output is written (after close_notify both ways)
+  bool end_of_stream = false;          // the peer sent FIN
+  bool closing = false;  // close once output is written (after close_notify both ways)
   bool dead = false;
   unsigned interest = kWaitReadable;
   Deadline last_activity = Clock::now();
   bool may_hold_buffers = false;  // traffic since the buffers were last released
-  std::size_t buffered = 0;  // what account() last counted for this peer
+  std::size_t buffered = 0;       // what account() last counted for this peer
 
   std::size_t unconsumed() const { return input.size() - input_begin; }
   std::size_t unsent() const { return connection.pending_transmit(); }
@@ -96,7 +99,8 @@ class Server::PeerSink final : public stream::FeedSink {
   Peer& peer_;
 };
 
-Server::Server(const ServerOptions& options, ServerHandler& handler) : options_(options), handler_(handler) {}
+Server::Server(const ServerOptions& options, ServerHandler& handler)
+    : options_(options), handler_(handler) {}
 
 Server::~Server() {
   for (auto& [id, peer] : peers_) {
@@ -104,14 +108,17 @@ Server::~Server() {
   }
 }
 
-Status Server::create(std::unique_ptr<Server>* out, const ServerOptions& options, ServerHandler& handler,
-                      const std::string& host, std::uint16_t port) {
-  if (options.identity == nullptr) return Status(StatusCode::kInvalidArgument, "server needs an identity");
-  if (options.max_handshakes == 0 || options.max_handshakes_per_address == 0 || options.max_connections == 0) {
+Status Server::create(std::unique_ptr<Server>* out, const ServerOptions& options,
+                      ServerHandler& handler, const std::string& host, std::uint16_t port) {
+  if (options.identity == nullptr)
+    return Status(StatusCode::kInvalidArgument, "server needs an identity");
+  if (options.max_handshakes == 0 || options.max_handshakes_per_address == 0 ||
+      options.max_connections == 0) {
     return Status(StatusCode::kInvalidArgument, "connection bounds must be positive");
   }
   if (options.max_message_size == 0 || options.max_message_size > kMaxMessageSizeLimit) {
-    return Status(StatusCode::kInvalidArgument, "max message size must be 1.." + std::to_string(kMaxMessageSizeLimit));
+    return Status(StatusCode::kInvalidArgument,
+                  "max message size must be 1.." + std::to_string(kMaxMessageSizeLimit));
   }
   if (options.handshake_timeout.count() <= 0 || options.idle_timeout.count() <= 0) {
     return Status(StatusCode::kInvalidArgument, "timeouts must be positive");
@@ -129,15 +136,18 @@ Status Server::create(std::unique_ptr<Server>* out, const ServerOptions& options
   server->output_limit_ = 2 * (options.max_message_size + kFrameOverhead);
   server->config_.channel.max_pending_output = server->output_limit_;
   server->read_buffer_.resize(kReadSize);
-  server->admission_ =
-      std::make_unique<HandshakeAdmission>(options.max_handshakes, options.max_handshakes_per_address);
+  server->admission_ = std::make_unique<HandshakeAdmission>(options.max_handshakes,
+                                                            options.max_handshakes_per_address);
 
   if (Status s = Poller::create(&server->poller_); !s.ok()) return s;
-  if (Status s = listen_tcp(&server->listener_, host, port, options.listen_backlog, options.reuse_port); !s.ok()) {
+  if (Status s =
+          listen_tcp(&server->listener_, host, port, options.listen_backlog, options.reuse_port);
+      !s.ok()) {
     return s;
   }
   if (Status s = local_port(server->listener_, &server->port_); !s.ok()) return s;
-  if (Status s = server->poller_->add(server->listener_.native(), 0, kWaitReadable); !s.ok()) return s;
+  if (Status s = server->poller_->add(server->listener_.native(), 0, kWaitReadable); !s.ok())
+    return s;
   *out = std::move(server);
   return Status();
 }
@@ -223,15 +233,13 @@ void Server::accept_pending() {
         counters_.refused_per_address.fetch_add(1);
         refuse(socket, address);
         continue;
-      case HandshakeAdmission::Verdict::kEvictThenAdmit:
-        evict(*peers_.at(decision.victim));
-        break;
-      case HandshakeAdmission::Verdict::kAdmit:
-        break;
+      case HandshakeAdmission::Verdict::kEvictThenAdmit: evict(*peers_.at(decision.victim)); break;
+      case HandshakeAdmission::Verdict::kAdmit: break;
     }
     const ConnectionId id = next_id_++;
     config_.log_id = id;
-    auto peer = std::make_unique<Peer>(id, std::move(socket), address, Connection::server(config_, engine_now()));
+    auto peer = std::make_unique<Peer>(id, std::move(socket), address,
+                                       Connection::server(config_, engine_now()));
     if (!poller_->add(peer->socket.native(), id, kWaitReadable).ok()) continue;
     admission_->add(id, source);
     counters_.active_handshakes.fetch_add(1);
@@ -274,7 +282,8 @@ void Server::note_progress(Peer& peer, std::size_t consumed) {
   // a complete KeyExchange ends the handshake, which removes it from the table.
   const std::size_t before = peer.handshake_consumed;
   peer.handshake_consumed += consumed;
-  if (before < kClientHelloSize && peer.handshake_consumed >= kClientHelloSize) admission_->advance(peer.id);
+  if (before < kClientHelloSize && peer.handshake_consumed >= kClientHelloSize)
+    admission_->advance(peer.id);
 }
 
 void Server::on_ready(Peer& peer, bool readable, bool writable) {
@@ -309,14 +318,16 @@ void Server::read_from(Peer& peer) {
       peer.closing = true;
       return;
     }
-    case IoState::kReset: return fail(peer, Status(StatusCode::kConnectionClosed, "connection reset by peer"));
+    case IoState::kReset:
+      return fail(peer, Status(StatusCode::kConnectionClosed, "connection reset by peer"));
     case IoState::kError:
       return fail(peer, Status(StatusCode::kSystem, "recv: " + system_error_text(io.system_error)));
   }
 }
 
 bool Server::has_room_for_reply(const Peer& peer) const {
-  return peer.connection.pending_transmit() + options_.max_message_size + kFrameOverhead <= output_limit_;
+  return peer.connection.pending_transmit() + options_.max_message_size + kFrameOverhead <=
+         output_limit_;
 }
 
 std::size_t Server::feed(Peer& peer, ByteSpan data) {
@@ -326,11 +337,8 @@ std::size_t Server::feed(Peer& peer, ByteSpan data) {
   if (handshaking) note_progress(peer, result.consumed);
   switch (result.stop) {
     case stream::FeedStop::kInputUsed:
-    case stream::FeedStop::kPaused:
-      break;
-    case stream::FeedStop::kFailed:
-      fail(peer, connection_failure(peer.connection.error()));
-      break;
+    case stream::FeedStop::kPaused: break;
+    case stream::FeedStop::kFailed: fail(peer, connection_failure(peer.connection.error())); break;
     case stream::FeedStop::kStalled:
       fail(peer, Status(StatusCode::kSystem, "the engine took no input and had no event"));
       break;
@@ -361,8 +369,7 @@ void Server::flush(Peer& peer) {
 void Server::pump(Peer& peer) {
   // Input kept back by backpressure goes first once there is room again.
   while (!peer.dead && peer.unconsumed() > 0 && (peer.handshaking || has_room_for_reply(peer))) {
-    const std::size_t used =
-        feed(peer, ByteSpan(peer.input).subspan(peer.input_begin));
+    const std::size_t used = feed(peer, ByteSpan(peer.input).subspan(peer.input_begin));
     if (peer.dead || used == 0) break;
     peer.input_begin += used;
     flush(peer);
@@ -402,7 +409,8 @@ void Server::account(Peer& peer) {
   buffered_now_ = buffered_now_ - peer.buffered + now;
   peer.buffered = now;
   counters_.buffered_bytes.store(buffered_now_);
-  if (now > counters_.peak_connection_buffered.load()) counters_.peak_connection_buffered.store(now);
+  if (now > counters_.peak_connection_buffered.load())
+    counters_.peak_connection_buffered.store(now);
 }
 
 void Server::expire_timers() {

@@ -20,13 +20,14 @@
 #include <ws2tcpip.h>
 #else
 #include <arpa/inet.h>
-#include <cerrno>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <cerrno>
 #endif
 
 namespace p2pnet::net {
@@ -36,7 +37,9 @@ namespace {
 using SockLen = int;
 using IoSize = int;
 SOCKET to_sys(NativeSocket s) { return static_cast<SOCKET>(s); }
-NativeSocket from_sys(SOCKET s) { return s == INVALID_SOCKET ? kInvalidSocket : static_cast<NativeSocket>(s); }
+NativeSocket from_sys(SOCKET s) {
+  return s == INVALID_SOCKET ? kInvalidSocket : static_cast<NativeSocket>(s);
+}
 void close_native(NativeSocket s) { ::closesocket(to_sys(s)); }
 bool set_nonblocking(NativeSocket s) {
   u_long on = 1;
@@ -78,13 +81,16 @@ NativeSocket accept_native(NativeSocket listener, sockaddr* address, int* length
 bool would_block(int code) { return code == WSAEWOULDBLOCK || code == WSAEINPROGRESS; }
 bool is_interrupted(int code) { return code == WSAEINTR; }
 bool is_reset(int code) {
-  return code == WSAECONNRESET || code == WSAECONNABORTED || code == WSAESHUTDOWN || code == WSAENETRESET;
+  return code == WSAECONNRESET || code == WSAECONNABORTED || code == WSAESHUTDOWN ||
+         code == WSAENETRESET;
 }
 // died_in_queue: accept failed for one queued connection only, and dropped it. Windows
 // reports a connection its client reset while queued as WSAECONNRESET, wine as
 // WSAENOTCONN (server_test.cc, AConnectionResetInTheListenQueueDoesNotHoldUpTheNextOne).
 bool died_in_queue(int code) { return is_reset(code) || code == WSAENOTCONN; }
-int poll_native(pollfd* fds, unsigned long n, int timeout_ms) { return ::WSAPoll(fds, n, timeout_ms); }
+int poll_native(pollfd* fds, unsigned long n, int timeout_ms) {
+  return ::WSAPoll(fds, n, timeout_ms);
+}
 constexpr int kSendFlags = 0;
 #else
 using SockLen = socklen_t;
@@ -149,7 +155,8 @@ bool prepare(NativeSocket s) {
   if (!set_nonblocking(s)) return false;
   if (!forbid_sigpipe(s)) return false;
   int one = 1;
-  ::setsockopt(to_sys(s), IPPROTO_TCP, TCP_NODELAY, reinterpret_cast<const char*>(&one), sizeof one);
+  ::setsockopt(to_sys(s), IPPROTO_TCP, TCP_NODELAY, reinterpret_cast<const char*>(&one),
+               sizeof one);
   return true;
 }
 
@@ -158,7 +165,8 @@ Status system_status(const std::string& what, int code) {
 }
 
 // parse_address fills |storage| from numeric host text and a port.
-bool parse_address(const std::string& host, std::uint16_t port, sockaddr_storage* storage, SockLen* length) {
+bool parse_address(const std::string& host, std::uint16_t port, sockaddr_storage* storage,
+                   SockLen* length) {
   std::memset(storage, 0, sizeof *storage);
   auto* v4 = reinterpret_cast<sockaddr_in*>(storage);
   if (::inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
@@ -226,10 +234,12 @@ int last_system_error() {
 std::string system_error_text(int code) {
 #ifdef _WIN32
   char buffer[256] = {};
-  const DWORD n = ::FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, nullptr,
-                                   static_cast<DWORD>(code), 0, buffer, sizeof buffer, nullptr);
+  const DWORD n =
+      ::FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, nullptr,
+                       static_cast<DWORD>(code), 0, buffer, sizeof buffer, nullptr);
   std::string text(buffer, n);
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == '.')) text.pop_back();
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == '.'))
+    text.pop_back();
   return text.empty() ? "Winsock error " + std::to_string(code) : text;
 #else
   return std::strerror(code);
@@ -280,15 +290,19 @@ Status connect_tcp(Socket* out, const std::string& host, std::uint16_t port, Dea
   if (!socket.valid()) return system_status("socket", last_system_error());
   if (!prepare(socket.native())) return system_status("socket options", last_system_error());
 
-  const std::string target = (address.ss_family == AF_INET6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
-  if (::connect(to_sys(socket.native()), reinterpret_cast<const sockaddr*>(&address), length) != 0) {
+  const std::string target =
+      (address.ss_family == AF_INET6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  if (::connect(to_sys(socket.native()), reinterpret_cast<const sockaddr*>(&address), length) !=
+      0) {
     const int code = last_system_error();
     if (!would_block(code) && !is_interrupted(code)) {
-      return Status(StatusCode::kConnectFailed, "connect to " + target + " failed: " + system_error_text(code));
+      return Status(StatusCode::kConnectFailed,
+                    "connect to " + target + " failed: " + system_error_text(code));
     }
     unsigned ready = 0;
     if (Status s = wait_ready(socket, kWaitWritable, deadline, &ready); !s.ok()) {
-      if (s.code() == StatusCode::kTimeout) return Status(StatusCode::kTimeout, "connect to " + target + " timed out");
+      if (s.code() == StatusCode::kTimeout)
+        return Status(StatusCode::kTimeout, "connect to " + target + " timed out");
       return s;
     }
     int error = 0;
@@ -298,7 +312,8 @@ Status connect_tcp(Socket* out, const std::string& host, std::uint16_t port, Dea
       error = last_system_error();
     }
     if (error != 0) {
-      return Status(StatusCode::kConnectFailed, "connect to " + target + " failed: " + system_error_text(error));
+      return Status(StatusCode::kConnectFailed,
+                    "connect to " + target + " failed: " + system_error_text(error));
     }
   }
   *out = std::move(socket);
@@ -313,7 +328,8 @@ bool reuse_port_supported() {
 #endif
 }
 
-Status listen_tcp(Socket* out, const std::string& host, std::uint16_t port, int backlog, bool reuse_port) {
+Status listen_tcp(Socket* out, const std::string& host, std::uint16_t port, int backlog,
+                  bool reuse_port) {
   if (reuse_port && !reuse_port_supported()) {
     return Status(StatusCode::kInvalidArgument, "SO_REUSEPORT is not available on this platform");
   }
@@ -328,11 +344,13 @@ Status listen_tcp(Socket* out, const std::string& host, std::uint16_t port, int 
   int one = 1;
 #ifdef _WIN32
   // SO_REUSEADDR on Windows lets another process steal the port; exclusive use instead.
-  ::setsockopt(to_sys(socket.native()), SOL_SOCKET, SO_EXCLUSIVEADDRUSE, reinterpret_cast<const char*>(&one), sizeof one);
+  ::setsockopt(to_sys(socket.native()), SOL_SOCKET, SO_EXCLUSIVEADDRUSE,
+               reinterpret_cast<const char*>(&one), sizeof one);
 #else
   ::setsockopt(socket.native(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
 #ifdef SO_REUSEPORT
-  if (reuse_port && ::setsockopt(socket.native(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
+  if (reuse_port &&
+      ::setsockopt(socket.native(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
     return system_status("SO_REUSEPORT", last_system_error());
   }
 #endif
@@ -341,7 +359,8 @@ Status listen_tcp(Socket* out, const std::string& host, std::uint16_t port, int 
   if (::bind(to_sys(socket.native()), reinterpret_cast<const sockaddr*>(&address), length) != 0) {
     return system_status("bind " + host + ":" + std::to_string(port), last_system_error());
   }
-  if (::listen(to_sys(socket.native()), backlog) != 0) return system_status("listen", last_system_error());
+  if (::listen(to_sys(socket.native()), backlog) != 0)
+    return system_status("listen", last_system_error());
   *out = std::move(socket);
   return Status();
 }
@@ -394,14 +413,18 @@ bool forbid_sigpipe(NativeSocket socket) {
 
 Status adopt_stream_socket(NativeSocket handle, Socket* out) {
   if (Status s = network_startup(); !s.ok()) return s;
-  if (handle == kInvalidSocket) return Status(StatusCode::kInvalidArgument, "not a socket: invalid handle");
+  if (handle == kInvalidSocket)
+    return Status(StatusCode::kInvalidArgument, "not a socket: invalid handle");
   // Checked before anything changes, so a refused handle is returned as it came.
   int type = 0;
   SockLen length = sizeof type;
-  if (::getsockopt(to_sys(handle), SOL_SOCKET, SO_TYPE, reinterpret_cast<char*>(&type), &length) != 0) {
-    return Status(StatusCode::kInvalidArgument, "not a socket: " + system_error_text(last_system_error()));
+  if (::getsockopt(to_sys(handle), SOL_SOCKET, SO_TYPE, reinterpret_cast<char*>(&type), &length) !=
+      0) {
+    return Status(StatusCode::kInvalidArgument,
+                  "not a socket: " + system_error_text(last_system_error()));
   }
-  if (type != SOCK_STREAM) return Status(StatusCode::kInvalidArgument, "not a stream socket (SO_TYPE)");
+  if (type != SOCK_STREAM)
+    return Status(StatusCode::kInvalidArgument, "not a stream socket (SO_TYPE)");
   if (!prepare(handle)) return system_status("socket options", last_system_error());
   *out = Socket(handle);
   return Status();
@@ -411,7 +434,8 @@ IoResult send_some(const Socket& socket, ByteSpan data) {
   for (;;) {
 #ifdef _WIN32
     const int chunk = static_cast<int>(std::min<std::size_t>(data.size(), 1 << 30));
-    const int n = ::send(to_sys(socket.native()), reinterpret_cast<const char*>(data.data()), chunk, kSendFlags);
+    const int n = ::send(to_sys(socket.native()), reinterpret_cast<const char*>(data.data()), chunk,
+                         kSendFlags);
 #else
     const ssize_t n = ::send(socket.native(), data.data(), data.size(), kSendFlags);
 #endif

@@ -48,26 +48,26 @@ struct ChannelConfig {
 bool channel_config_is_valid(const ChannelConfig& config);
 
 struct ClientConfig {
-  const Identity* identity = nullptr;           // required
-  std::optional<PublicKey> expected_server;     // nullopt: any server (discovery only)
-  ReplayCache* replay_cache = nullptr;          // optional; refuses replayed challenges
-  RandomSource* random = nullptr;               // nullptr: system_random()
+  const Identity* identity = nullptr;        // required
+  std::optional<PublicKey> expected_server;  // nullopt: any server (discovery only)
+  ReplayCache* replay_cache = nullptr;       // optional; refuses replayed challenges
+  RandomSource* random = nullptr;            // nullptr: system_random()
   // Must be positive. The deadline is now + handshake_timeout, saturated at
   // Instant::max() (time.h), so Duration::max() means no deadline.
   Duration handshake_timeout = kDefaultHandshakeTimeout;
   ChannelConfig channel;
-  const LogHook* log_hook = nullptr;  // optional, borrowed: log.h
-  std::uint64_t log_id = 0;           // the id given to log_hook
+  const LogHook* log_hook = nullptr;    // optional, borrowed: log.h
+  std::uint64_t log_id = 0;             // the id given to log_hook
   const KeyLogHook* key_log = nullptr;  // optional, borrowed, DANGEROUS: key_log.h
 };
 
 struct ServerConfig {
-  const Identity* identity = nullptr;                    // required
+  const Identity* identity = nullptr;                         // required
   std::optional<std::span<const PublicKey>> allowed_clients;  // nullopt: allow all
-  RandomSource* random = nullptr;                        // nullptr: system_random()
-  Duration handshake_timeout = kDefaultHandshakeTimeout;  // as in ClientConfig
+  RandomSource* random = nullptr;                             // nullptr: system_random()
+  Duration handshake_timeout = kDefaultHandshakeTimeout;      // as in ClientConfig
   ChannelConfig channel;
-  const LogHook* log_hook = nullptr;    // as in ClientConfig
+  const LogHook* log_hook = nullptr;  // as in ClientConfig
   std::uint64_t log_id = 0;
   const KeyLogHook* key_log = nullptr;  // as in ClientConfig
 };

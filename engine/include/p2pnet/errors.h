@@ -16,11 +16,11 @@ namespace p2pnet {
 // LocalProtocolError / RemoteProtocolError) so an embedder can tell a bug in its own
 // code from a hostile or broken peer.
 enum class ErrorCategory : std::uint8_t {
-  kNone,      // not an error
-  kLocal,     // the embedder used the API wrongly or asked for something refused
-  kRemote,    // the peer sent bytes that break the protocol or fail authentication
-  kPeerAbort, // the peer ended the handshake with an Error message
-  kTimeout,   // the handshake deadline passed
+  kNone,       // not an error
+  kLocal,      // the embedder used the API wrongly or asked for something refused
+  kRemote,     // the peer sent bytes that break the protocol or fail authentication
+  kPeerAbort,  // the peer ended the handshake with an Error message
+  kTimeout,    // the handshake deadline passed
 };
 
 // Wire codes of the Error message (protocol-v1 "Error codes").
@@ -35,42 +35,41 @@ enum class WireErrorCode : std::uint8_t {
 };
 
 // X(name, category, wire code sent to the peer, message)
-#define P2PNET_ERROR_LIST(X)                                                             \
-  X(kNone, kNone, kNone, "no error")                                                     \
-  /* Local: misuse of the API, or a request the engine refuses. */                      \
-  X(kInvalidArgument, kLocal, kNone, "invalid argument")                                 \
-  X(kWrongState, kLocal, kNone, "operation not allowed in the current state")            \
-  X(kMessageTooLarge, kLocal, kNone, "message larger than the channel's maximum")        \
-  X(kSendBufferFull, kLocal, kNone, "pending output is full; drain poll_transmit first") \
-  X(kCounterExhausted, kLocal, kNone, "send counter exhausted; open a new session")      \
-  X(kAlreadyClosed, kLocal, kNone, "close_notify already sent; nothing more may be sent") \
-  X(kRandomFailure, kLocal, kInternal, "random source failed")                           \
-  X(kInternalError, kLocal, kInternal, "internal error: an engine invariant did not hold") \
-  X(kBadIdentityFile, kLocal, kNone, "identity file is malformed or corrupt")            \
-  X(kBadPublicKeyText, kLocal, kNone, "public key text is not a valid 43-character key") \
-  /* Remote: the peer broke the protocol. */                                             \
-  X(kMalformedMessage, kRemote, kMalformed, "malformed or unexpected handshake message") \
-  X(kAuthenticationFailed, kRemote, kAuthenticationFailed,                               \
-    "peer authentication failed (bad signature or bad key)")                             \
-  X(kPeerNotAllowed, kRemote, kIdentityNotAccepted, "peer identity not accepted")        \
-  X(kReplayedChallenge, kRemote, kReplayedChallenge, "challenge was seen before")        \
-  X(kConnectionClosed, kRemote, kNone, "peer closed the connection during the handshake") \
-  X(kTruncated, kRemote, kNone, "stream ended before close_notify (truncated)")          \
-  X(kFrameTooLarge, kRemote, kNone, "frame length over the receiver's maximum")          \
-  X(kFrameAuthFailed, kRemote, kNone, "frame failed authentication")                     \
-  X(kDataAfterClose, kRemote, kNone, "bytes received after close_notify")                \
-  X(kCounterExhaustedRemote, kRemote, kNone, "peer exceeded the frame counter limit")    \
-  /* The peer sent an Error message (wire code in the name). */                          \
-  X(kPeerAbortMalformed, kPeerAbort, kNone, "peer reported: malformed message")          \
-  X(kPeerAbortAuthenticationFailed, kPeerAbort, kNone,                                   \
-    "peer reported: authentication failed")                                              \
-  X(kPeerAbortNotAccepted, kPeerAbort, kNone, "peer reported: identity not accepted")    \
-  X(kPeerAbortTimeout, kPeerAbort, kNone, "peer reported: timeout")                      \
-  X(kPeerAbortReplayedChallenge, kPeerAbort, kNone, "peer reported: replayed challenge") \
-  X(kPeerAbortInternal, kPeerAbort, kNone, "peer reported: internal error or overload")  \
-  /* An Error with a code protocol-v1 does not define: an abort all the same. */        \
-  X(kPeerAbortUnknownCode, kPeerAbort, kNone, "peer reported an undefined error code")   \
-  /* Time. */                                                                            \
+#define P2PNET_ERROR_LIST(X)                                                                   \
+  X(kNone, kNone, kNone, "no error")                                                           \
+  /* Local: misuse of the API, or a request the engine refuses. */                             \
+  X(kInvalidArgument, kLocal, kNone, "invalid argument")                                       \
+  X(kWrongState, kLocal, kNone, "operation not allowed in the current state")                  \
+  X(kMessageTooLarge, kLocal, kNone, "message larger than the channel's maximum")              \
+  X(kSendBufferFull, kLocal, kNone, "pending output is full; drain poll_transmit first")       \
+  X(kCounterExhausted, kLocal, kNone, "send counter exhausted; open a new session")            \
+  X(kAlreadyClosed, kLocal, kNone, "close_notify already sent; nothing more may be sent")      \
+  X(kRandomFailure, kLocal, kInternal, "random source failed")                                 \
+  X(kInternalError, kLocal, kInternal, "internal error: an engine invariant did not hold")     \
+  X(kBadIdentityFile, kLocal, kNone, "identity file is malformed or corrupt")                  \
+  X(kBadPublicKeyText, kLocal, kNone, "public key text is not a valid 43-character key")       \
+  /* Remote: the peer broke the protocol. */                                                   \
+  X(kMalformedMessage, kRemote, kMalformed, "malformed or unexpected handshake message")       \
+  X(kAuthenticationFailed, kRemote, kAuthenticationFailed,                                     \
+    "peer authentication failed (bad signature or bad key)")                                   \
+  X(kPeerNotAllowed, kRemote, kIdentityNotAccepted, "peer identity not accepted")              \
+  X(kReplayedChallenge, kRemote, kReplayedChallenge, "challenge was seen before")              \
+  X(kConnectionClosed, kRemote, kNone, "peer closed the connection during the handshake")      \
+  X(kTruncated, kRemote, kNone, "stream ended before close_notify (truncated)")                \
+  X(kFrameTooLarge, kRemote, kNone, "frame length over the receiver's maximum")                \
+  X(kFrameAuthFailed, kRemote, kNone, "frame failed authentication")                           \
+  X(kDataAfterClose, kRemote, kNone, "bytes received after close_notify")                      \
+  X(kCounterExhaustedRemote, kRemote, kNone, "peer exceeded the frame counter limit")          \
+  /* The peer sent an Error message (wire code in the name). */                                \
+  X(kPeerAbortMalformed, kPeerAbort, kNone, "peer reported: malformed message")                \
+  X(kPeerAbortAuthenticationFailed, kPeerAbort, kNone, "peer reported: authentication failed") \
+  X(kPeerAbortNotAccepted, kPeerAbort, kNone, "peer reported: identity not accepted")          \
+  X(kPeerAbortTimeout, kPeerAbort, kNone, "peer reported: timeout")                            \
+  X(kPeerAbortReplayedChallenge, kPeerAbort, kNone, "peer reported: replayed challenge")       \
+  X(kPeerAbortInternal, kPeerAbort, kNone, "peer reported: internal error or overload")        \
+  /* An Error with a code protocol-v1 does not define: an abort all the same. */               \
+  X(kPeerAbortUnknownCode, kPeerAbort, kNone, "peer reported an undefined error code")         \
+  /* Time. */                                                                                  \
   X(kTimeout, kTimeout, kTimeout, "handshake timed out")
 
 // Error: every failure the engine reports. kNone means success.

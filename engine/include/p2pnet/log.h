@@ -31,7 +31,8 @@ std::string_view log_level_name(LogLevel level);
 // LogHook receives one event: its level, the connection's id (ClientConfig::log_id /
 // ServerConfig::log_id, chosen by the embedder, e.g. the socket server's
 // ConnectionId) and the message, valid only during the call.
-using LogHook = std::function<void(LogLevel level, std::uint64_t connection_id, std::string_view message)>;
+using LogHook =
+    std::function<void(LogLevel level, std::uint64_t connection_id, std::string_view message)>;
 
 }  // namespace p2pnet
 

@@ -1,9 +1,9 @@
 // Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
-#include "p2pnet/internal/messages.h"
-
 #include <gtest/gtest.h>
 
 #include <vector>
+
+#include "p2pnet/internal/messages.h"
 
 namespace p2pnet {
 namespace {

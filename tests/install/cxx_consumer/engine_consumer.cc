@@ -1,8 +1,7 @@
 // A consumer of the installed p2pnet::engine: completes a handshake between two engines
 // in memory (tests/install/cxx_consumer).
-#include <sodium.h>
-
 #include <p2pnet/connection.h>
+#include <sodium.h>
 
 int main() {
   if (sodium_init() < 0) return 1;

@@ -4,13 +4,12 @@
 // libuv loop over loopback (an ephemeral port). The client sends one message, checks
 // the echo and closes; exits 0 when the echo came back, both sides closed without an
 // error and the client authenticated the expected server.
+#include <p2pnet/uv_connection.h>
 #include <sodium.h>
 #include <uv.h>
 
 #include <cstdio>
 #include <cstring>
-
-#include <p2pnet/uv_connection.h>
 
 namespace {
 
@@ -49,21 +48,21 @@ int main() {
       uv_tcp_bind(&listener, reinterpret_cast<const sockaddr*>(&address), 0) != 0) {
     return 1;
   }
-  const int listening = uv_listen(reinterpret_cast<uv_stream_t*>(&listener), 8,
-                                  [](uv_stream_t* server, int status) {
-    if (status < 0) return;
-    p2pnet::UvCallbacks callbacks;
-    callbacks.on_message = [](p2pnet::UvConnection& conn, p2pnet::ByteSpan message) {
-      (void)conn.send(message);
-    };
-    callbacks.on_error = on_error;
-    callbacks.on_closed = on_closed;
-    if (p2pnet::UvConnection::accept(server, *server_config, callbacks) == nullptr) ++errors;
-  });
+  const int listening =
+      uv_listen(reinterpret_cast<uv_stream_t*>(&listener), 8, [](uv_stream_t* server, int status) {
+        if (status < 0) return;
+        p2pnet::UvCallbacks callbacks;
+        callbacks.on_message = [](p2pnet::UvConnection& conn, p2pnet::ByteSpan message) {
+          (void)conn.send(message);
+        };
+        callbacks.on_error = on_error;
+        callbacks.on_closed = on_closed;
+        if (p2pnet::UvConnection::accept(server, *server_config, callbacks) == nullptr) ++errors;
+      });
   sockaddr_storage bound{};
   int length = sizeof bound;
-  if (listening != 0 || uv_tcp_getsockname(&listener, reinterpret_cast<sockaddr*>(&bound),
-                                           &length) != 0) {
+  if (listening != 0 ||
+      uv_tcp_getsockname(&listener, reinterpret_cast<sockaddr*>(&bound), &length) != 0) {
     return 1;
   }
 

@@ -28,7 +28,6 @@
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
-
 #include <memory>
 #include <optional>
 #include <system_error>
@@ -67,18 +66,16 @@ class AsioConnection final : public std::enable_shared_from_this<AsioConnection>
   static std::shared_ptr<AsioConnection> connect(asio::io_context& io,
                                                  const asio::ip::tcp::endpoint& endpoint,
                                                  const ClientConfig& config,
-                                                 AsioCallbacks callbacks,
-                                                 AsioOptions options = {});
+                                                 AsioCallbacks callbacks, AsioOptions options = {});
 
   // accept starts a server handshake on an accepted |socket|. Returns nullptr (the
   // socket is closed) when the config is invalid; no callback is called then.
   static std::shared_ptr<AsioConnection> accept(asio::ip::tcp::socket socket,
-                                                const ServerConfig& config,
-                                                AsioCallbacks callbacks,
+                                                const ServerConfig& config, AsioCallbacks callbacks,
                                                 AsioOptions options = {});
 
-  AsioConnection(Private, asio::ip::tcp::socket socket, Connection engine,
-                 AsioCallbacks callbacks, AsioOptions options, bool connected);
+  AsioConnection(Private, asio::ip::tcp::socket socket, Connection engine, AsioCallbacks callbacks,
+                 AsioOptions options, bool connected);
   AsioConnection(const AsioConnection&) = delete;
   AsioConnection& operator=(const AsioConnection&) = delete;
 

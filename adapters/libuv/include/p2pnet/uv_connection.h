@@ -66,9 +66,8 @@ class UvConnection final : private stream::Transport {
   // nullptr, having called no callback, when the config is invalid
   // (Connection::client fails with kInvalidArgument) or libuv refuses the connect;
   // otherwise every outcome, including a failed connect, arrives via |callbacks|.
-  static UvConnection* connect(uv_loop_t* loop, const sockaddr* address,
-                               const ClientConfig& config, UvCallbacks callbacks,
-                               UvOptions options = {});
+  static UvConnection* connect(uv_loop_t* loop, const sockaddr* address, const ClientConfig& config,
+                               UvCallbacks callbacks, UvOptions options = {});
 
   // accept takes the pending connection of |listener| (call it from the listener's
   // connection callback) and starts a server handshake on it. Returns nullptr, having

@@ -57,10 +57,11 @@ class BlockingSession {
 
  private:
   class Sink;  // the feed loop's view of the session (blocking.cc)
-  BlockingSession(Socket& socket, Connection connection) : socket_(&socket), connection_(std::move(connection)) {}
+  BlockingSession(Socket& socket, Connection connection)
+      : socket_(&socket), connection_(std::move(connection)) {}
 
-  static Status run_handshake(std::unique_ptr<BlockingSession>* out, Socket& socket, Connection connection,
-                              Deadline deadline);
+  static Status run_handshake(std::unique_ptr<BlockingSession>* out, Socket& socket,
+                              Connection connection, Deadline deadline);
   Status flush(Deadline deadline);
   Status read_and_handle(Deadline deadline);
   Status handle_buffered();

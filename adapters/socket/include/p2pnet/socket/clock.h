@@ -52,7 +52,8 @@ inline Deadline deadline_after(Duration duration) { return add_saturated(Clock::
 inline int remaining_ms(Deadline deadline, int cap_ms = 60'000) {
   const Deadline now = Clock::now();
   if (deadline <= now) return 0;
-  if (deadline >= add_saturated(now, Duration{cap_ms})) return cap_ms;  // also keeps deadline - now in range
+  if (deadline >= add_saturated(now, Duration{cap_ms}))
+    return cap_ms;  // also keeps deadline - now in range
   return static_cast<int>(std::chrono::ceil<Duration>(deadline - now).count());
 }
 

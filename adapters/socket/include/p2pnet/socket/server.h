@@ -49,11 +49,11 @@ struct ServerOptions {
   std::optional<std::vector<PublicKey>> allowed_clients;  // nullopt: any client
   Duration handshake_timeout = kDefaultHandshakeTimeout;
   std::size_t max_message_size = kDefaultMaxMessageSize;
-  std::size_t max_handshakes = 256;     // concurrent handshakes; when full, one is evicted
+  std::size_t max_handshakes = 256;            // concurrent handshakes; when full, one is evicted
   std::size_t max_handshakes_per_address = 8;  // from one IPv4 address / IPv6 /64; more are refused
-  std::size_t max_connections = 1024;   // handshakes + sessions; when full, a handshake is
-                                        // evicted, or the newcomer refused if there is none
-  Duration idle_timeout{300'000};       // a session with no traffic at all is closed
+  std::size_t max_connections = 1024;          // handshakes + sessions; when full, a handshake is
+                                               // evicted, or the newcomer refused if there is none
+  Duration idle_timeout{300'000};              // a session with no traffic at all is closed
   int listen_backlog = 1024;
   // reuse_port: listen with SO_REUSEPORT, so several servers (one per thread, each its
   // own loop) can listen on one port and the kernel spreads connections among them.
@@ -87,9 +87,9 @@ class ServerHandler {
 
 // ServerStats is a snapshot; stats() may be called from any thread.
 struct ServerStats {
-  std::uint64_t accepted = 0;               // every connection taken from the listener
-  std::uint64_t refused = 0;                // of those, closed at once (Error 0x06)
-  std::uint64_t refused_per_address = 0;    // included in refused: the address was at its cap
+  std::uint64_t accepted = 0;             // every connection taken from the listener
+  std::uint64_t refused = 0;              // of those, closed at once (Error 0x06)
+  std::uint64_t refused_per_address = 0;  // included in refused: the address was at its cap
   std::uint64_t handshakes_completed = 0;
   std::uint64_t handshakes_failed = 0;
   std::uint64_t handshakes_timed_out = 0;  // included in handshakes_failed
@@ -110,8 +110,8 @@ class Server {
  public:
   // create listens on host:port (0: a free port, see port()). Errors: kInvalidArgument
   // (no identity, a bound of 0, a bad max_message_size), kAddress, kSystem.
-  static Status create(std::unique_ptr<Server>* out, const ServerOptions& options, ServerHandler& handler,
-                       const std::string& host, std::uint16_t port);
+  static Status create(std::unique_ptr<Server>* out, const ServerOptions& options,
+                       ServerHandler& handler, const std::string& host, std::uint16_t port);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -179,9 +179,9 @@ class Server {
   std::size_t buffered_now_ = 0;
 
   struct Counters {
-    std::atomic<std::uint64_t> accepted{0}, refused{0}, refused_per_address{0}, handshakes_completed{0},
-        handshakes_failed{0}, handshakes_timed_out{0}, handshakes_evicted{0}, sessions_closed{0},
-        messages_received{0}, bytes_received{0};
+    std::atomic<std::uint64_t> accepted{0}, refused{0}, refused_per_address{0},
+        handshakes_completed{0}, handshakes_failed{0}, handshakes_timed_out{0},
+        handshakes_evicted{0}, sessions_closed{0}, messages_received{0}, bytes_received{0};
     std::atomic<std::size_t> active_handshakes{0}, active_sessions{0}, buffered_bytes{0},
         peak_connection_buffered{0};
   } counters_;

@@ -98,7 +98,8 @@ struct IpAddress {
 // On success *out is the new non-blocking socket, *peer its "address:port" text and,
 // if |address| is not null, *address its IP address. Returns kTimeout (with an empty
 // message) when none is pending; kSystem otherwise.
-Status accept_tcp(const Socket& listener, Socket* out, std::string* peer, IpAddress* address = nullptr);
+Status accept_tcp(const Socket& listener, Socket* out, std::string* peer,
+                  IpAddress* address = nullptr);
 
 // adopt_stream_socket takes over a socket the caller created (a SOCKET on Windows, a
 // descriptor elsewhere): it must be a stream socket (SO_TYPE is SOCK_STREAM), either
@@ -111,11 +112,11 @@ Status adopt_stream_socket(NativeSocket handle, Socket* out);
 
 // What one send or receive did.
 enum class IoState : std::uint8_t {
-  kDone,        // |bytes| moved (may be fewer than asked: a partial read or write)
-  kWouldBlock,  // nothing can move now; wait for readiness
-  kEndOfStream, // receive only: the peer shut down its side (TCP FIN)
-  kReset,       // the peer reset the connection, or a write after its close (EPIPE)
-  kError,       // another failure; system_error has the code
+  kDone,         // |bytes| moved (may be fewer than asked: a partial read or write)
+  kWouldBlock,   // nothing can move now; wait for readiness
+  kEndOfStream,  // receive only: the peer shut down its side (TCP FIN)
+  kReset,        // the peer reset the connection, or a write after its close (EPIPE)
+  kError,        // another failure; system_error has the code
 };
 
 struct IoResult {

@@ -151,8 +151,7 @@ class Driver final : private FeedSink {
   // Driver takes |engine|; |transport| and |events| must outlive it (the adapter owns
   // all three). |connected|: false for a client whose TCP connect is pending
   // (on_connected or on_transport_error follows). Nothing happens before start().
-  Driver(Connection engine, Transport& transport, Events& events, Options options,
-         bool connected);
+  Driver(Connection engine, Transport& transport, Events& events, Options options, bool connected);
   Driver(const Driver&) = delete;
   Driver& operator=(const Driver&) = delete;
 

@@ -55,8 +55,9 @@ class AeadKey {
   // seal encrypts |size| bytes from |plaintext| to |ciphertext| (the same pointer for
   // in place) and writes the 16-byte tag to |tag|, with nonce = 4 zero bytes || 64-bit
   // little-endian |counter| and associated data |ad|.
-  void seal(std::uint8_t* ciphertext, std::uint8_t* tag, const std::uint8_t* plaintext, std::size_t size,
-            ByteSpan ad, std::uint64_t counter, AeadBackend backend = AeadBackend::kAuto);
+  void seal(std::uint8_t* ciphertext, std::uint8_t* tag, const std::uint8_t* plaintext,
+            std::size_t size, ByteSpan ad, std::uint64_t counter,
+            AeadBackend backend = AeadBackend::kAuto);
   // open checks |tag| and decrypts |size| bytes from |ciphertext| to |plaintext| (the
   // same pointer for in place). Returns false if the frame is not authentic; then the
   // |size| bytes at |plaintext| are zero (never unauthenticated plaintext).

@@ -28,7 +28,8 @@ bool assertions_abort();
 
 }  // namespace p2pnet::internal
 
-#define P2PNET_ASSERT(cond) \
-  ::p2pnet::internal::invariant_holds(static_cast<bool>(cond) || ::p2pnet::internal::invariant_failed())
+#define P2PNET_ASSERT(cond)                                      \
+  ::p2pnet::internal::invariant_holds(static_cast<bool>(cond) || \
+                                      ::p2pnet::internal::invariant_failed())
 
 #endif  // P2PNET_INTERNAL_ASSERT_H_

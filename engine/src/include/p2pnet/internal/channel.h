@@ -24,9 +24,9 @@
 #include <optional>
 #include <string_view>
 
-#include "p2pnet/internal/aead.h"
 #include "p2pnet/config.h"
 #include "p2pnet/errors.h"
+#include "p2pnet/internal/aead.h"
 #include "p2pnet/internal/byte_buffer.h"
 #include "p2pnet/internal/bytes.h"
 #include "p2pnet/internal/key_schedule.h"
@@ -116,7 +116,9 @@ class Channel {
   ChannelState state() const { return state_; }
   Error error() const { return error_; }
   // sent_close: our close_notify is queued (kSentClose or kClosed); false once failed.
-  bool sent_close() const { return state_ == ChannelState::kSentClose || state_ == ChannelState::kClosed; }
+  bool sent_close() const {
+    return state_ == ChannelState::kSentClose || state_ == ChannelState::kClosed;
+  }
   // peer_closed: the peer's close_notify arrived (kPeerClosed or kClosed); false once failed.
   bool peer_closed() const {
     return state_ == ChannelState::kPeerClosed || state_ == ChannelState::kClosed;
@@ -135,7 +137,7 @@ class Channel {
   }
 
  private:
-  friend struct ChannelTestAccess;  // p2pnet/internal/channel_test_access.h
+  friend struct ChannelTestAccess;     // p2pnet/internal/channel_test_access.h
   friend struct ConnectionTestAccess;  // p2pnet/internal/connection_test_access.h
 
   Error seal(ByteSpan plaintext);

@@ -13,11 +13,15 @@
 namespace p2pnet {
 
 struct ChannelTestAccess {
-  static void set_send_counter(Channel& channel, std::uint64_t value) { channel.send_counter_ = value; }
+  static void set_send_counter(Channel& channel, std::uint64_t value) {
+    channel.send_counter_ = value;
+  }
   static void set_receive_counter(Channel& channel, std::uint64_t value) {
     channel.receive_counter_ = value;
   }
-  static std::size_t receive_buffer_capacity(const Channel& channel) { return channel.rx_.capacity(); }
+  static std::size_t receive_buffer_capacity(const Channel& channel) {
+    return channel.rx_.capacity();
+  }
   // force_pending_message makes an impossible state: a pending message of |size|
   // bytes that the receive buffer does not hold, for the P2PNET_ASSERT tests.
   static void force_pending_message(Channel& channel, std::uint32_t size) {

@@ -39,8 +39,10 @@ struct ConnectionTestAccess {
       check("Channel::send_key_", channel.send_key_.key());
       check("Channel::receive_key_", channel.receive_key_.key());
       // An OpenSSL context holds its own copy of the key schedule.
-      if (channel.send_key_.has_openssl_context()) holders.push_back("Channel::send_key_ (OpenSSL)");
-      if (channel.receive_key_.has_openssl_context()) holders.push_back("Channel::receive_key_ (OpenSSL)");
+      if (channel.send_key_.has_openssl_context())
+        holders.push_back("Channel::send_key_ (OpenSSL)");
+      if (channel.receive_key_.has_openssl_context())
+        holders.push_back("Channel::receive_key_ (OpenSSL)");
     }
     return holders;
   }
@@ -67,7 +69,8 @@ struct ConnectionTestAccess {
     const Connection::Impl& impl = connection.impl();
     if (!impl.channel) return {};
     const Channel& channel = *impl.channel;
-    if (sending) return channel.holds_send_key() ? ByteSpan(channel.send_key().bytes()) : ByteSpan{};
+    if (sending)
+      return channel.holds_send_key() ? ByteSpan(channel.send_key().bytes()) : ByteSpan{};
     return channel.holds_receive_key() ? ByteSpan(channel.receive_key().bytes()) : ByteSpan{};
   }
 };

@@ -14,8 +14,8 @@
 
 #include "p2pnet/challenge.h"
 #include "p2pnet/errors.h"
-#include "p2pnet/internal/bytes.h"
 #include "p2pnet/identity.h"
+#include "p2pnet/internal/bytes.h"
 
 namespace p2pnet {
 
