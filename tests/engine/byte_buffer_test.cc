@@ -28,8 +28,8 @@ TEST(ByteBufferTest, WipeZeroesAndMoveTransfersOwnership) {
   for (std::size_t i = 0; i < 8; ++i) EXPECT_EQ(buffer.data()[i], 0);
   ByteBuffer moved(std::move(buffer));
   EXPECT_EQ(moved.capacity(), 8u);
-  EXPECT_EQ(buffer.capacity(),
-            0u);  // NOLINT(bugprone-use-after-move): checking the moved-from state
+  // NOLINTNEXTLINE(bugprone-use-after-move): checking the moved-from state
+  EXPECT_EQ(buffer.capacity(), 0u);
 }
 
 }  // namespace
