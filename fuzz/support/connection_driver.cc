@@ -57,8 +57,20 @@ void ConnectionDriver::after_call() {
   // Output: nothing after a failure already returned; an Error message on a fresh
   // handshake failure that protocol-v1 answers.
   const std::size_t before = outbox_.size();
-  Bytes out(conn_.pending_transmit());
-  out.resize(conn_.poll_transmit(out));
+  Bytes out;
+  if (++drains_ % 2 == 1) {
+    out.resize(conn_.pending_transmit());
+    out.resize(conn_.poll_transmit(out));
+  } else {
+    const std::size_t pending = conn_.pending_transmit();
+    for (ByteSpan piece = conn_.peek_transmit(); !piece.empty(); piece = conn_.peek_transmit()) {
+      FUZZ_CHECK(piece.size() <= pending - out.size());
+      const std::size_t n = piece.size() / 2 + 1;  // uneven pieces, as partial writes give
+      out.insert(out.end(), piece.begin(), piece.begin() + static_cast<std::ptrdiff_t>(n));
+      conn_.consume_transmit(n);
+    }
+    FUZZ_CHECK(out.size() == pending);
+  }
   FUZZ_CHECK(conn_.pending_transmit() == 0);
   outbox_.insert(outbox_.end(), out.begin(), out.end());
   if (failed_seen_) FUZZ_CHECK(outbox_.size() == before);
@@ -147,6 +159,16 @@ Error ConnectionDriver::deliver_eof(Instant now) {
   }
   if (result.error != Error::kNone) failed_seen_ = true;
   return conn_.error();
+}
+
+void ConnectionDriver::release_idle() {
+  const ConnectionState state = conn_.state();
+  const Error error = conn_.error();
+  const std::size_t pending = conn_.pending_transmit();
+  (void)conn_.release_idle_buffers();
+  FUZZ_CHECK(conn_.state() == state && conn_.error() == error);
+  FUZZ_CHECK(conn_.pending_transmit() == pending);
+  after_call();
 }
 
 Error ConnectionDriver::advance_to(Instant now) {

@@ -40,6 +40,10 @@ class ConnectionDriver {
   Error deliver_eof(Instant now);
   // advance_to calls handle_timeout(now).
   Error advance_to(Instant now);
+  // release_idle calls release_idle_buffers(), as the socket server does for a
+  // connection that has been quiet for a second, and checks that it changes nothing
+  // the embedder can see (state, error, pending output).
+  void release_idle();
   // send and close call the connection's and check the result; a message that was
   // accepted is appended to sent().
   Error send(ByteSpan message);
@@ -74,6 +78,10 @@ class ConnectionDriver {
   std::vector<Bytes> received_;
   std::vector<Bytes> sent_;
   Bytes outbox_;
+  // drains_ counts output drains: odd ones use poll_transmit (an event loop's copy),
+  // even ones peek_transmit/consume_transmit in uneven pieces (the socket server's
+  // write from the engine's queue), so both paths meet the same checks.
+  std::size_t drains_ = 0;
 };
 
 }  // namespace p2pnet::fuzz

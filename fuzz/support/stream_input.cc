@@ -18,6 +18,8 @@ void feed_connection(ConnectionDriver& driver, const StreamInput& input, bool cl
   std::size_t echoed = 0;
   for_each_chunk(input.stream, input.chunk, [&](ByteSpan piece) {
     if (step.count() != 0) {
+      // A second of quiet: the socket server would release the idle buffers.
+      driver.release_idle();
       now += step;
       (void)driver.advance_to(now);
     }

@@ -48,7 +48,8 @@ void for_each_chunk(ByteSpan stream, std::size_t chunk, F&& f) {
 inline constexpr std::uint8_t kEcho = 1u << 3;         // send every message received back
 inline constexpr std::uint8_t kEndOfStream = 1u << 4;  // the stream ends after the input
 inline constexpr std::uint8_t kSmallLimit = 1u << 5;   // a 64-byte message limit
-inline constexpr std::uint8_t kSlow = 1u << 6;         // each chunk one second after the last
+// kSlow: each chunk a second after the last, the idle buffers released in between.
+inline constexpr std::uint8_t kSlow = 1u << 6;
 
 // apply_channel_options sets what kSmallLimit asks for in |channel|.
 void apply_channel_options(const StreamInput& input, ChannelConfig& channel);
