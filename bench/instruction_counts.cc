@@ -1,15 +1,17 @@
 // Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
 //
 // instruction_counts.cc: fixed-count loops for callgrind (scripts/bench.sh
-// instructions). `p2pnet_instruction_counts MODE N` runs N iterations of one of:
+// instructions). `p2pnet_instruction_counts MODE N [SIZE]` runs N iterations of one of:
 //   handshake-engine  a client and a server Connection, the four messages carried
 //                     between them, both kHandshakeComplete events, then teardown
 //   handshake-floor   the libsodium calls protocol-v1 obliges both sides to make
 //                     (crypto_floor.h)
-//   message-engine    one 16 KiB message: send() on an established client, its frame
-//                     handed to the server's handle_bytes straight from the client's
-//                     queue (peek_transmit/consume_transmit, as the socket server
-//                     writes), poll_event
+//   message-engine    one SIZE-byte message (default 16 KiB): send() on an established
+//                     client, its frame handed to the server's handle_bytes straight
+//                     from the client's queue (peek_transmit/consume_transmit, as the
+//                     socket server writes), poll_event
+//   message-engine-copy  the same, but the frame is first copied out of the queue
+//                     into a caller buffer (poll_transmit, as an event loop writes)
 //   message-raw       the same message sealed and opened with the bare calls of the
 //                     library the engine uses at that size (raw_aead.h)
 // The script runs each mode at two counts and divides the difference in instructions
@@ -36,7 +38,7 @@ using testing::PinnedPeers;
 using testing::ShuttleBuffer;
 using testing::ShuttledPair;
 
-constexpr std::size_t kMessageSize = 16384;
+constexpr std::size_t kDefaultMessageSize = 16384;
 
 AeadLibrary engine_library_for(std::size_t size) {
   return aead_openssl_built_in() && size >= kOpenSslMinSize ? AeadLibrary::kOpenSsl
@@ -62,30 +64,33 @@ bool floors(long count) {
   return true;
 }
 
-bool engine_messages(long count) {
+// engine_messages: |copy| takes each frame out through poll_transmit into a buffer
+// first, otherwise the server reads it from the client's queue.
+bool engine_messages(long count, std::size_t size, bool copy) {
   const PinnedPeers peers;
   static ShuttleBuffer buffer{};
   ShuttledPair pair(peers, buffer);
   if (!pair.ok()) return false;
-  std::vector<std::uint8_t> message(kMessageSize);
+  std::vector<std::uint8_t> message(size);
   randombytes_buf(message.data(), message.size());
   for (long i = 0; i < count; ++i) {
     if (pair.client.send(message) != Error::kNone) return false;
     std::size_t received = 0;
     for (ByteSpan out = pair.client.peek_transmit(); !out.empty();
          out = pair.client.peek_transmit()) {
+      if (copy) out = ByteSpan(buffer.data(), pair.client.poll_transmit(buffer));
       const ReadResult result = pair.server.handle_bytes(out, Instant{0});
-      if (result.error != Error::kNone) return false;
-      pair.client.consume_transmit(result.consumed);
+      if (result.error != Error::kNone || (copy && result.consumed != out.size())) return false;
+      if (!copy) pair.client.consume_transmit(result.consumed);
       while (const auto event = pair.server.poll_event()) received += event->message.size();
     }
-    if (received != kMessageSize) return false;
+    if (received != size) return false;
   }
   return true;
 }
 
-bool raw_messages(long count) {
-  RawAead raw(engine_library_for(kMessageSize), kMessageSize);
+bool raw_messages(long count, std::size_t size) {
+  RawAead raw(engine_library_for(size), size);
   for (long i = 0; i < count; ++i) {
     if (!raw.round_trip()) return false;
   }
@@ -97,10 +102,12 @@ bool raw_messages(long count) {
 
 int main(int argc, char** argv) {
   using namespace p2pnet::bench;
-  if (argc != 3 || sodium_init() < 0) {
+  const std::size_t size = argc == 4 ? std::strtoul(argv[3], nullptr, 10) : kDefaultMessageSize;
+  if (argc < 3 || argc > 4 || size == 0 || size > p2pnet::kMaxMessageSizeLimit ||
+      sodium_init() < 0) {
     std::fprintf(stderr,
                  "usage: p2pnet_instruction_counts handshake-engine|handshake-floor|"
-                 "message-engine|message-raw|library N\n");
+                 "message-engine|message-engine-copy|message-raw|library N [SIZE]\n");
     return 2;
   }
   const std::string_view mode = argv[1];
@@ -111,11 +118,13 @@ int main(int argc, char** argv) {
   } else if (mode == "handshake-floor") {
     ok = floors(count);
   } else if (mode == "message-engine") {
-    ok = engine_messages(count);
+    ok = engine_messages(count, size, false);
+  } else if (mode == "message-engine-copy") {
+    ok = engine_messages(count, size, true);
   } else if (mode == "message-raw") {
-    ok = raw_messages(count);
+    ok = raw_messages(count, size);
   } else if (mode == "library") {  // which library message-raw uses, for the report
-    std::printf("%s\n", aead_library_name(engine_library_for(kMessageSize)));
+    std::printf("%s\n", aead_library_name(engine_library_for(size)));
     ok = true;
   } else {
     std::fprintf(stderr, "p2pnet_instruction_counts: unknown mode '%s'\n", argv[1]);

@@ -9,7 +9,9 @@
 #           per both-sides handshake (engine and crypto floor) and per 16 KiB message
 #           (engine and the raw AEAD of the library the engine uses at that size); fails
 #           if engine/floor > 1.02 or engine/raw > 1.03. Instruction counts do not
-#           move with the machine's load, so this is the one performance gate.
+#           move with the machine's load, so this is the one performance gate. Also
+#           prints, without a gate, the same per 1 KiB message, with and without the
+#           copy out of the engine's queue (poll_transmit vs peek_transmit).
 #   report  the same build, then the suite with repetitions and the loopback load
 #           three times; writes docs/benchmarks.md and docs/benchmarks-transport.png.
 #           Takes several minutes; run it on a machine as quiet as you can get.
@@ -90,13 +92,13 @@ run_loopback() {
   return $status
 }
 
-# instructions_of MODE COUNT: instructions callgrind counts for COUNT iterations.
+# instructions_of MODE COUNT [SIZE]: instructions callgrind counts for COUNT iterations.
 instructions_of() {
   local out
   out=$(mktemp)
   if ! valgrind --tool=callgrind --callgrind-out-file="$out" \
-      "$build/bench/p2pnet_instruction_counts" "$1" "$2" >/dev/null 2>"$out.log"; then
-    echo "instructions: $1 $2 failed under callgrind:" >&2
+      "$build/bench/p2pnet_instruction_counts" "$@" >/dev/null 2>"$out.log"; then
+    echo "instructions: $* failed under callgrind:" >&2
     tail -n 20 "$out.log" >&2
     rm -f "$out" "$out.log"
     return 1
@@ -105,37 +107,49 @@ instructions_of() {
   rm -f "$out" "$out.log"
 }
 
-# per_iteration MODE LOW HIGH: the instructions of one iteration, from two counts, so
-# that start-up (library initialisation, the first buffers) cancels out.
+# per_iteration MODE LOW HIGH [SIZE]: the instructions of one iteration, from two
+# counts, so that start-up (library initialisation, the first buffers) cancels out.
 per_iteration() {
   local low high
-  low=$(instructions_of "$1" "$2") || return 1
-  high=$(instructions_of "$1" "$3") || return 1
+  low=$(instructions_of "$1" "$2" ${4:+"$4"}) || return 1
+  high=$(instructions_of "$1" "$3" ${4:+"$4"}) || return 1
   echo $(((high - low) / ($3 - $2)))
 }
 
 # run_instructions OUT: the gate; JSON goes to OUT for the report.
 run_instructions() {
   local out=$1
-  local engine floor message raw library
+  local engine floor message raw library small small_copy small_raw small_library
   engine=$(per_iteration handshake-engine 2 12)
   floor=$(per_iteration handshake-floor 2 12)
   message=$(per_iteration message-engine 10 110)
   raw=$(per_iteration message-raw 10 110)
   library=$("$build/bench/p2pnet_instruction_counts" library 1)
-  "$python" - "$out" "$engine" "$floor" "$message" "$raw" "$library" <<'PY'
+  small=$(per_iteration message-engine 10 110 1024)
+  small_copy=$(per_iteration message-engine-copy 10 110 1024)
+  small_raw=$(per_iteration message-raw 10 110 1024)
+  small_library=$("$build/bench/p2pnet_instruction_counts" library 1 1024)
+  "$python" - "$out" "$engine" "$floor" "$message" "$raw" "$library" \
+    "$small" "$small_copy" "$small_raw" "$small_library" <<'PY'
 import json, sys
 out, engine, floor, message, raw, library = sys.argv[1], *map(int, sys.argv[2:6]), sys.argv[6]
+small, small_copy, small_raw, small_library = *map(int, sys.argv[7:10]), sys.argv[10]
 result = {"handshake_engine": engine, "handshake_floor": floor, "handshake_ratio": engine / floor,
           "message_size": 16384, "message_engine": message, "message_raw": raw,
           "message_ratio": message / raw, "message_library": library,
-          "handshake_gate": 1.02, "message_gate": 1.03}
+          "handshake_gate": 1.02, "message_gate": 1.03,
+          # 1 KiB, reported without a gate: with and without the copy out of the queue.
+          "small_size": 1024, "small_engine": small, "small_engine_copy": small_copy,
+          "small_raw": small_raw, "small_library": small_library}
 with open(out, "w") as f:
     json.dump(result, f)
 print(f"instructions per both-sides handshake: engine {engine:,}, floor {floor:,}, "
       f"engine/floor {result['handshake_ratio']:.4f} (gate {result['handshake_gate']})")
 print(f"instructions per 16 KiB message (seal + open, {library}): engine {message:,}, raw AEAD {raw:,}, "
       f"engine/raw {result['message_ratio']:.4f} (gate {result['message_gate']})")
+print(f"instructions per 1 KiB message (seal + open, {small_library}): engine {small:,} "
+      f"({small / small_raw:.4f} of raw), copying out of the queue {small_copy:,} "
+      f"({small_copy / small_raw:.4f}), raw AEAD {small_raw:,} (no gate)")
 failed = [name for name, ratio, gate in (("handshake engine/floor", result["handshake_ratio"], 1.02),
                                          ("message engine/raw", result["message_ratio"], 1.03)) if ratio > gate]
 if failed:

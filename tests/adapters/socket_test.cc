@@ -8,6 +8,8 @@
 // checked from outside, by listing /proc/self/fd (Linux).
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <sodium.h>
 #include <sys/socket.h>
@@ -59,6 +61,22 @@ TEST(SocketTest, ListenAcceptAndConnectSocketsAreCloseOnExec) {
   net::Socket listener6;
   if (net::listen_tcp(&listener6, "::1", 0, 4).ok()) {
     EXPECT_TRUE(close_on_exec(listener6.native())) << "listen_tcp on ::1";
+  }
+}
+
+// accept_tcp saves system calls per connection by relying on accept4's SOCK_NONBLOCK
+// and, on Linux, on the kernel copying the listener's TCP_NODELAY to accepted sockets
+// (socket.cc, prepare_accepted): this checks both on the machine it runs on.
+TEST(SocketTest, AcceptedSocketsAreNonBlockingWithoutNagle) {
+  ConnectedTrio trio;
+  ASSERT_NO_FATAL_FAILURE(connect_trio(&trio));
+  for (const net::Socket* socket : {&trio.listener, &trio.client, &trio.accepted}) {
+    const int flags = ::fcntl(socket->native(), F_GETFL);
+    EXPECT_TRUE(flags >= 0 && (flags & O_NONBLOCK) != 0);
+    int nodelay = 0;
+    socklen_t length = sizeof nodelay;
+    ASSERT_EQ(::getsockopt(socket->native(), IPPROTO_TCP, TCP_NODELAY, &nodelay, &length), 0);
+    EXPECT_NE(nodelay, 0);
   }
 }
 

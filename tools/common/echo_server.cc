@@ -37,7 +37,8 @@ extern "C" void on_signal(int) { g_stop.store(true); }
 constexpr std::size_t kShownBytes = 200;
 
 // EchoHandler logs the documented lines (docs/adapters.md "Running") and sends every
-// message back. One per worker: it is used on its server's thread only.
+// message back. One per worker: it is used on its server's thread only, where a
+// LineBatch gathers the lines of each pass of the loop until on_pass_end writes them.
 class EchoHandler final : public net::ServerHandler {
  public:
   explicit EchoHandler(const Output& out) : out_(out) {}
@@ -72,6 +73,7 @@ class EchoHandler final : public net::ServerHandler {
                 " failed: " + std::string(error_message(error)));
     }
   }
+  void on_pass_end() override { LineBatch::write(); }
   void on_closed(ConnectionId id, const Status& reason) override {
     if (reason.code() == net::StatusCode::kPeerClosed) {
       out_.line("[INFO] Session with " + addresses_[id] + " closed");
@@ -140,6 +142,7 @@ int run_echo_server(ServeSettings settings, const Output& out) {
   std::vector<Status> results(servers.size());
   std::vector<std::thread> threads;
   const auto run_worker = [&](std::size_t w) {
+    const LineBatch batch;  // this worker's log lines, written once per pass
     results[w] = servers[w]->run(g_stop);
     if (!results[w].ok()) g_stop.store(true);
   };

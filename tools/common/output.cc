@@ -71,12 +71,33 @@ void Output::banner(const std::string& title) const {
       line.c_str());
 }
 
+namespace {
+thread_local LineBatch* t_batch = nullptr;  // this thread's LineBatch, if any
+}  // namespace
+
+LineBatch::LineBatch() : outer_(t_batch) { t_batch = this; }
+
+LineBatch::~LineBatch() {
+  write();
+  t_batch = outer_;
+}
+
+void LineBatch::write() {
+  LineBatch* batch = t_batch;
+  if (batch == nullptr || batch->lines_.empty()) return;
+  std::fwrite(batch->lines_.data(), 1, batch->lines_.size(), stdout);
+  std::fflush(stdout);
+  batch->lines_.clear();
+}
+
 void Output::line(const std::string& text) const {
-  if (timestamps_) {
-    std::printf("%s %s\n", utc_timestamp().c_str(), text.c_str());
-  } else {
-    std::printf("%s\n", text.c_str());
+  std::string formatted = (timestamps_ ? utc_timestamp() + " " : std::string()) + text + "\n";
+  if (LineBatch* batch = t_batch) {
+    batch->lines_ += formatted;
+    if (batch->lines_.size() >= LineBatch::kWriteAt) LineBatch::write();
+    return;
   }
+  std::fwrite(formatted.data(), 1, formatted.size(), stdout);
 }
 
 void Output::blank() const {

@@ -9,7 +9,8 @@
 //   3. for each ready connection: write what is queued, read once if it may, feed
 //      the engine and deliver its events (the feed loop every driver shares,
 //      p2pnet/stream/feed.h), write again (pump);
-//   4. expire deadlines; 5. forget closed connections.
+//   4. expire deadlines; 5. forget closed connections; 6. tell the handler the pass
+//      is over (ServerHandler::on_pass_end).
 // A connection's interest set is recomputed after every change: readable only while
 // there is no unconsumed input and room for a reply, writable only while output waits.
 #include "p2pnet/socket/server.h"
@@ -164,6 +165,7 @@ Status Server::run(const std::atomic<bool>& stop) {
     finish(*peer, Status(StatusCode::kConnectionClosed, "server shutting down"));
   }
   reap();
+  handler_.on_pass_end();
   return Status();
 }
 
@@ -198,6 +200,7 @@ Status Server::run_once(Duration max_wait) {
   }
   expire_timers();
   reap();
+  handler_.on_pass_end();
   return Status();
 }
 

@@ -92,6 +92,7 @@ int poll_native(pollfd* fds, unsigned long n, int timeout_ms) {
   return ::WSAPoll(fds, n, timeout_ms);
 }
 constexpr int kSendFlags = 0;
+constexpr bool kAcceptIsNonBlocking = false;
 #else
 using SockLen = socklen_t;
 int to_sys(NativeSocket s) { return s; }
@@ -124,8 +125,17 @@ NativeSocket open_socket(int family) {
   return set_cloexec(::socket(family, SOCK_STREAM, IPPROTO_TCP));
 #endif
 }
+// accept4 also sets O_NONBLOCK where it can (SOCK_NONBLOCK: Linux, the BSDs), which
+// saves prepare_accepted two fcntl calls per connection.
+#if defined(SOCK_CLOEXEC) && defined(SOCK_NONBLOCK)
+constexpr bool kAcceptIsNonBlocking = true;
+#else
+constexpr bool kAcceptIsNonBlocking = false;
+#endif
 NativeSocket accept_native(NativeSocket listener, sockaddr* address, socklen_t* length) {
-#ifdef SOCK_CLOEXEC
+#if defined(SOCK_CLOEXEC) && defined(SOCK_NONBLOCK)
+  return ::accept4(listener, address, length, SOCK_CLOEXEC | SOCK_NONBLOCK);
+#elif defined(SOCK_CLOEXEC)
   return ::accept4(listener, address, length, SOCK_CLOEXEC);
 #else
   return set_cloexec(::accept(listener, address, length));
@@ -157,6 +167,22 @@ bool prepare(NativeSocket s) {
   int one = 1;
   ::setsockopt(to_sys(s), IPPROTO_TCP, TCP_NODELAY, reinterpret_cast<const char*>(&one),
                sizeof one);
+  return true;
+}
+
+// prepare_accepted gives an accepted socket the same options with fewer system calls,
+// which count when every connection lives for one handshake (docs/benchmarks.md,
+// "Loopback"). The listener went through prepare, and Linux copies its TCP_NODELAY to
+// the connections it accepts; accept_native made it non-blocking where accept4 can.
+// SocketTest.AcceptedSocketsAreNonBlockingWithoutNagle checks both on the machine.
+bool prepare_accepted(NativeSocket s) {
+  if (!kAcceptIsNonBlocking && !set_nonblocking(s)) return false;
+  if (!forbid_sigpipe(s)) return false;
+#ifndef __linux__
+  int one = 1;
+  ::setsockopt(to_sys(s), IPPROTO_TCP, TCP_NODELAY, reinterpret_cast<const char*>(&one),
+               sizeof one);
+#endif
   return true;
 }
 
@@ -393,7 +419,7 @@ Status accept_tcp(const Socket& listener, Socket* out, std::string* peer, IpAddr
       if (died_in_queue(code)) continue;
       return system_status("accept", code);
     }
-    if (!prepare(socket.native())) continue;  // the peer is gone already; take the next
+    if (!prepare_accepted(socket.native())) continue;  // the peer is gone already; take the next
     *peer = address_text(address);
     if (ip != nullptr) *ip = ip_address(address);
     *out = std::move(socket);

@@ -83,6 +83,11 @@ class ServerHandler {
   // on_closed ends an established session: kPeerClosed for a clean close_notify
   // exchange, otherwise why it ended (truncated, reset, idle timeout, protocol error).
   virtual void on_closed(ConnectionId /*id*/, const Status& /*reason*/) {}
+  // on_pass_end comes once at the end of every pass of the loop (run_once, and the
+  // closing of every connection when run stops), after the pass's other calls and
+  // before the server waits again. A handler that buffers what it writes (a log) can
+  // write it here in one go instead of once per call.
+  virtual void on_pass_end() {}
 };
 
 // ServerStats is a snapshot; stats() may be called from any thread.
