@@ -34,6 +34,22 @@ class ConnectionTest : public ::testing::Test {
     s.random = &server_random;
     return s;
   }
+  // server_failed_with_its_accept_queued: a server whose channel failed
+  // (kFrameAuthFailed) on a bad frame that came in the same input as the client's
+  // KeyExchange, so the call that queued its Accept also failed it.
+  Connection server_failed_with_its_accept_queued() {
+    Connection client = Connection::client(client_config(), Instant{0});
+    Connection server = Connection::server(server_config(), Instant{0});
+    testing::Inbox client_inbox, server_inbox;
+    testing::feed(server, testing::take_output(client), Instant{0}, server_inbox);
+    testing::feed(client, testing::take_output(server), Instant{0}, client_inbox);
+    Bytes exchange_and_junk = testing::take_output(client);
+    exchange_and_junk.resize(exchange_and_junk.size() + kFrameOverhead + 3, 0x00);
+    exchange_and_junk[kKeyExchangeSize + 3] = 3;  // a frame header, then a bad tag
+    EXPECT_EQ(testing::feed(server, exchange_and_junk, Instant{0}, server_inbox),
+              Error::kFrameAuthFailed);
+    return server;
+  }
 };
 
 TEST_F(ConnectionTest, HandshakeThenMessagesBothWays) {
@@ -197,18 +213,7 @@ TEST_F(ConnectionTest, PeekAndConsumeGiveWhatPollTransmitWould) {
 
 // A failed channel shows nothing to peek either, and consuming changes nothing.
 TEST_F(ConnectionTest, PeekTransmitIsEmptyAfterTheChannelFails) {
-  const ClientConfig cc = client_config();
-  const ServerConfig sc = server_config();
-  Connection client = Connection::client(cc, Instant{0});
-  Connection server = Connection::server(sc, Instant{0});
-  testing::Inbox client_inbox, server_inbox;
-  testing::feed(server, testing::take_output(client), Instant{0}, server_inbox);
-  testing::feed(client, testing::take_output(server), Instant{0}, client_inbox);
-  Bytes exchange_and_junk = testing::take_output(client);
-  exchange_and_junk.resize(exchange_and_junk.size() + kFrameOverhead + 3, 0x00);
-  exchange_and_junk[kKeyExchangeSize + 3] = 3;  // a frame header, then a bad tag
-  EXPECT_EQ(testing::feed(server, exchange_and_junk, Instant{0}, server_inbox),
-            Error::kFrameAuthFailed);
+  Connection server = server_failed_with_its_accept_queued();
   EXPECT_TRUE(server.peek_transmit().empty());
   server.consume_transmit(10);
   EXPECT_EQ(server.pending_transmit(), 0u);
@@ -217,18 +222,7 @@ TEST_F(ConnectionTest, PeekTransmitIsEmptyAfterTheChannelFails) {
 // A server whose channel fails on bytes that came with the KeyExchange must not send
 // the Accept queued by the same call: the client would be established with a dead peer.
 TEST_F(ConnectionTest, AcceptIsNotSentWhenTheChannelFailsInTheSameInput) {
-  const ClientConfig cc = client_config();
-  const ServerConfig sc = server_config();
-  Connection client = Connection::client(cc, Instant{0});
-  Connection server = Connection::server(sc, Instant{0});
-  testing::Inbox client_inbox, server_inbox;
-  testing::feed(server, testing::take_output(client), Instant{0}, server_inbox);
-  testing::feed(client, testing::take_output(server), Instant{0}, client_inbox);
-  Bytes exchange_and_junk = testing::take_output(client);
-  exchange_and_junk.resize(exchange_and_junk.size() + kFrameOverhead + 3, 0x00);
-  exchange_and_junk[kKeyExchangeSize + 3] = 3;  // a frame header, then a bad tag
-  EXPECT_EQ(testing::feed(server, exchange_and_junk, Instant{0}, server_inbox),
-            Error::kFrameAuthFailed);
+  Connection server = server_failed_with_its_accept_queued();
   EXPECT_EQ(server.pending_transmit(), 0u);
   EXPECT_TRUE(testing::take_output(server).empty());
 }
