@@ -35,7 +35,10 @@ void derive_keys(const std::uint8_t* shared, const SigningKey& client, const Sig
 }  // namespace
 
 HandshakeFloor::HandshakeFloor() {
-  // A client message the server side can verify: its own ephemeral key and signature.
+  client_signs();  // a client message the server side can verify
+}
+
+void HandshakeFloor::client_signs() {
   randombytes_buf(client_eph_secret_.data(), client_eph_secret_.size());
   crypto_scalarmult_base(client_eph_public_.data(), client_eph_secret_.data());
   std::memcpy(client_content_.data() + kClientAuthLabel.size() + kChallengeSize,
@@ -67,12 +70,7 @@ bool HandshakeFloor::server_side() {
 
 bool HandshakeFloor::both_sides() {
   // Client: ephemeral key pair, sign its content.
-  randombytes_buf(client_eph_secret_.data(), client_eph_secret_.size());
-  crypto_scalarmult_base(client_eph_public_.data(), client_eph_secret_.data());
-  std::memcpy(client_content_.data() + kClientAuthLabel.size() + kChallengeSize,
-              client_eph_public_.data(), 32);
-  crypto_sign_detached(client_sig_.data(), nullptr, client_content_.data(), kClientContentSize,
-                       client_id_.secret_key.data());
+  client_signs();
   // Server: challenge, verify the client, ephemeral key pair, X25519, derive, sign.
   bool ok = server_side();
   // Client: verify the server, X25519, derive.

@@ -42,6 +42,10 @@ class HandshakeFloor {
   bool server_side();
 
  private:
+  // client_signs: the client's first share, a fresh ephemeral key pair and the
+  // signature over its content.
+  void client_signs();
+
   SigningKey client_id_;
   SigningKey server_id_;
   // The longest signed content (server): label || challenge || 2 eph || 2 ids. Its
