@@ -94,11 +94,6 @@ int main(int argc, char** argv) {
     } else if (arg == "--workers" && has_value) {
       const auto value = parse_unsigned(argv[++i], 256);
       if (!value || *value == 0) return std::printf("[ERROR] --workers needs a number 1..256\n"), 1;
-      if (*value > 1 && !p2pnet::net::reuse_port_supported()) {
-        return std::printf(
-                   "[ERROR] --workers above 1 needs SO_REUSEPORT, which this platform lacks\n"),
-               1;
-      }
       settings.workers = static_cast<unsigned>(*value);
     } else if (arg == "--help" || arg == "-h") {
       usage();

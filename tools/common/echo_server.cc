@@ -94,6 +94,9 @@ class EchoHandler final : public net::ServerHandler {
 int run_echo_server(ServeSettings settings, const Output& out) {
   line_buffer_stdout();
   if (sodium_init() < 0) return out.fail("libsodium failed to initialise");
+  if (settings.workers > 1 && !net::reuse_port_supported()) {
+    return out.fail("--workers above 1 needs SO_REUSEPORT, which this platform lacks");
+  }
 
   out.banner("Secure Server (Milestone 2.2)");
   out.line("[INFO] Loading server identity...");

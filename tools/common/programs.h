@@ -40,8 +40,8 @@ struct ServeSettings {
   std::uint16_t port = 8080;
   std::vector<PublicKey> allowed;  // empty: every client
   net::ServerOptions options;      // identity, allowed_clients and reuse_port are filled in
-  // workers: servers on one port, each on its own thread (SO_REUSEPORT; above 1 only
-  // where net::reuse_port_supported()).
+  // workers: servers on one port, each on its own thread (SO_REUSEPORT); more than 1
+  // where !net::reuse_port_supported() is a runtime failure of run_echo_server.
   unsigned workers = 1;
 };
 

@@ -242,9 +242,6 @@ static int run(int argc, char** argv) {
     if (!max_per_address.empty()) o.max_handshakes_per_address = to_size(max_per_address);
     if (!max_connections.empty()) o.max_connections = to_size(max_connections);
     if (!workers.empty()) serve.workers = static_cast<unsigned>(to_size(workers));
-    if (serve.workers > 1 && !p2pnet::net::reuse_port_supported()) {
-      return out.fail("--workers above 1 needs SO_REUSEPORT, which this platform lacks");
-    }
     if (!serve_obs.start(out)) return 1;
     o.log_hook = &serve_obs.log_hook;
     o.key_log = serve_obs.key_log_hook();
