@@ -10,43 +10,16 @@
 #include "pair.h"
 #include "shuttle.h"
 
-#ifdef P2PNET_HAVE_OPENSSL_AEAD
-#include <openssl/crypto.h>
-
-#include <atomic>
-#include <cstdlib>
-#endif
-
 namespace p2pnet {
 namespace {
 
+using testing::heap_counts;
 using testing::shuttle;
 using testing::ShuttleBuffer;
 
-#ifdef P2PNET_HAVE_OPENSSL_AEAD
-// libcrypto allocates with malloc, not operator new: the engine's OpenSSL AEAD
-// contexts are counted through its own hooks, installed before its first allocation.
-std::atomic<std::uint64_t> g_openssl_allocations{0};
-void* counted_malloc(std::size_t size, const char*, int) {
-  ++g_openssl_allocations;
-  return std::malloc(size);
-}
-void* counted_realloc(void* p, std::size_t size, const char*, int) {
-  ++g_openssl_allocations;
-  return std::realloc(p, size);
-}
-void plain_free(void* p, const char*, int) { std::free(p); }
-bool g_openssl_counted = CRYPTO_set_mem_functions(counted_malloc, counted_realloc, plain_free) == 1;
-#endif
-
-// heap_counts: the counting operator new's figures, plus libcrypto's mallocs.
-testing::HeapCounts heap_counts() {
-  testing::HeapCounts counts = testing::heap_counts();
-#ifdef P2PNET_HAVE_OPENSSL_AEAD
-  counts.allocations += g_openssl_allocations.load();
-#endif
-  return counts;
-}
+// libcrypto allocates with malloc, not operator new: with the OpenSSL AEAD backend
+// the engine's cipher contexts are counted too, from before libcrypto's first use.
+const bool kLibcryptoCounted = testing::count_libcrypto_allocations();
 
 TEST(AllocationTest, HandshakeAllocatesNothing) {
   const Identity client_identity = testing::identity_from_byte(1);
@@ -98,7 +71,7 @@ TEST(AllocationTest, SteadyStateMessagesAllocateNothing) {
   ASSERT_TRUE(shuttle(pair.client, pair.server, pair.now, buffer));
   EXPECT_GT(heap_counts().allocations - before_warm_up, 0u);
 #ifdef P2PNET_HAVE_OPENSSL_AEAD
-  ASSERT_TRUE(g_openssl_counted);  // 16 KiB messages go to OpenSSL: its heap counts too
+  ASSERT_TRUE(kLibcryptoCounted);  // 16 KiB messages go to OpenSSL: its heap counts too
 #endif
 
   const std::uint64_t before = heap_counts().allocations;

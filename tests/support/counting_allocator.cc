@@ -13,6 +13,10 @@
 #include <cstring>
 #include <new>
 
+#ifdef P2PNET_HAVE_OPENSSL_AEAD
+#include <openssl/crypto.h>
+#endif
+
 namespace p2pnet::testing {
 namespace {
 
@@ -65,7 +69,37 @@ void* allocate_or_throw(std::size_t size, std::size_t alignment) {
   return pointer;
 }
 
+#ifdef P2PNET_HAVE_OPENSSL_AEAD
+// libcrypto's allocation hooks, on the same counted blocks as operator new.
+void* libcrypto_malloc(std::size_t size, const char*, int) {
+  return counted_allocate(size, kDefaultAlignment);
+}
+void libcrypto_free(void* pointer, const char*, int) { counted_free(pointer); }
+void* libcrypto_realloc(void* pointer, std::size_t size, const char* file, int line) {
+  if (pointer == nullptr) return libcrypto_malloc(size, file, line);
+  if (size == 0) {
+    counted_free(pointer);
+    return nullptr;
+  }
+  BlockHeader old{};
+  std::memcpy(&old, static_cast<unsigned char*>(pointer) - sizeof(BlockHeader), sizeof old);
+  void* moved = counted_allocate(size, kDefaultAlignment);
+  if (moved == nullptr) return nullptr;  // the old block stays, as realloc leaves it
+  std::memcpy(moved, pointer, old.size < size ? old.size : size);
+  counted_free(pointer);
+  return moved;
+}
+#endif
+
 }  // namespace
+
+bool count_libcrypto_allocations() {
+#ifdef P2PNET_HAVE_OPENSSL_AEAD
+  return CRYPTO_set_mem_functions(libcrypto_malloc, libcrypto_realloc, libcrypto_free) == 1;
+#else
+  return false;
+#endif
+}
 
 HeapCounts heap_counts() {
   return {g_allocations.load(std::memory_order_relaxed),

@@ -4,8 +4,9 @@
 // (tests/support/CMakeLists.txt) has every form of the global operator new and delete
 // replaced by versions that count calls and bytes (counting_allocator.cc). The
 // allocation tests, the memory properties and the benchmarks read these counters to
-// see what the engine allocates, which it does with new only. It counts C++
-// allocations only: libsodium and OpenSSL call malloc directly and are not seen.
+// see what the engine allocates, which it does with new, and, with the OpenSSL AEAD
+// backend, through libcrypto, which calls malloc: count_libcrypto_allocations() adds
+// those. libsodium's own mallocs are not seen.
 #ifndef P2PNET_TESTS_SUPPORT_COUNTING_ALLOCATOR_H_
 #define P2PNET_TESTS_SUPPORT_COUNTING_ALLOCATOR_H_
 
@@ -24,6 +25,12 @@ struct HeapCounts {
 HeapCounts heap_counts();
 // reset_peak sets the high-water mark to the current live bytes.
 void reset_peak();
+// count_libcrypto_allocations routes libcrypto's malloc/realloc/free through the same
+// counters (CRYPTO_set_mem_functions). It works only before libcrypto's first
+// allocation, so call it from a static initialiser or at the start of main. Returns
+// whether libcrypto is now counted: false in a build without the OpenSSL AEAD backend,
+// or when libcrypto had already allocated.
+bool count_libcrypto_allocations();
 
 // AllocationScope measures the allocations and the peak growth of live bytes between
 // its construction and the call to allocations()/peak_growth().
