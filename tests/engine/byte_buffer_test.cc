@@ -3,26 +3,41 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+
 namespace p2pnet {
 namespace {
 
 TEST(ByteBufferTest, GrowsOnlyPastItsHighWaterMarkAndKeepsThePrefix) {
   ByteBuffer buffer;
   EXPECT_EQ(buffer.capacity(), 0u);
-  buffer.reserve(4, 0);
+  ASSERT_TRUE(buffer.reserve(4, 0));
   std::uint8_t* first = buffer.data();
   for (std::uint8_t i = 0; i < 4; ++i) buffer.data()[i] = i;
-  buffer.reserve(3, 0);  // smaller: no change
+  ASSERT_TRUE(buffer.reserve(3, 0));  // smaller: no change
   EXPECT_EQ(buffer.data(), first);
-  buffer.reserve(16, 3);
+  ASSERT_TRUE(buffer.reserve(16, 3));
   EXPECT_EQ(buffer.capacity(), 16u);
   EXPECT_EQ(buffer.data()[0], 0);
   EXPECT_EQ(buffer.data()[2], 2);
 }
 
+// An allocation that cannot be made is reported, never thrown, and leaves the buffer
+// as it was (the channel then fails with kOutOfMemory).
+TEST(ByteBufferTest, AFailedAllocationIsReportedAndChangesNothing) {
+  ByteBuffer buffer;
+  ASSERT_TRUE(buffer.reserve(4, 0));
+  buffer.data()[0] = 0x5A;
+  std::uint8_t* first = buffer.data();
+  EXPECT_FALSE(buffer.reserve(SIZE_MAX / 2, 4));  // more than any heap can give
+  EXPECT_EQ(buffer.capacity(), 4u);
+  EXPECT_EQ(buffer.data(), first);
+  EXPECT_EQ(buffer.data()[0], 0x5A);
+}
+
 TEST(ByteBufferTest, WipeZeroesAndMoveTransfersOwnership) {
   ByteBuffer buffer;
-  buffer.reserve(8, 0);
+  ASSERT_TRUE(buffer.reserve(8, 0));
   for (std::size_t i = 0; i < 8; ++i) buffer.data()[i] = 0xAA;
   buffer.wipe();
   for (std::size_t i = 0; i < 8; ++i) EXPECT_EQ(buffer.data()[i], 0);

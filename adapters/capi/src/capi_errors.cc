@@ -40,7 +40,10 @@ p2p_error_t from_engine(Error error) {
     // The blocking driver drains before it retries, so only the sans-IO API reports it.
     case Error::kSendBufferFull: return P2P_ERR_SEND_BUFFER_FULL;
     case Error::kRandomFailure: return P2P_ERR_RANDOM;
-    case Error::kInternalError: return P2P_ERR_INTERNAL;
+    case Error::kInternalError:
+    // A C hook cannot throw: only a C++ embedder's hook reaches this, never through C.
+    case Error::kHookFailed: return P2P_ERR_INTERNAL;
+    case Error::kOutOfMemory: return P2P_ERR_OUT_OF_MEMORY;
     case Error::kBadIdentityFile: return P2P_ERR_FILE_INVALID;
     case Error::kAuthenticationFailed: return P2P_ERR_AUTHENTICATION;
     case Error::kPeerNotAllowed: return P2P_ERR_PEER_NOT_ALLOWED;
