@@ -92,18 +92,11 @@ ReadResult Channel::handle_bytes(ByteSpan input) {
     if (peer_closed()) return fail(Error::kDataAfterClose, consumed);
 
     if (header_size_ < kFrameHeaderSize) {
-      ByteSpan chunk;
-      if (!P2PNET_ASSERT(reader.read_span(
-              std::min(kFrameHeaderSize - header_size_, reader.remaining()), &chunk))) {
-        return fail(Error::kInternalError, consumed);
-      }
+      const ByteSpan chunk = reader.read_up_to(kFrameHeaderSize - header_size_);
       std::ranges::copy(chunk, std::span(header_).subspan(header_size_).begin());
       header_size_ += chunk.size();
       if (header_size_ < kFrameHeaderSize) break;
-      ByteReader header(header_);
-      if (!P2PNET_ASSERT(header.read_u32_be(&body_length_))) {
-        return fail(Error::kInternalError, input.size() - reader.remaining());
-      }
+      body_length_ = load_u32_be(header_);
       if (body_length_ > max_message_size_) {
         return fail(Error::kFrameTooLarge, input.size() - reader.remaining());
       }
@@ -115,17 +108,9 @@ ReadResult Channel::handle_bytes(ByteSpan input) {
       return fail(Error::kOutOfMemory, input.size() - reader.remaining());
     }
     ByteSpan sealed;  // ciphertext || tag
-    if (body_size_ == 0 && reader.remaining() >= frame_body) {
-      // The whole body is in the input: open it from there.
-      if (!P2PNET_ASSERT(reader.read_span(frame_body, &sealed))) {
-        return fail(Error::kInternalError, input.size() - reader.remaining());
-      }
-    } else {
-      ByteSpan chunk;
-      if (!P2PNET_ASSERT(
-              reader.read_span(std::min(frame_body - body_size_, reader.remaining()), &chunk))) {
-        return fail(Error::kInternalError, input.size() - reader.remaining());
-      }
+    // The whole body in the input (and none buffered yet): open it from there.
+    if (body_size_ != 0 || !reader.read_span(frame_body, &sealed)) {
+      const ByteSpan chunk = reader.read_up_to(frame_body - body_size_);
       std::ranges::copy(chunk, rx_.bytes().subspan(body_size_).begin());
       body_size_ += chunk.size();
       if (body_size_ < frame_body) break;
@@ -153,7 +138,7 @@ Error Channel::open_frame(ByteSpan sealed) {
   if (receive_counter_ == kFrameCounterLimit) return Error::kCounterExhaustedRemote;
   if (!P2PNET_ASSERT(sealed.size() == std::size_t{body_length_} + kFrameTagSize &&
                      rx_.capacity() >= body_length_)) {
-    return Error::kInternalError;
+    return fail(Error::kInternalError, 0).error;  // failed here, whoever called
   }
   const ByteSpan ciphertext = sealed.first(body_length_);
   const ByteSpan tag = sealed.subspan(body_length_);
@@ -242,7 +227,8 @@ Error Channel::seal(ByteSpan plaintext) {
     }
   }
 
-  if (!P2PNET_ASSERT(tx_.capacity() - tx_end_ >= frame_size)) {
+  // tx_end_ <= capacity first, so the subtraction cannot wrap and pass.
+  if (!P2PNET_ASSERT(tx_end_ <= tx_.capacity() && tx_.capacity() - tx_end_ >= frame_size)) {
     (void)fail(Error::kInternalError, 0);
     return error_;
   }
@@ -250,12 +236,7 @@ Error Channel::seal(ByteSpan plaintext) {
   const MutableByteSpan header = frame.first(kFrameHeaderSize);
   const MutableByteSpan ciphertext = frame.subspan(kFrameHeaderSize, plaintext.size());
   const MutableByteSpan tag = frame.subspan(kFrameHeaderSize + plaintext.size());
-  ByteWriter header_writer(header);
-  header_writer.write_u32_be(static_cast<std::uint32_t>(plaintext.size()));
-  if (!P2PNET_ASSERT(header_writer.ok())) {
-    (void)fail(Error::kInternalError, 0);
-    return error_;
-  }
+  store_u32_be(frame.first<kFrameHeaderSize>(), static_cast<std::uint32_t>(plaintext.size()));
   send_key_.seal(ciphertext.data(), tag.data(), plaintext.data(), plaintext.size(), header,
                  send_counter_);
   ++send_counter_;

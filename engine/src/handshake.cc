@@ -125,8 +125,7 @@ HandshakeStep Handshake::handle_bytes(ByteSpan input, Instant now) {
       rx_[rx_size_++] = type;
     }
     const std::size_t size = *message_size(rx_[0]);
-    ByteSpan chunk;
-    (void)reader.read_span(std::min(size - rx_size_, reader.remaining()), &chunk);
+    const ByteSpan chunk = reader.read_up_to(size - rx_size_);
     std::copy(chunk.begin(), chunk.end(), rx_.begin() + static_cast<std::ptrdiff_t>(rx_size_));
     rx_size_ += chunk.size();
     if (rx_size_ == size) {

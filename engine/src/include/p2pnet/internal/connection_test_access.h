@@ -56,6 +56,27 @@ struct ConnectionTestAccess {
     return traffic_key(connection, connection.role() == Role::kServer);
   }
 
+  // channel: the connection's channel, nullptr before the handshake completes (for
+  // ChannelTestAccess).
+  static Channel* channel(Connection& connection) {
+    Connection::Impl& impl = connection.impl();
+    return impl.channel ? &*impl.channel : nullptr;
+  }
+
+  // Impossible handshake states, for the P2PNET_ASSERT sites of handshake.cc
+  // (tests/engine/assert_test.cc):
+  // leave_no_room_for_output: the handshake's output buffer, sized for the worst case,
+  // full with nothing left to send, so its next message (or Error) cannot be written.
+  static void leave_no_room_for_output(Connection& connection) {
+    Handshake& handshake = connection.impl().handshake;
+    handshake.tx_size_ = handshake.tx_sent_ = handshake.tx_.size();
+  }
+  // queue_client_hello queues a client's ClientHello again (it is queued once, when
+  // the client is made, before a test can break anything).
+  static void queue_client_hello(Connection& connection) {
+    connection.impl().handshake.queue_client_hello();
+  }
+
   // transcript: the public values both sides agreed on; nullptr before completion.
   static const Transcript* transcript(const Connection& connection) {
     const Connection::Impl& impl = connection.impl();
