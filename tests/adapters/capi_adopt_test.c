@@ -318,6 +318,7 @@ typedef struct {
   int raw_fd;
   PeerAct act;
   int handshake_ok;
+  int got_go;
 } PeerJob;
 
 static void* act_as_peer(void* arg) {
@@ -326,6 +327,15 @@ static void* act_as_peer(void* arg) {
   p2p_session_t* session = p2p_handshake_server(job->sock, g_server_kp, allowed, 1);
   if (session == NULL) return NULL;
   job->handshake_ok = 1;
+  /* The client's first message says its handshake is over, so nothing below can
+   * arrive together with the Accept and fail the handshake instead. */
+  uint8_t go[8];
+  size_t go_size = 0;
+  if (p2p_session_receive(session, go, sizeof go, &go_size) != P2P_OK) {
+    p2p_session_free(session);
+    return NULL;
+  }
+  job->got_go = 1;
   switch (job->act) {
     case kPeerSendsJunk: {
       uint8_t junk[3 + 4 + 16] = {0, 0, 0, 3}; /* L = 3, then a tag of zeros */
@@ -379,6 +389,7 @@ static void session_key_after(PeerAct act) {
   const uint8_t* key = p2p_session_key(session);
   REQUIRE(key != NULL);
   CHECK(!all_zero(key, P2P_SESSION_KEY_SIZE));
+  CHECK_CODE(p2p_session_send(session, (const uint8_t*)"go", 2), P2P_OK);
 
   uint8_t buffer[64];
   size_t n = 0;
@@ -421,7 +432,7 @@ static void session_key_after(PeerAct act) {
   }
   p2p_session_free(session);
   if (act != kPeerGoesAway) pthread_join(thread, NULL);
-  CHECK(job.handshake_ok);
+  CHECK(job.handshake_ok && job.got_go);
   p2p_socket_close(client_sock);
   p2p_socket_close(server_sock);
 }
