@@ -122,6 +122,8 @@ class Session {
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
+  Checks& checks;  // what CODE, POINTER and VALUE record into
+
   // run goes as far as it can; true if the whole session completed.
   bool run() {
     client_kp_ = POINTER(p2p_keypair_generate());
@@ -227,7 +229,6 @@ class Session {
     }
   }
 
-  Checks& checks;
   p2p_keypair_t* client_kp_ = nullptr;
   p2p_keypair_t* server_kp_ = nullptr;
   p2p_replay_cache_t* cache_ = nullptr;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "counting_allocator.h"
+#include "p2pnet/internal/byte_buffer.h"
 #include "p2pnet/internal/connection_test_access.h"
 #include "p2pnet/key_log.h"
 #include "pair.h"
@@ -60,14 +61,24 @@ TEST(AllocationTest, HandshakeAllocatesNothing) {
   EXPECT_EQ(after - before, 0u);
 }
 
-TEST(AllocationTest, SteadyStateMessagesAllocateNothing) {
+// Configs: a plain client and server config and the identities they point to (so it
+// neither copies nor moves).
+struct Configs {
+  Configs() {
+    client.identity = &client_identity;
+    server.identity = &server_identity;
+  }
+  Configs(const Configs&) = delete;
+  Configs& operator=(const Configs&) = delete;
   const Identity client_identity = testing::identity_from_byte(1);
   const Identity server_identity = testing::identity_from_byte(2);
-  ClientConfig cc;
-  cc.identity = &client_identity;
-  ServerConfig sc;
-  sc.identity = &server_identity;
-  testing::Pair pair(cc, sc);
+  ClientConfig client;
+  ServerConfig server;
+};
+
+TEST(AllocationTest, SteadyStateMessagesAllocateNothing) {
+  const Configs configs;
+  testing::Pair pair(configs.client, configs.server);
   pair.drive();
   ASSERT_TRUE(pair.client.is_established());
   static ShuttleBuffer buffer{};
@@ -103,7 +114,7 @@ struct CompletionRun {
   bool completed = false;
   std::size_t messages = 0;
   std::size_t completion_lines = 0;  // hook calls at completion that returned
-  Bytes output_after;  // what the side under test had to send after the call
+  Bytes output_after;                // what the side under test had to send after the call
   std::vector<std::string_view> key_holders;
   ConnectionState state = ConnectionState::kHandshaking;
   bool peer_completed = false;
@@ -114,17 +125,14 @@ struct CompletionRun {
 // side. For the client, the server's first message rides in the same input as the
 // Accept, so the channel's receive buffer is on the path too.
 CompletionRun complete_with_failure(Role role, std::uint64_t n) {
-  const Identity client_identity = testing::identity_from_byte(1);
-  const Identity server_identity = testing::identity_from_byte(2);
+  Configs configs;
+  ClientConfig& cc = configs.client;
+  ServerConfig& sc = configs.server;
   std::vector<std::string> lines;
   const LogHook log = [&lines](LogLevel, std::uint64_t, std::string_view m) {
     lines.emplace_back(m);
   };
   const KeyLogHook key_log = [&lines](std::string_view line) { lines.emplace_back(line); };
-  ClientConfig cc;
-  cc.identity = &client_identity;
-  ServerConfig sc;
-  sc.identity = &server_identity;
   if (role == Role::kClient) {
     cc.log_hook = &log;
     cc.key_log = key_log_available() ? &key_log : nullptr;
@@ -204,21 +212,37 @@ TEST(OutOfMemoryTest, EveryAllocationOnTheCompletionPathFailsClosed) {
   }
 }
 
+// ByteBuffer (byte_buffer.h) reports an allocation that fails, never throws it, and
+// is left as it was: the channel turns that into kOutOfMemory.
+TEST(OutOfMemoryTest, AByteBufferThatCannotGrowSaysSoAndChangesNothing) {
+  ByteBuffer buffer;
+  ASSERT_TRUE(buffer.reserve(4, 0));
+  buffer.data()[0] = 0x5A;
+  const std::uint8_t* first = buffer.data();
+  bool grew = true;
+  {
+    testing::FailAllocation fail(1);
+    grew = buffer.reserve(64, 4);
+    EXPECT_TRUE(fail.fired());
+  }
+  EXPECT_FALSE(grew);
+  EXPECT_EQ(buffer.capacity(), 4u);
+  EXPECT_EQ(buffer.data(), first);
+  EXPECT_EQ(buffer.data()[0], 0x5A);
+  ASSERT_TRUE(buffer.reserve(64, 4));  // and grows once memory is there again
+  EXPECT_EQ(buffer.data()[0], 0x5A);
+}
+
 // The channel's buffers grow on first use. A send, a close or a receive whose buffer
 // cannot grow ends the connection (kOutOfMemory, terminal) with every key wiped, the
 // session key included, and nothing sent or delivered: the paths of the key-holder
 // test (connection_test.cc) that only an allocation failure reaches.
 TEST(OutOfMemoryTest, ASendCloseOrReceiveThatCannotGrowFailsClosed) {
-  const Identity client_identity = testing::identity_from_byte(1);
-  const Identity server_identity = testing::identity_from_byte(2);
-  ClientConfig cc;
-  cc.identity = &client_identity;
-  ServerConfig sc;
-  sc.identity = &server_identity;
+  const Configs configs;
   enum class Path { kSend, kClose, kReceive };
   for (const Path path : {Path::kSend, Path::kClose, Path::kReceive}) {
     SCOPED_TRACE(static_cast<int>(path));
-    testing::Pair pair(cc, sc);
+    testing::Pair pair(configs.client, configs.server);
     pair.drive();
     ASSERT_TRUE(pair.client.is_established());
     ASSERT_EQ(ConnectionTestAccess::key_holders(pair.client).size(), 3u);

@@ -3,8 +3,6 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdint>
-
 namespace p2pnet {
 namespace {
 
@@ -20,19 +18,6 @@ TEST(ByteBufferTest, GrowsOnlyPastItsHighWaterMarkAndKeepsThePrefix) {
   EXPECT_EQ(buffer.capacity(), 16u);
   EXPECT_EQ(buffer.data()[0], 0);
   EXPECT_EQ(buffer.data()[2], 2);
-}
-
-// An allocation that cannot be made is reported, never thrown, and leaves the buffer
-// as it was (the channel then fails with kOutOfMemory).
-TEST(ByteBufferTest, AFailedAllocationIsReportedAndChangesNothing) {
-  ByteBuffer buffer;
-  ASSERT_TRUE(buffer.reserve(4, 0));
-  buffer.data()[0] = 0x5A;
-  std::uint8_t* first = buffer.data();
-  EXPECT_FALSE(buffer.reserve(SIZE_MAX / 2, 4));  // more than any heap can give
-  EXPECT_EQ(buffer.capacity(), 4u);
-  EXPECT_EQ(buffer.data(), first);
-  EXPECT_EQ(buffer.data()[0], 0x5A);
 }
 
 TEST(ByteBufferTest, WipeZeroesAndMoveTransfersOwnership) {
