@@ -4,6 +4,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <new>
 
 namespace p2pnet {
 
@@ -24,14 +25,17 @@ ByteBuffer& ByteBuffer::operator=(ByteBuffer&& other) noexcept {
   return *this;
 }
 
-void ByteBuffer::reserve(std::size_t capacity, std::size_t keep) {
-  if (capacity <= capacity_) return;
-  // make_unique_for_overwrite: no zero fill of bytes that are about to be written.
-  auto grown = std::make_unique_for_overwrite<std::uint8_t[]>(capacity);
+bool ByteBuffer::reserve(std::size_t capacity, std::size_t keep) {
+  if (capacity <= capacity_) return true;
+  // Default-initialised (no zero fill of bytes that are about to be written), and
+  // nothrow: a failed allocation is reported, not thrown.
+  std::unique_ptr<std::uint8_t[]> grown(new (std::nothrow) std::uint8_t[capacity]);
+  if (!grown) return false;
   std::copy_n(data_.get(), std::min(keep, capacity_), grown.get());
   wipe();
   data_ = std::move(grown);
   capacity_ = capacity;
+  return true;
 }
 
 void ByteBuffer::release() {

@@ -8,7 +8,9 @@
 // place. A frame that fails to open ends the channel: the counter does not move, the
 // keys are wiped and nothing more is decrypted. Each key is also wiped as soon as its
 // direction is done: the send key once close_notify is sealed, the receive key once
-// the peer's close_notify is opened.
+// the peer's close_notify is opened, and the session key with the second of them.
+// fail() wipes all three, whatever the failure (the peer's bytes, a buffer that could
+// not grow, a broken invariant, or Connection's abort()).
 //
 // Every ChannelState transition (channel.h) happens in this file: close() and
 // on_peer_close_notify() move through the close states, fail() (and the constructor,
@@ -38,6 +40,11 @@ bool channel_config_is_valid(const ChannelConfig& config) {
          config.max_pending_output >= config.max_message_size + kFrameOverhead;
 }
 
+Channel::Channel(Role role, SessionKeys keys, const ChannelConfig& config)
+    : Channel(role, std::move(keys.key_c2s), std::move(keys.key_s2c), config) {
+  if (state_ != ChannelState::kFailed) session_key_.emplace(std::move(keys.session_key));
+}
+
 Channel::Channel(Role role, Key key_c2s, Key key_s2c, const ChannelConfig& config)
     : send_key_(std::move(role == Role::kClient ? key_c2s : key_s2c)),
       receive_key_(std::move(role == Role::kClient ? key_s2c : key_c2s)),
@@ -60,6 +67,7 @@ ReadResult Channel::fail(Error error, std::size_t consumed) {
   }
   send_key_.wipe();
   receive_key_.wipe();
+  session_key_.reset();
   // A message not yet taken is gone with rx_; a peer_closed event still tells the truth.
   if (pending_event_ == PendingEvent::kMessage) pending_event_ = PendingEvent::kNone;
   rx_.wipe();
@@ -84,18 +92,11 @@ ReadResult Channel::handle_bytes(ByteSpan input) {
     if (peer_closed()) return fail(Error::kDataAfterClose, consumed);
 
     if (header_size_ < kFrameHeaderSize) {
-      ByteSpan chunk;
-      if (!P2PNET_ASSERT(reader.read_span(
-              std::min(kFrameHeaderSize - header_size_, reader.remaining()), &chunk))) {
-        return fail(Error::kInternalError, consumed);
-      }
+      const ByteSpan chunk = reader.read_up_to(kFrameHeaderSize - header_size_);
       std::ranges::copy(chunk, std::span(header_).subspan(header_size_).begin());
       header_size_ += chunk.size();
       if (header_size_ < kFrameHeaderSize) break;
-      ByteReader header(header_);
-      if (!P2PNET_ASSERT(header.read_u32_be(&body_length_))) {
-        return fail(Error::kInternalError, input.size() - reader.remaining());
-      }
+      body_length_ = load_u32_be(header_);
       if (body_length_ > max_message_size_) {
         return fail(Error::kFrameTooLarge, input.size() - reader.remaining());
       }
@@ -103,19 +104,13 @@ ReadResult Channel::handle_bytes(ByteSpan input) {
     }
 
     const std::size_t frame_body = std::size_t{body_length_} + kFrameTagSize;
-    rx_.reserve(frame_body, body_size_);
+    if (!rx_.reserve(frame_body, body_size_)) {
+      return fail(Error::kOutOfMemory, input.size() - reader.remaining());
+    }
     ByteSpan sealed;  // ciphertext || tag
-    if (body_size_ == 0 && reader.remaining() >= frame_body) {
-      // The whole body is in the input: open it from there.
-      if (!P2PNET_ASSERT(reader.read_span(frame_body, &sealed))) {
-        return fail(Error::kInternalError, input.size() - reader.remaining());
-      }
-    } else {
-      ByteSpan chunk;
-      if (!P2PNET_ASSERT(
-              reader.read_span(std::min(frame_body - body_size_, reader.remaining()), &chunk))) {
-        return fail(Error::kInternalError, input.size() - reader.remaining());
-      }
+    // The whole body in the input (and none buffered yet): open it from there.
+    if (body_size_ != 0 || !reader.read_span(frame_body, &sealed)) {
+      const ByteSpan chunk = reader.read_up_to(frame_body - body_size_);
       std::ranges::copy(chunk, rx_.bytes().subspan(body_size_).begin());
       body_size_ += chunk.size();
       if (body_size_ < frame_body) break;
@@ -143,7 +138,7 @@ Error Channel::open_frame(ByteSpan sealed) {
   if (receive_counter_ == kFrameCounterLimit) return Error::kCounterExhaustedRemote;
   if (!P2PNET_ASSERT(sealed.size() == std::size_t{body_length_} + kFrameTagSize &&
                      rx_.capacity() >= body_length_)) {
-    return Error::kInternalError;
+    return fail(Error::kInternalError, 0).error;  // failed here, whoever called
   }
   const ByteSpan ciphertext = sealed.first(body_length_);
   const ByteSpan tag = sealed.subspan(body_length_);
@@ -158,9 +153,15 @@ Error Channel::open_frame(ByteSpan sealed) {
 }
 
 void Channel::on_peer_close_notify() {
-  state_ = state_ == ChannelState::kSentClose ? ChannelState::kClosed : ChannelState::kPeerClosed;
   pending_event_ = PendingEvent::kPeerClosed;
   receive_key_.wipe();  // nothing more to open
+  if (state_ == ChannelState::kSentClose) return on_closed();
+  state_ = ChannelState::kPeerClosed;
+}
+
+void Channel::on_closed() {
+  state_ = ChannelState::kClosed;
+  session_key_.reset();  // both traffic keys are gone: nothing left to derive again
 }
 
 std::optional<ChannelEvent> Channel::poll_event() {
@@ -192,11 +193,17 @@ Error Channel::close() {
   if (sent_close()) return Error::kAlreadyClosed;
   const Error error = seal({});
   if (error == Error::kNone) {
-    state_ = state_ == ChannelState::kPeerClosed ? ChannelState::kClosed : ChannelState::kSentClose;
     send_key_.wipe();  // nothing more to seal
+    if (state_ == ChannelState::kPeerClosed) {
+      on_closed();
+    } else {
+      state_ = ChannelState::kSentClose;
+    }
   }
   return error;
 }
+
+void Channel::abort(Error error) { (void)fail(error, 0); }
 
 Error Channel::seal(ByteSpan plaintext) {
   if (send_counter_ == kFrameCounterLimit) return Error::kCounterExhausted;
@@ -212,11 +219,16 @@ Error Channel::seal(ByteSpan plaintext) {
       tx_begin_ = 0;
       tx_end_ = pending;
     }
-    tx_.reserve(std::max(pending + frame_size, std::min(2 * tx_.capacity(), max_pending_output_)),
-                pending);
+    if (!tx_.reserve(
+            std::max(pending + frame_size, std::min(2 * tx_.capacity(), max_pending_output_)),
+            pending)) {
+      (void)fail(Error::kOutOfMemory, 0);
+      return error_;
+    }
   }
 
-  if (!P2PNET_ASSERT(tx_.capacity() - tx_end_ >= frame_size)) {
+  // tx_end_ <= capacity first, so the subtraction cannot wrap and pass.
+  if (!P2PNET_ASSERT(tx_end_ <= tx_.capacity() && tx_.capacity() - tx_end_ >= frame_size)) {
     (void)fail(Error::kInternalError, 0);
     return error_;
   }
@@ -224,12 +236,7 @@ Error Channel::seal(ByteSpan plaintext) {
   const MutableByteSpan header = frame.first(kFrameHeaderSize);
   const MutableByteSpan ciphertext = frame.subspan(kFrameHeaderSize, plaintext.size());
   const MutableByteSpan tag = frame.subspan(kFrameHeaderSize + plaintext.size());
-  ByteWriter header_writer(header);
-  header_writer.write_u32_be(static_cast<std::uint32_t>(plaintext.size()));
-  if (!P2PNET_ASSERT(header_writer.ok())) {
-    (void)fail(Error::kInternalError, 0);
-    return error_;
-  }
+  store_u32_be(frame.first<kFrameHeaderSize>(), static_cast<std::uint32_t>(plaintext.size()));
   send_key_.seal(ciphertext.data(), tag.data(), plaintext.data(), plaintext.size(), header,
                  send_counter_);
   ++send_counter_;

@@ -3,6 +3,14 @@
 // Connection = Handshake, then Channel. The handshake stops consuming at the end of
 // its last message; handle_bytes hands the rest of the same input to the channel,
 // which is why a server's first frames may share a buffer with its Accept.
+//
+// Keys go from the handshake to the channel in one move: the call that completes the
+// handshake returns them (HandshakeStep::keys, the only copy) and start_channel builds
+// the channel from them before anything else runs. Hooks run after that, and nothing
+// they throw gets out (connection_log.h): a hook that fails ends the connection with
+// its keys wiped, so no later call can find a completed handshake without a channel.
+// Once failed, by the handshake, the channel or a hook, every call reports the error
+// and nothing is sent or received again (docs/architecture.md, "Hooks").
 #include "p2pnet/connection.h"
 
 #include <new>
@@ -23,8 +31,12 @@ Connection::Connection(Impl&& impl) {
                 "Connection::Impl needs a stricter alignment: raise Connection::kImplAlign "
                 "in engine/include/p2pnet/connection.h to alignof(Connection::Impl)");
   Impl& s = *new (storage_) Impl(std::move(impl));
-  log_handshake_started(s.hooks.log, s.hooks.log_id, s.handshake.role());
-  s.log_failure_once();  // a config the handshake refused
+  if (const Error hook_error =
+          log_handshake_started(s.hooks.log, s.hooks.log_id, s.handshake.role());
+      hook_error != Error::kNone) {
+    s.handshake.abort(hook_error);
+  }
+  s.log_failure_once();  // a config the handshake refused, or a hook that failed
 }
 Connection::Connection(Connection&& other) noexcept {
   new (storage_) Impl(std::move(other.impl()));
@@ -40,12 +52,12 @@ const Connection::Impl& Connection::impl() const {
   return *std::launder(reinterpret_cast<const Impl*>(storage_));
 }
 
-Connection Connection::client(const ClientConfig& config, Instant now) {
+Connection Connection::client(const ClientConfig& config, Instant now) noexcept {
   return Connection(Impl(Handshake::client(config, now), config.channel,
                          Impl::Hooks{config.log_hook, config.log_id, config.key_log}));
 }
 
-Connection Connection::server(const ServerConfig& config, Instant now) {
+Connection Connection::server(const ServerConfig& config, Instant now) noexcept {
   return Connection(Impl(Handshake::server(config, now), config.channel,
                          Impl::Hooks{config.log_hook, config.log_id, config.key_log}));
 }
@@ -55,7 +67,7 @@ Error Connection::Impl::error() const {
   return channel ? channel->error() : Error::kNone;
 }
 
-void Connection::Impl::log_failure_once() {
+void Connection::Impl::log_failure_once() noexcept {
   const Error failure = error();
   if (failure == Error::kNone || failure_logged) return;
   failure_logged = true;
@@ -65,54 +77,41 @@ void Connection::Impl::log_failure_once() {
               role == Role::kClient ? t.server_id : t.client_id);
 }
 
-void Connection::Impl::start_channel_if_complete() {
-  if (channel || !handshake.is_complete()) return;
-  SessionKeys keys = handshake.take_keys();  // the handshake's copies are wiped
-  log_handshake_complete(hooks.log, hooks.log_id, handshake.peer_identity());
-  write_key_log(hooks.key_log, handshake.transcript(), keys.key_c2s.bytes(), keys.key_s2c.bytes());
-  session_key = std::move(keys.session_key);
-  channel.emplace(handshake.role(), std::move(keys.key_c2s), std::move(keys.key_s2c),
-                  channel_config);
-  handshake_event_pending = true;
-  wipe_session_key_if_done();
-}
-
-bool Connection::Impl::done() const {
-  if (!channel) return false;
-  switch (channel->state()) {
-    case ChannelState::kOpen:
-    case ChannelState::kSentClose:
-    case ChannelState::kPeerClosed: return false;
-    case ChannelState::kClosed:
-    case ChannelState::kFailed: return true;
+void Connection::Impl::start_channel(SessionKeys&& keys) noexcept {
+  // The channel first: from here on the keys live in it and nowhere else, and its
+  // failure wipes them all, whatever ends it.
+  channel.emplace(handshake.role(), std::move(keys), channel_config);
+  const bool client = handshake.role() == Role::kClient;
+  const Key& key_c2s = client ? channel->send_key() : channel->receive_key();
+  const Key& key_s2c = client ? channel->receive_key() : channel->send_key();
+  Error hook_error = log_handshake_complete(hooks.log, hooks.log_id, handshake.peer_identity());
+  if (hook_error == Error::kNone) {
+    hook_error = write_key_log(hooks.key_log, handshake.transcript(), key_c2s, key_s2c);
   }
-  return false;
+  if (hook_error != Error::kNone) return channel->abort(hook_error);
+  handshake_event_pending = true;
 }
 
-void Connection::Impl::wipe_session_key_if_done() {
-  // The session key derives both traffic keys again from the public transcript
-  // (docs/protocol.md "Keys"), so it goes with them. The channel wipes its own keys.
-  if (done()) session_key.wipe();
-}
-
-ReadResult Connection::handle_bytes(ByteSpan input, Instant now) {
+ReadResult Connection::handle_bytes(ByteSpan input, Instant now) noexcept {
   Impl& s = impl();
   std::size_t consumed = 0;
   if (!s.channel) {
-    const ReadResult result = s.handshake.handle_bytes(input, now);
-    consumed = result.consumed;
-    if (result.error != Error::kNone) return s.log_failure_once(), result;
-    s.start_channel_if_complete();
-    // Still handshaking (all input used), or complete with nothing left over.
-    if (!s.channel || (consumed == input.size() && !input.empty())) return {consumed, Error::kNone};
+    HandshakeStep step = s.handshake.handle_bytes(input, now);
+    consumed = step.consumed;
+    if (step.error != Error::kNone) return s.log_failure_once(), ReadResult{consumed, step.error};
+    if (!step.keys) return {consumed, Error::kNone};  // still handshaking: all input used
+    s.start_channel(std::move(*step.keys));
+    if (s.channel->error() != Error::kNone) {
+      return s.log_failure_once(), ReadResult{consumed, s.channel->error()};  // a hook failed
+    }
+    if (consumed == input.size()) return {consumed, Error::kNone};  // nothing left over
   }
   const ReadResult result = s.channel->handle_bytes(input.subspan(consumed));
-  s.wipe_session_key_if_done();
   s.log_failure_once();
   return {consumed + result.consumed, result.error};
 }
 
-Error Connection::handle_timeout(Instant now) {
+Error Connection::handle_timeout(Instant now) noexcept {
   Impl& s = impl();
   if (s.channel) return s.channel->error();
   const Error error = s.handshake.handle_timeout(now);
@@ -120,12 +119,12 @@ Error Connection::handle_timeout(Instant now) {
   return error;
 }
 
-std::optional<Instant> Connection::poll_timeout() const {
+std::optional<Instant> Connection::poll_timeout() const noexcept {
   const Impl& s = impl();
   return s.channel ? std::nullopt : s.handshake.poll_timeout();
 }
 
-std::optional<Event> Connection::poll_event() {
+std::optional<Event> Connection::poll_event() noexcept {
   Impl& s = impl();
   if (s.handshake_event_pending) {
     s.handshake_event_pending = false;
@@ -133,6 +132,7 @@ std::optional<Event> Connection::poll_event() {
   }
   if (!s.channel) return std::nullopt;
   const auto event = s.channel->poll_event();
+  s.log_failure_once();  // a broken invariant fails the channel here (assert.h)
   if (!event) return std::nullopt;
   switch (event->type) {
     case ChannelEventType::kMessage: return Event{EventType::kMessage, event->message};
@@ -141,7 +141,7 @@ std::optional<Event> Connection::poll_event() {
   return std::nullopt;
 }
 
-std::size_t Connection::poll_transmit(MutableByteSpan out) {
+std::size_t Connection::poll_transmit(MutableByteSpan out) noexcept {
   Impl& s = impl();
   // A channel that failed sends nothing more, not even an Accept still queued from
   // the same input: the peer must not become established with a dead connection.
@@ -152,7 +152,7 @@ std::size_t Connection::poll_transmit(MutableByteSpan out) {
   return n;
 }
 
-ByteSpan Connection::peek_transmit() const {
+ByteSpan Connection::peek_transmit() const noexcept {
   const Impl& s = impl();
   // The same order and the same rule after a channel failure as poll_transmit.
   if (s.channel && s.channel->error() != Error::kNone) return {};
@@ -160,39 +160,41 @@ ByteSpan Connection::peek_transmit() const {
   return s.channel->peek_transmit();
 }
 
-void Connection::consume_transmit(std::size_t n) {
+void Connection::consume_transmit(std::size_t n) noexcept {
   Impl& s = impl();
   if (s.channel && s.channel->error() != Error::kNone) return;
   if (s.handshake.pending_transmit() > 0 || !s.channel) return s.handshake.consume_transmit(n);
   s.channel->consume_transmit(n);
 }
 
-bool Connection::release_idle_buffers() {
+bool Connection::release_idle_buffers() noexcept {
   Impl& s = impl();
   return !s.channel || s.channel->release_idle_buffers();
 }
 
-std::size_t Connection::pending_transmit() const {
+std::size_t Connection::pending_transmit() const noexcept {
   const Impl& s = impl();
   if (s.channel && s.channel->error() != Error::kNone) return 0;
   return s.handshake.pending_transmit() + (s.channel ? s.channel->pending_transmit() : 0);
 }
 
-Error Connection::send(ByteSpan message) {
+Error Connection::send(ByteSpan message) noexcept {
   Impl& s = impl();
   if (!s.channel) {
     return s.handshake.error() != Error::kNone ? s.handshake.error() : Error::kWrongState;
   }
-  return s.channel->send(message);  // a refused send changes nothing, so no key to wipe
+  const Error error = s.channel->send(message);  // kOutOfMemory and kInternalError end it
+  s.log_failure_once();
+  return error;
 }
 
-Error Connection::close() {
+Error Connection::close() noexcept {
   Impl& s = impl();
   if (!s.channel) {
     return s.handshake.error() != Error::kNone ? s.handshake.error() : Error::kWrongState;
   }
   const Error error = s.channel->close();
-  s.wipe_session_key_if_done();
+  s.log_failure_once();
   return error;
 }
 
@@ -239,8 +241,7 @@ const PublicKey* Connection::peer_identity() const {
 
 std::span<const std::uint8_t> Connection::session_key() const {
   const Impl& s = impl();
-  if (!s.channel || s.done()) return {};
-  return s.session_key.bytes();
+  return s.channel ? s.channel->session_key() : std::span<const std::uint8_t>();
 }
 
 }  // namespace p2pnet

@@ -30,6 +30,11 @@
 // unless the peer is gone or aborted first. The deadline is checked on every input
 // and on handle_timeout. Nothing here allocates: messages, keys and output live in
 // fixed arrays inside the object.
+//
+// The derived keys are never stored here: the handler that completes the handshake
+// returns them, and handle_bytes hands them over in the HandshakeStep of that call.
+// There is no accessor to take them from afterwards, so they cannot be taken twice
+// (and a wiped copy cannot be taken at all).
 #include "p2pnet/internal/handshake.h"
 
 #include <algorithm>
@@ -94,16 +99,17 @@ void Handshake::queue_client_hello() {
   tx_size_ += out.written();
 }
 
-ReadResult Handshake::handle_bytes(ByteSpan input, Instant now) {
+HandshakeStep Handshake::handle_bytes(ByteSpan input, Instant now) {
   if (state_ == HandshakeState::kFailed || state_ == HandshakeState::kComplete) {
-    return {0, error_};
+    return {0, error_, std::nullopt};
   }
-  if (handle_timeout(now) != Error::kNone) return {0, error_};
+  if (handle_timeout(now) != Error::kNone) return {0, error_, std::nullopt};
   if (input.empty()) {
     fail(Error::kConnectionClosed);
-    return {0, error_};
+    return {0, error_, std::nullopt};
   }
 
+  std::optional<SessionKeys> keys;  // set by the message that completes the handshake
   ByteReader reader(input);
   while (!reader.empty() && state_ != HandshakeState::kFailed &&
          state_ != HandshakeState::kComplete) {
@@ -119,16 +125,15 @@ ReadResult Handshake::handle_bytes(ByteSpan input, Instant now) {
       rx_[rx_size_++] = type;
     }
     const std::size_t size = *message_size(rx_[0]);
-    ByteSpan chunk;
-    (void)reader.read_span(std::min(size - rx_size_, reader.remaining()), &chunk);
+    const ByteSpan chunk = reader.read_up_to(size - rx_size_);
     std::copy(chunk.begin(), chunk.end(), rx_.begin() + static_cast<std::ptrdiff_t>(rx_size_));
     rx_size_ += chunk.size();
     if (rx_size_ == size) {
       rx_size_ = 0;
-      dispatch(ByteSpan(rx_.data(), size));
+      keys = dispatch(ByteSpan(rx_.data(), size));  // the loop ends once complete
     }
   }
-  return {input.size() - reader.remaining(), error_};
+  return {input.size() - reader.remaining(), error_, std::move(keys)};
 }
 
 std::optional<MessageType> Handshake::expected_message() const {
@@ -143,22 +148,23 @@ std::optional<MessageType> Handshake::expected_message() const {
   return std::nullopt;
 }
 
-void Handshake::dispatch(ByteSpan message) {
+std::optional<SessionKeys> Handshake::dispatch(ByteSpan message) {
   if (message[0] == static_cast<std::uint8_t>(MessageType::kError)) {
     // protocol-v1: an Error is never answered, so an undefined code is a peer abort
     // too (kPeerAbortUnknownCode, no wire code) rather than malformed (which sends 0x01).
     const auto error = parse_error_message(message);
     fail(error ? error_from_wire_code(error->code) : Error::kPeerAbortUnknownCode);
-    return;
+    return std::nullopt;
   }
   switch (state_) {
-    case HandshakeState::kClientAwaitServerHello: on_server_hello(message); return;
-    case HandshakeState::kClientAwaitAccept: on_accept(message); return;
-    case HandshakeState::kServerAwaitClientHello: on_client_hello(message); return;
-    case HandshakeState::kServerAwaitKeyExchange: on_key_exchange(message); return;
+    case HandshakeState::kClientAwaitServerHello: on_server_hello(message); return std::nullopt;
+    case HandshakeState::kClientAwaitAccept: return on_accept(message);
+    case HandshakeState::kServerAwaitClientHello: on_client_hello(message); return std::nullopt;
+    case HandshakeState::kServerAwaitKeyExchange: return on_key_exchange(message);
     case HandshakeState::kComplete:
-    case HandshakeState::kFailed: return;  // unreachable: the read loop stops first
+    case HandshakeState::kFailed: return std::nullopt;  // unreachable: the read loop stops first
   }
+  return std::nullopt;
 }
 
 // --- Client --------------------------------------------------------------------------
@@ -192,19 +198,19 @@ void Handshake::on_server_hello(ByteSpan message) {
   state_ = HandshakeState::kClientAwaitAccept;
 }
 
-void Handshake::on_accept(ByteSpan message) {
+std::optional<SessionKeys> Handshake::on_accept(ByteSpan message) {
   const auto accept = parse_accept(message);
-  if (!accept) return fail(Error::kMalformedMessage);
+  if (!accept) return fail(Error::kMalformedMessage), std::nullopt;
   transcript_.server_eph = accept->server_eph;
   if (!verify_signature(transcript_.server_id, server_signed_content(transcript_).span(),
                         accept->server_sig)) {
-    return fail(Error::kAuthenticationFailed);
+    return fail(Error::kAuthenticationFailed), std::nullopt;
   }
   auto keys = derive_session_keys(my_eph_->secret_key, transcript_.server_eph, transcript_);
   my_eph_.reset();  // forward secrecy: the ephemeral secret is gone either way
-  if (!keys) return fail(Error::kAuthenticationFailed);
-  keys_ = std::move(*keys);
+  if (!keys) return fail(Error::kAuthenticationFailed), std::nullopt;
   state_ = HandshakeState::kComplete;
+  return keys;
 }
 
 // --- Server --------------------------------------------------------------------------
@@ -231,35 +237,48 @@ void Handshake::on_client_hello(ByteSpan message) {
   state_ = HandshakeState::kServerAwaitKeyExchange;
 }
 
-void Handshake::on_key_exchange(ByteSpan message) {
+std::optional<SessionKeys> Handshake::on_key_exchange(ByteSpan message) {
   const auto exchange = parse_key_exchange(message);
-  if (!exchange) return fail(Error::kMalformedMessage);
+  if (!exchange) return fail(Error::kMalformedMessage), std::nullopt;
   transcript_.client_eph = exchange->client_eph;
   if (!verify_signature(transcript_.client_id, client_signed_content(transcript_).span(),
                         exchange->client_sig)) {
-    return fail(Error::kAuthenticationFailed);
+    return fail(Error::kAuthenticationFailed), std::nullopt;
   }
   Secret<kX25519KeySize> eph_secret;
-  if (!draw(eph_secret.bytes())) return;
+  if (!draw(eph_secret.bytes())) return std::nullopt;
   const EphemeralKeyPair eph = ephemeral_from_secret(std::move(eph_secret));
   transcript_.server_eph = eph.public_key;
   auto keys = derive_session_keys(eph.secret_key, transcript_.client_eph, transcript_);
-  if (!keys) return fail(Error::kAuthenticationFailed);
-  keys_ = std::move(*keys);
+  if (!keys) return fail(Error::kAuthenticationFailed), std::nullopt;
 
   const Accept reply{eph.public_key, identity_->sign(server_signed_content(transcript_).span())};
   ByteWriter out(MutableByteSpan(tx_).subspan(tx_size_));
-  if (!P2PNET_ASSERT(write_accept(out, reply))) return fail(Error::kInternalError);
+  // On failure the keys go out of scope here, wiped, and are never handed out.
+  if (!P2PNET_ASSERT(write_accept(out, reply))) return fail(Error::kInternalError), std::nullopt;
   tx_size_ += out.written();
   state_ = HandshakeState::kComplete;
+  return keys;
 }
 
 // --- Shared --------------------------------------------------------------------------
 
 bool Handshake::draw(std::span<std::uint8_t> out) {
-  if (random_->fill(out)) return true;
+  // The random source may be the embedder's: one that throws has failed like one that
+  // returns false, and nothing it throws leaves the engine.
+  bool filled = false;
+  try {
+    filled = random_->fill(out);
+  } catch (...) {
+    filled = false;
+  }
+  if (filled) return true;
   fail(Error::kRandomFailure);
   return false;
+}
+
+void Handshake::abort(Error error) {
+  if (state_ != HandshakeState::kComplete) fail(error);
 }
 
 void Handshake::fail(Error error) {
@@ -267,7 +286,6 @@ void Handshake::fail(Error error) {
   state_ = HandshakeState::kFailed;
   error_ = error;
   my_eph_.reset();
-  keys_ = SessionKeys{};
   const WireErrorCode code = wire_code_for(error);
   if (code != WireErrorCode::kNone) {
     ByteWriter out(MutableByteSpan(tx_).subspan(tx_size_));

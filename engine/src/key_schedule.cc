@@ -8,7 +8,6 @@
 
 #include <sodium.h>
 
-#include "p2pnet/internal/assert.h"
 #include "p2pnet/internal/bytes.h"
 
 namespace p2pnet {
@@ -17,6 +16,16 @@ namespace {
 ByteSpan label_bytes(std::string_view label) {
   return ByteSpan(reinterpret_cast<const std::uint8_t*>(label.data()), label.size());
 }
+
+// label_array: |label| as bytes of a size known when compiling, for concat_into.
+template <std::size_t N>
+constexpr std::array<std::uint8_t, N> label_array(std::string_view label) {
+  std::array<std::uint8_t, N> out{};
+  for (std::size_t i = 0; i < N; ++i) out[i] = static_cast<std::uint8_t>(label[i]);
+  return out;
+}
+constexpr auto kClientAuthLabelBytes = label_array<kClientAuthLabel.size()>(kClientAuthLabel);
+constexpr auto kServerAuthLabelBytes = label_array<kServerAuthLabel.size()>(kServerAuthLabel);
 
 // BLAKE2b-256(key=k, label || challenge || client_eph || server_eph)
 void derive_traffic_key(Key& out, const Key& session_key, std::string_view label,
@@ -33,34 +42,22 @@ void derive_traffic_key(Key& out, const Key& session_key, std::string_view label
 
 }  // namespace
 
+// The signed contents are built with concat_into, whose sizes are checked when this
+// file is compiled: each content is exactly its fields, and no run can produce a
+// shorter (or empty) one to sign or verify.
 SignedContent client_signed_content(const Transcript& t) {
   SignedContent content;
-  ByteWriter out(content.bytes);
-  out.write(label_bytes(kClientAuthLabel));
-  out.write(t.challenge);
-  out.write(t.client_eph);
-  out.write(t.client_id.bytes);
-  out.write(t.server_id.bytes);
-  // kMaxSignedContentSize fits both forms. Should it not, the content is empty: no
-  // protocol-v1 signature verifies over it, so the handshake fails authentication.
-  if (!P2PNET_ASSERT(out.ok())) return SignedContent{};
-  content.size = out.written();
+  concat_into(std::span(content.bytes).first<kClientSignedContentSize>(), kClientAuthLabelBytes,
+              t.challenge, t.client_eph, t.client_id.bytes, t.server_id.bytes);
+  content.size = kClientSignedContentSize;
   return content;
 }
 
 SignedContent server_signed_content(const Transcript& t) {
   SignedContent content;
-  ByteWriter out(content.bytes);
-  out.write(label_bytes(kServerAuthLabel));
-  out.write(t.challenge);
-  out.write(t.server_eph);
-  out.write(t.client_eph);
-  out.write(t.client_id.bytes);
-  out.write(t.server_id.bytes);
-  // kMaxSignedContentSize fits both forms. Should it not, the content is empty: no
-  // protocol-v1 signature verifies over it, so the handshake fails authentication.
-  if (!P2PNET_ASSERT(out.ok())) return SignedContent{};
-  content.size = out.written();
+  concat_into(std::span(content.bytes).first<kServerSignedContentSize>(), kServerAuthLabelBytes,
+              t.challenge, t.server_eph, t.client_eph, t.client_id.bytes, t.server_id.bytes);
+  content.size = kServerSignedContentSize;
   return content;
 }
 

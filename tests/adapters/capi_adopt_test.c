@@ -6,7 +6,10 @@
  *   - one adopted end blocking, the other end driven by the sans-IO API;
  *   - TCP sockets the caller connected and accepted, and a listener the caller made
  *     (with Winsock SOCKETs in the Windows build);
- *   - what is refused (not a socket, not a stream socket), left open and unchanged.
+ *   - what is refused (not a socket, not a stream socket), left open and unchanged;
+ *   - the session key of p2p_session_key, wiped at each way a session can end (a bad
+ *     frame, a stream cut short, a peer gone, close_notify both ways), and kept when
+ *     a receive only timed out.
  * Every wait is bounded by a socket timeout, so a bug fails the test instead of
  * hanging it. */
 #include <pthread.h>
@@ -302,6 +305,151 @@ static void adopt_socketpair_with_a_sans_io_peer(void) {
   close(fds[0]);
 }
 
+/* What the peer does once its handshake is done, for the session key tests. */
+typedef enum {
+  kPeerSendsJunk,     /* a frame that does not authenticate: the engine fails */
+  kPeerEndsStream,    /* end of stream without close_notify: truncated */
+  kPeerGoesAway,      /* the socket is closed: the transport fails under the engine */
+  kPeerClosesCleanly, /* waits for our close_notify, answers it */
+} PeerAct;
+
+typedef struct {
+  p2p_socket_t* sock;
+  int raw_fd;
+  PeerAct act;
+  int handshake_ok;
+  int got_go;
+} PeerJob;
+
+static void* act_as_peer(void* arg) {
+  PeerJob* job = (PeerJob*)arg;
+  const uint8_t* allowed[1] = {p2p_keypair_public_key(g_client_kp)};
+  p2p_session_t* session = p2p_handshake_server(job->sock, g_server_kp, allowed, 1);
+  if (session == NULL) return NULL;
+  job->handshake_ok = 1;
+  /* The client's first message says its handshake is over, so nothing below can
+   * arrive together with the Accept and fail the handshake instead. */
+  uint8_t go[8];
+  size_t go_size = 0;
+  if (p2p_session_receive(session, go, sizeof go, &go_size) != P2P_OK) {
+    p2p_session_free(session);
+    return NULL;
+  }
+  job->got_go = 1;
+  switch (job->act) {
+    case kPeerSendsJunk: {
+      uint8_t junk[3 + 4 + 16] = {0, 0, 0, 3}; /* L = 3, then a tag of zeros */
+      (void)send(job->raw_fd, junk, sizeof junk, MSG_NOSIGNAL);
+      break;
+    }
+    case kPeerEndsStream: (void)shutdown(job->raw_fd, SHUT_WR); break;
+    case kPeerGoesAway: break; /* the main thread closes the socket after the join */
+    case kPeerClosesCleanly: {
+      uint8_t buffer[8];
+      size_t n = 0;
+      if (p2p_session_receive(session, buffer, sizeof buffer, &n) == P2P_ERR_PEER_CLOSED) {
+        (void)p2p_session_close(session);
+      }
+      break;
+    }
+  }
+  p2p_session_free(session);
+  return NULL;
+}
+
+static int all_zero(const uint8_t* bytes, size_t n) {
+  uint8_t any = 0;
+  for (size_t i = 0; i < n; ++i) any |= bytes[i];
+  return any == 0;
+}
+
+/* session_key_after: a blocking client session whose peer does |act|. The key
+ * p2p_session_key gave out is wiped (the pointer stays valid, reading zeros) as soon
+ * as the session ends, whichever way, and p2p_session_key then refuses (STATE); a
+ * session that failed returns its error from every later call. */
+static void session_key_after(PeerAct act) {
+  int fds[2];
+  REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
+  p2p_socket_t* client_sock = p2p_socket_adopt(fds[0]);
+  p2p_socket_t* server_sock = p2p_socket_adopt(fds[1]);
+  REQUIRE(client_sock != NULL && server_sock != NULL);
+  CHECK(p2p_socket_set_timeout(client_sock, kTimeoutMs) == P2P_OK);
+  CHECK(p2p_socket_set_timeout(server_sock, kTimeoutMs) == P2P_OK);
+  PeerJob job;
+  memset(&job, 0, sizeof job);
+  job.sock = server_sock;
+  job.raw_fd = fds[1];
+  job.act = act;
+  pthread_t thread;
+  REQUIRE(pthread_create(&thread, NULL, act_as_peer, &job) == 0);
+
+  p2p_session_t* session =
+      p2p_handshake_client(client_sock, g_client_kp, p2p_keypair_public_key(g_server_kp));
+  REQUIRE(session != NULL);
+  const uint8_t* key = p2p_session_key(session);
+  REQUIRE(key != NULL);
+  CHECK(!all_zero(key, P2P_SESSION_KEY_SIZE));
+  CHECK_CODE(p2p_session_send(session, (const uint8_t*)"go", 2), P2P_OK);
+
+  uint8_t buffer[64];
+  size_t n = 0;
+  p2p_error_t failure = P2P_OK;
+  switch (act) {
+    case kPeerSendsJunk:
+      failure = p2p_session_receive(session, buffer, sizeof buffer, &n);
+      CHECK(failure == P2P_ERR_PROTOCOL);
+      break;
+    case kPeerEndsStream:
+      failure = p2p_session_receive(session, buffer, sizeof buffer, &n);
+      CHECK(failure == P2P_ERR_CONNECTION_CLOSED);
+      break;
+    case kPeerGoesAway:
+      pthread_join(thread, NULL);
+      p2p_socket_close(server_sock);
+      server_sock = NULL;
+      failure = p2p_session_send(session, (const uint8_t*)"x", 1);
+      CHECK(failure == P2P_ERR_CONNECTION_CLOSED || failure == P2P_ERR_SYSTEM);
+      break;
+    case kPeerClosesCleanly:
+      /* A receive that only timed out changes nothing: the key stays. */
+      CHECK(p2p_socket_set_timeout(client_sock, 20) == P2P_OK);
+      CHECK_CODE(p2p_session_receive(session, buffer, sizeof buffer, &n), P2P_ERR_TIMEOUT);
+      CHECK(p2p_session_key(session) == key && !all_zero(key, P2P_SESSION_KEY_SIZE));
+      CHECK(p2p_socket_set_timeout(client_sock, kTimeoutMs) == P2P_OK);
+      CHECK_CODE(p2p_session_close(session), P2P_OK);
+      CHECK(p2p_session_key(session) == key); /* still open towards us */
+      CHECK_CODE(p2p_session_receive(session, buffer, sizeof buffer, &n), P2P_ERR_PEER_CLOSED);
+      break;
+  }
+  CHECK(p2p_session_key(session) == NULL);
+  CHECK(p2p_last_error() == P2P_ERR_STATE);
+  CHECK(all_zero(key, P2P_SESSION_KEY_SIZE));
+  if (failure != P2P_OK) {
+    /* Failure is terminal: the same error, from every call. */
+    CHECK_CODE(p2p_session_send(session, (const uint8_t*)"y", 1), failure);
+    CHECK_CODE(p2p_session_receive(session, buffer, sizeof buffer, &n), failure);
+    CHECK_CODE(p2p_session_close(session), failure);
+  }
+  p2p_session_free(session);
+  if (act != kPeerGoesAway) pthread_join(thread, NULL);
+  CHECK(job.handshake_ok && job.got_go);
+  p2p_socket_close(client_sock);
+  p2p_socket_close(server_sock);
+}
+
+static void session_key_is_wiped_when_the_peer_sends_a_bad_frame(void) {
+  session_key_after(kPeerSendsJunk);
+}
+static void session_key_is_wiped_when_the_stream_ends_early(void) {
+  session_key_after(kPeerEndsStream);
+}
+static void session_key_is_wiped_when_the_transport_fails(void) {
+  session_key_after(kPeerGoesAway);
+}
+static void session_key_is_wiped_once_closed_both_ways(void) {
+  session_key_after(kPeerClosesCleanly);
+}
+
 #endif /* !_WIN32 */
 
 int main(void) {
@@ -316,6 +464,10 @@ int main(void) {
 #ifndef _WIN32
   RUN_TEST(adopt_socketpair_blocking_both_ends);
   RUN_TEST(adopt_socketpair_with_a_sans_io_peer);
+  RUN_TEST(session_key_is_wiped_when_the_peer_sends_a_bad_frame);
+  RUN_TEST(session_key_is_wiped_when_the_stream_ends_early);
+  RUN_TEST(session_key_is_wiped_when_the_transport_fails);
+  RUN_TEST(session_key_is_wiped_once_closed_both_ways);
 #endif
   RUN_TEST(adopt_tcp_sockets_from_the_caller);
   RUN_TEST(adopt_refuses_what_is_not_a_stream_socket);

@@ -125,6 +125,10 @@ static void test_echo_session(p2p_keypair_t* server_kp, p2p_keypair_t* client_kp
   CHECK(p2p_last_error() == P2P_OK);
   CHECK(memcmp(p2p_session_peer_pubkey(session), p2p_keypair_public_key(server_kp),
                P2P_PUBLIC_KEY_SIZE) == 0);
+  /* The session key is read now: it is wiped once close_notify has gone both ways. */
+  uint8_t client_key[P2P_SESSION_KEY_SIZE];
+  REQUIRE(p2p_session_key(session) != NULL);
+  memcpy(client_key, p2p_session_key(session), sizeof client_key);
 
   const char* text = "hello from C";
   CHECK(p2p_session_send(session, (const uint8_t*)text, strlen(text)) == P2P_OK);
@@ -143,9 +147,7 @@ static void test_echo_session(p2p_keypair_t* server_kp, p2p_keypair_t* client_kp
   CHECK(p2p_session_close(session) == P2P_OK);
   CHECK(p2p_session_send(session, (const uint8_t*)text, 1) == P2P_ERR_STATE);
   CHECK(p2p_session_receive(session, buffer, sizeof buffer, &n) == P2P_ERR_PEER_CLOSED);
-
-  uint8_t client_key[P2P_SESSION_KEY_SIZE];
-  memcpy(client_key, p2p_session_key(session), sizeof client_key);
+  CHECK(p2p_session_key(session) == NULL && p2p_last_error() == P2P_ERR_STATE);
   p2p_session_free(session);
   p2p_socket_close(sock);
   pthread_join(thread, NULL);

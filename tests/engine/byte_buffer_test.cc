@@ -9,12 +9,12 @@ namespace {
 TEST(ByteBufferTest, GrowsOnlyPastItsHighWaterMarkAndKeepsThePrefix) {
   ByteBuffer buffer;
   EXPECT_EQ(buffer.capacity(), 0u);
-  buffer.reserve(4, 0);
+  ASSERT_TRUE(buffer.reserve(4, 0));
   std::uint8_t* first = buffer.data();
   for (std::uint8_t i = 0; i < 4; ++i) buffer.data()[i] = i;
-  buffer.reserve(3, 0);  // smaller: no change
+  ASSERT_TRUE(buffer.reserve(3, 0));  // smaller: no change
   EXPECT_EQ(buffer.data(), first);
-  buffer.reserve(16, 3);
+  ASSERT_TRUE(buffer.reserve(16, 3));
   EXPECT_EQ(buffer.capacity(), 16u);
   EXPECT_EQ(buffer.data()[0], 0);
   EXPECT_EQ(buffer.data()[2], 2);
@@ -22,7 +22,7 @@ TEST(ByteBufferTest, GrowsOnlyPastItsHighWaterMarkAndKeepsThePrefix) {
 
 TEST(ByteBufferTest, WipeZeroesAndMoveTransfersOwnership) {
   ByteBuffer buffer;
-  buffer.reserve(8, 0);
+  ASSERT_TRUE(buffer.reserve(8, 0));
   for (std::size_t i = 0; i < 8; ++i) buffer.data()[i] = 0xAA;
   buffer.wipe();
   for (std::size_t i = 0; i < 8; ++i) EXPECT_EQ(buffer.data()[i], 0);

@@ -4,6 +4,7 @@
 // which connection id, and never a secret.
 #include <gtest/gtest.h>
 
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -144,6 +145,26 @@ TEST_F(ConnectionLogTest, ChannelFailureIsLoggedAsSuch) {
   (void)pair.server.handle_bytes(forged, pair.now);
   ASSERT_EQ(pair.server.error(), Error::kFrameAuthFailed);
   EXPECT_EQ(server_log_.back().message, "channel failed: FrameAuthFailed (no Error sent)");
+}
+
+// A hook that throws at completion ends the new channel (ThrowingHookTest): the
+// failure is logged once, as the channel's, and a channel sends no Error message
+// whatever its error, even one with a handshake wire code (HookFailed's is 0x06).
+TEST_F(ConnectionLogTest, AHookThatThrewAtCompletionIsLoggedAsAChannelFailure) {
+  const LogHook throws_once = [this](LogLevel l, std::uint64_t id, std::string_view m) {
+    client_log_.push_back({l, id, std::string(m)});
+    if (l == LogLevel::kInfo) throw std::runtime_error("hook");
+  };
+  ClientConfig cc = client_config();
+  cc.log_hook = &throws_once;
+  const ServerConfig sc = server_config();
+  Pair pair(cc, sc);
+  pair.drive();
+  ASSERT_EQ(pair.client.error(), Error::kHookFailed);
+  ASSERT_EQ(client_log_.size(), 3u);
+  EXPECT_EQ(client_log_[1].level, LogLevel::kInfo);
+  EXPECT_EQ(client_log_[2].level, LogLevel::kError);
+  EXPECT_EQ(client_log_[2].message, "channel failed: HookFailed (no Error sent)");
 }
 
 TEST_F(ConnectionLogTest, NoMessageHoldsAKeyOfTheSession) {

@@ -3,7 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <stdexcept>
+#include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "p2pnet/internal/connection_test_access.h"
@@ -241,7 +245,7 @@ TEST_F(ConnectionTest, FailedOrClosedConnectionHoldsNoKey) {
     pair.drive();
     ASSERT_TRUE(pair.client.is_established());
     EXPECT_EQ(ConnectionTestAccess::key_holders(pair.client),
-              (Holders{"Connection::session_key_", "Channel::send_key_", "Channel::receive_key_"}));
+              (Holders{"Channel::session_key_", "Channel::send_key_", "Channel::receive_key_"}));
     Bytes junk(kFrameOverhead + 3, 0x00);
     junk[3] = 3;
     EXPECT_EQ(testing::feed(pair.client, junk, pair.now, pair.client_inbox),
@@ -256,14 +260,14 @@ TEST_F(ConnectionTest, FailedOrClosedConnectionHoldsNoKey) {
     pair.drive();
     ASSERT_EQ(pair.client.close(), Error::kNone);
     EXPECT_EQ(ConnectionTestAccess::key_holders(pair.client),
-              (Holders{"Connection::session_key_", "Channel::receive_key_"}));
+              (Holders{"Channel::session_key_", "Channel::receive_key_"}));
     EXPECT_TRUE(ConnectionTestAccess::key_c2s(pair.client).empty());
     EXPECT_EQ(ConnectionTestAccess::key_s2c(pair.client).size(), kKeySize);
     EXPECT_EQ(pair.client.session_key().size(), kKeySize);
     pair.drive();
     ASSERT_TRUE(pair.server_inbox.peer_closed);
     EXPECT_EQ(ConnectionTestAccess::key_holders(pair.server),
-              (Holders{"Connection::session_key_", "Channel::send_key_"}));
+              (Holders{"Channel::session_key_", "Channel::send_key_"}));
     EXPECT_TRUE(ConnectionTestAccess::key_c2s(pair.server).empty());
     ASSERT_EQ(pair.server.close(), Error::kNone);
     EXPECT_EQ(ConnectionTestAccess::key_holders(pair.server), Holders{});
@@ -304,6 +308,246 @@ TEST_F(ConnectionTest, FailedOrClosedConnectionHoldsNoKey) {
     EXPECT_EQ(client.handle_timeout(Instant{0} + kDefaultHandshakeTimeout), Error::kTimeout);
     EXPECT_EQ(ConnectionTestAccess::key_holders(client), Holders{});
   }
+}
+
+// --- Hooks that throw ----------------------------------------------------------------
+// A log hook or key log that throws (log.h, key_log.h) must never leave a connection
+// that later runs on keys it no longer has. The engine catches what a hook throws and
+// fails the connection closed (kHookFailed), with the channel built before any hook
+// ran, so the keys are wiped with it; nothing escapes to the caller, the completion is
+// never reported, and no frame is ever sent or opened. Each hook here throws once, at
+// one call site, and is quiet afterwards: a caller that went on after an escaped
+// exception would otherwise find a completed handshake without a channel.
+
+enum class HookSite {
+  kStarted,   // log hook, "handshake started" (in Connection::client/server)
+  kComplete,  // log hook, "handshake complete" (the call that completes it)
+  kKeyLog,    // key log line (the same call)
+};
+
+std::string_view site_name(HookSite site) {
+  switch (site) {
+    case HookSite::kStarted: return "Started";
+    case HookSite::kComplete: return "Complete";
+    case HookSite::kKeyLog: return "KeyLog";
+  }
+  return "?";
+}
+
+struct HookThrew : std::runtime_error {
+  HookThrew() : std::runtime_error("hook threw") {}
+};
+
+// What one side saw: every event it pulled and every byte it put on the link after its
+// hook threw.
+struct Observed {
+  bool escaped = false;  // an exception came out of a Connection call
+  bool completed = false;
+  std::vector<Bytes> messages;
+  Bytes sent_after_failure;
+};
+
+class ThrowingHookTest : public ConnectionTest,
+                         public ::testing::WithParamInterface<std::tuple<Role, HookSite>> {
+ protected:
+  Role hooked_role() const { return std::get<0>(GetParam()); }
+  HookSite site() const { return std::get<1>(GetParam()); }
+
+  int thrown_ = 0;
+  LogHook log_hook_ = [this](LogLevel level, std::uint64_t, std::string_view) {
+    const bool at_site = (level == LogLevel::kDebug && site() == HookSite::kStarted) ||
+                         (level == LogLevel::kInfo && site() == HookSite::kComplete);
+    if (at_site && thrown_++ == 0) throw HookThrew();
+  };
+  KeyLogHook key_log_ = [this](std::string_view) {
+    if (site() == HookSite::kKeyLog && thrown_++ == 0) throw HookThrew();
+  };
+
+  // call runs |f| as an embedder would, catching whatever escapes it.
+  template <typename F>
+  static void call(Observed& seen, F f) {
+    try {
+      f();
+    } catch (...) {
+      seen.escaped = true;
+    }
+  }
+  static void pull_events(Connection& conn, Observed& seen) {
+    while (const auto event = conn.poll_event()) {
+      if (event->type == EventType::kHandshakeComplete) seen.completed = true;
+      if (event->type == EventType::kMessage)
+        seen.messages.emplace_back(event->message.begin(), event->message.end());
+    }
+  }
+  // deliver feeds |bytes| to |to| whole (re-offering after each event) and pulls events.
+  static void deliver(Connection& to, const Bytes& bytes, Observed& seen) {
+    call(seen, [&] {
+      ByteSpan rest(bytes);
+      for (int i = 0; i < 8 && !rest.empty(); ++i) {
+        const ReadResult result = to.handle_bytes(rest, Instant{0});
+        pull_events(to, seen);
+        if (result.error != Error::kNone) break;
+        rest = rest.subspan(result.consumed);
+      }
+    });
+  }
+};
+
+TEST_P(ThrowingHookTest, FailsClosedWithNoFrameEver) {
+  if (!key_log_available() && site() == HookSite::kKeyLog) GTEST_SKIP() << "no key log built in";
+  ClientConfig cc = client_config();
+  ServerConfig sc = server_config();
+  if (hooked_role() == Role::kClient) {
+    cc.log_hook = &log_hook_;
+    cc.key_log = &key_log_;
+  } else {
+    sc.log_hook = &log_hook_;
+    sc.key_log = &key_log_;
+  }
+  Observed hooked_seen, peer_seen;
+  Observed& client_seen = hooked_role() == Role::kClient ? hooked_seen : peer_seen;
+  Observed& server_seen = hooked_role() == Role::kServer ? hooked_seen : peer_seen;
+  std::optional<Connection> client, server;
+  call(client_seen, [&] { client.emplace(Connection::client(cc, Instant{0})); });
+  call(server_seen, [&] { server.emplace(Connection::server(sc, Instant{0})); });
+  ASSERT_FALSE(hooked_seen.escaped) << "the hook's exception left Connection::"
+                                    << (hooked_role() == Role::kClient ? "client" : "server");
+  ASSERT_TRUE(client && server);
+  Connection& hooked = hooked_role() == Role::kClient ? *client : *server;
+
+  // The handshake, message by message; then, as an embedder that saw an error might
+  // still do, one more byte in, and a message out, on both sides.
+  for (int round = 0; round < 4; ++round) {
+    deliver(*server, testing::take_output(*client), server_seen);
+    deliver(*client, testing::take_output(*server), client_seen);
+  }
+  const Bytes message{'h', 'i'};
+  for (int round = 0; round < 2; ++round) {
+    deliver(hooked, Bytes{0x00}, hooked_seen);
+    (void)hooked.send(message);
+    const Bytes out = testing::take_output(hooked);
+    hooked_seen.sent_after_failure.insert(hooked_seen.sent_after_failure.end(), out.begin(),
+                                          out.end());
+    Connection& peer = hooked_role() == Role::kClient ? *server : *client;
+    if (peer.is_established()) {
+      (void)peer.send(message);
+      deliver(hooked, testing::take_output(peer), hooked_seen);
+    }
+  }
+
+  EXPECT_EQ(thrown_, 1);
+  EXPECT_FALSE(hooked_seen.escaped);
+  EXPECT_EQ(hooked.state(), ConnectionState::kFailed);
+  EXPECT_EQ(error_name(hooked.error()), "HookFailed");
+  EXPECT_FALSE(hooked_seen.completed) << "a connection whose hook failed reported completion";
+  EXPECT_TRUE(hooked_seen.messages.empty());
+  EXPECT_TRUE(hooked_seen.sent_after_failure.empty());
+  EXPECT_NE(hooked.send(message), Error::kNone);
+  EXPECT_TRUE(hooked.session_key().empty());
+  EXPECT_EQ(ConnectionTestAccess::key_holders(hooked), std::vector<std::string_view>{});
+  // The peer never received a message, and a server whose hook failed never sent
+  // its Accept, so its client did not complete either.
+  EXPECT_TRUE(peer_seen.messages.empty());
+  if (hooked_role() == Role::kServer) {
+    EXPECT_FALSE(peer_seen.completed);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryCallSite, ThrowingHookTest,
+    ::testing::Combine(::testing::Values(Role::kClient, Role::kServer),
+                       ::testing::Values(HookSite::kStarted, HookSite::kComplete,
+                                         HookSite::kKeyLog)),
+    [](const ::testing::TestParamInfo<std::tuple<Role, HookSite>>& param) {
+      return std::string(std::get<0>(param.param) == Role::kClient ? "Client" : "Server") +
+             std::string(site_name(std::get<1>(param.param)));
+    });
+
+// The log hook's last call site: the failure itself. The connection has failed
+// already, so a hook that throws there changes nothing, and nothing escapes: not from
+// the constructor (a refused config), handle_bytes (the handshake or the channel),
+// handle_timeout.
+TEST_F(ConnectionTest, ALogHookThrowingAtTheFailureChangesNothing) {
+  int calls = 0;
+  const LogHook throwing = [&calls](LogLevel level, std::uint64_t, std::string_view) {
+    ++calls;
+    if (level == LogLevel::kWarning || level == LogLevel::kError) throw HookThrew();
+  };
+  auto escapes = [](auto f) {
+    try {
+      f();
+      return false;
+    } catch (...) {
+      return true;
+    }
+  };
+  {  // A config the engine refuses: it fails (and logs) inside Connection::client.
+    ClientConfig cc = client_config();
+    cc.log_hook = &throwing;
+    cc.handshake_timeout = Duration::zero();
+    std::optional<Connection> client;
+    EXPECT_FALSE(escapes([&] { client.emplace(Connection::client(cc, Instant{0})); }));
+    ASSERT_TRUE(client.has_value());
+    EXPECT_EQ(client->error(), Error::kInvalidArgument);
+  }
+  {  // A refused peer (kWarning) in handle_bytes.
+    ClientConfig cc = client_config();
+    cc.log_hook = &throwing;
+    cc.expected_server = testing::identity_from_byte(9).public_key();
+    const ServerConfig sc = server_config();
+    Connection client = Connection::client(cc, Instant{0});
+    Connection server = Connection::server(sc, Instant{0});
+    testing::Inbox inbox;
+    EXPECT_FALSE(escapes([&] {
+      testing::feed(server, testing::take_output(client), Instant{0}, inbox);
+      testing::feed(client, testing::take_output(server), Instant{0}, inbox);
+    }));
+    EXPECT_EQ(client.error(), Error::kPeerNotAllowed);
+  }
+  {  // A channel failure (kError) in handle_bytes, then the same error on every call.
+    ClientConfig cc = client_config();
+    cc.log_hook = &throwing;
+    const ServerConfig sc = server_config();
+    Pair pair(cc, sc);
+    pair.drive();
+    ASSERT_TRUE(pair.client.is_established());
+    Bytes junk(kFrameOverhead + 3, 0x00);
+    junk[3] = 3;
+    EXPECT_FALSE(escapes([&] { (void)pair.client.handle_bytes(junk, pair.now); }));
+    EXPECT_EQ(pair.client.error(), Error::kFrameAuthFailed);
+    EXPECT_EQ(ConnectionTestAccess::key_holders(pair.client), std::vector<std::string_view>{});
+  }
+  {  // The handshake deadline, in handle_timeout.
+    ClientConfig cc = client_config();
+    cc.log_hook = &throwing;
+    Connection client = Connection::client(cc, Instant{0});
+    EXPECT_FALSE(
+        escapes([&] { (void)client.handle_timeout(Instant{0} + kDefaultHandshakeTimeout); }));
+    EXPECT_EQ(client.error(), Error::kTimeout);
+  }
+  EXPECT_GE(calls, 4);
+}
+
+// A RandomSource is the embedder's code too: one that throws has failed, like one that
+// returns false (kRandomFailure), and nothing it throws leaves the engine.
+TEST_F(ConnectionTest, ARandomSourceThatThrowsHasFailed) {
+  struct ThrowingRandom final : RandomSource {
+    bool fill(std::span<std::uint8_t>) override { throw HookThrew(); }
+  } throwing;
+  ServerConfig sc = server_config();
+  sc.random = &throwing;
+  Connection client = Connection::client(client_config(), Instant{0});
+  Connection server = Connection::server(sc, Instant{0});
+  testing::Inbox inbox;
+  bool escaped = false;
+  try {
+    testing::feed(server, testing::take_output(client), Instant{0}, inbox);
+  } catch (...) {
+    escaped = true;
+  }
+  EXPECT_FALSE(escaped);
+  EXPECT_EQ(server.error(), Error::kRandomFailure);
+  EXPECT_EQ(testing::take_output(server), (Bytes{0xFF, 0x06}));
 }
 
 // ConnectionState and state_name through a whole session: the handshake's states,

@@ -24,6 +24,22 @@ std::atomic<std::uint64_t> g_allocations{0};
 std::atomic<std::int64_t> g_live_bytes{0};
 std::atomic<std::int64_t> g_peak_bytes{0};
 
+// Per thread (trivial types: no constructor runs inside operator new): this thread's
+// count, and the armed failure of FailAllocation.
+thread_local std::uint64_t t_allocations = 0;
+thread_local std::uint64_t t_fail_countdown = 0;  // 0: nothing armed
+thread_local bool t_fail_fired = false;
+thread_local int t_fail_paused = 0;
+
+// chosen_to_fail counts one allocation towards an armed failure; true for the one
+// that is to fail.
+bool chosen_to_fail() noexcept {
+  if (t_fail_countdown == 0 || t_fail_paused != 0) return false;
+  if (--t_fail_countdown != 0) return false;
+  t_fail_fired = true;
+  return true;
+}
+
 struct BlockHeader {
   std::size_t size;    // bytes the caller asked for
   std::size_t offset;  // distance from the malloc'd pointer to the caller's pointer
@@ -32,6 +48,7 @@ struct BlockHeader {
 constexpr std::size_t kDefaultAlignment = alignof(std::max_align_t);
 
 void* counted_allocate(std::size_t size, std::size_t alignment) noexcept {
+  if (chosen_to_fail()) return nullptr;
   if (alignment < kDefaultAlignment) alignment = kDefaultAlignment;
   // Aligned by hand rather than with aligned_alloc, which the Windows C runtime lacks:
   // the caller's pointer is the first |alignment| boundary with room for the header.
@@ -44,6 +61,7 @@ void* counted_allocate(std::size_t size, std::size_t alignment) noexcept {
   const BlockHeader header{size, offset};
   std::memcpy(user - sizeof(BlockHeader), &header, sizeof header);
   g_allocations.fetch_add(1, std::memory_order_relaxed);
+  ++t_allocations;
   const std::int64_t live =
       g_live_bytes.fetch_add(static_cast<std::int64_t>(size), std::memory_order_relaxed) +
       static_cast<std::int64_t>(size);
@@ -110,6 +128,18 @@ HeapCounts heap_counts() {
 void reset_peak() {
   g_peak_bytes.store(g_live_bytes.load(std::memory_order_relaxed), std::memory_order_relaxed);
 }
+
+std::uint64_t thread_allocations() { return t_allocations; }
+
+FailAllocation::FailAllocation(std::uint64_t n) {
+  t_fail_countdown = n;
+  t_fail_fired = false;
+}
+FailAllocation::~FailAllocation() { t_fail_countdown = 0; }
+bool FailAllocation::fired() const { return t_fail_fired; }
+
+PauseFailAllocation::PauseFailAllocation() { ++t_fail_paused; }
+PauseFailAllocation::~PauseFailAllocation() { --t_fail_paused; }
 
 AllocationScope::AllocationScope() {
   reset_peak();

@@ -6,7 +6,8 @@
 // allocation tests, the memory properties and the benchmarks read these counters to
 // see what the engine allocates, which it does with new, and, with the OpenSSL AEAD
 // backend, through libcrypto, which calls malloc: count_libcrypto_allocations() adds
-// those. libsodium's own mallocs are not seen.
+// those. libsodium's own mallocs are not seen. The out-of-memory tests also make one
+// chosen allocation fail (FailAllocation).
 #ifndef P2PNET_TESTS_SUPPORT_COUNTING_ALLOCATOR_H_
 #define P2PNET_TESTS_SUPPORT_COUNTING_ALLOCATOR_H_
 
@@ -31,6 +32,34 @@ void reset_peak();
 // whether libcrypto is now counted: false in a build without the OpenSSL AEAD backend,
 // or when libcrypto had already allocated.
 bool count_libcrypto_allocations();
+
+// thread_allocations: counted allocations made by the calling thread so far (the
+// process-wide count mixes in other threads).
+std::uint64_t thread_allocations();
+
+// FailAllocation makes the n-th counted allocation of the calling thread from its
+// construction on (1: the next one) fail, and only that one: operator new throws
+// std::bad_alloc, the nothrow forms and libcrypto's malloc return null. Other threads
+// are never hit. Its destructor disarms a failure that has not happened. Allocations
+// made while a PauseFailAllocation is alive on the thread are not counted towards n
+// (the test's own bookkeeping between two calls under test).
+class FailAllocation {
+ public:
+  explicit FailAllocation(std::uint64_t n);
+  ~FailAllocation();
+  FailAllocation(const FailAllocation&) = delete;
+  FailAllocation& operator=(const FailAllocation&) = delete;
+  // fired: whether the chosen allocation has happened, and failed.
+  bool fired() const;
+};
+
+class PauseFailAllocation {
+ public:
+  PauseFailAllocation();
+  ~PauseFailAllocation();
+  PauseFailAllocation(const PauseFailAllocation&) = delete;
+  PauseFailAllocation& operator=(const PauseFailAllocation&) = delete;
+};
 
 // AllocationScope measures the allocations and the peak growth of live bytes between
 // its construction and the call to allocations()/peak_growth().

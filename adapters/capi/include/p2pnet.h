@@ -7,9 +7,11 @@
  * own p2p_*_free/close function. No C++ exception crosses this boundary.
  *
  * Errors: a function that returns a pointer returns NULL on failure; one that returns
- * p2p_error_t returns P2P_OK (0) on success. Either way, p2p_last_error() and
- * p2p_last_error_message() tell why, per thread; every call sets them (P2P_OK and ""
- * on success). Messages never contain key material.
+ * p2p_error_t returns P2P_OK (0) on success, and always the code p2p_last_error()
+ * then reports. Either way, p2p_last_error() and p2p_last_error_message() tell why,
+ * per thread; every call sets them (P2P_OK and "" on success). Messages never contain
+ * key material. Running out of memory is P2P_ERR_OUT_OF_MEMORY, never a crash, and
+ * ends the connection or session it happened in.
  *
  * Threads: objects are not locked. Use one object from one thread at a time;
  * different objects may be used from different threads at once.
@@ -51,6 +53,9 @@ extern "C" {
 /* 43 characters of URL-safe base64 and the terminating NUL. */
 #define P2P_PUBLIC_KEY_TEXT_SIZE 44
 #define P2P_DEFAULT_TIMEOUT_MS 10000u
+/* The longest allow-list a server takes (p2p_handshake_server, p2p_conn_server):
+ * 2^20 keys. A longer one is INVALID_ARGUMENT. */
+#define P2P_MAX_ALLOWED_PEERS 1048576u
 
 typedef struct p2p_socket p2p_socket_t;
 typedef struct p2p_keypair p2p_keypair_t;
@@ -158,19 +163,28 @@ P2P_API p2p_session_t* p2p_handshake_client(p2p_socket_t* sock, p2p_keypair_t* m
                                             const uint8_t* expected_peer_pubkey);
 /* p2p_handshake_server runs the server handshake on an accepted socket.
  * allowed_peers: NULL allows every client; otherwise num_allowed pointers to 32-byte
- * keys, and a client not among them is refused (num_allowed 0 refuses everyone). */
+ * keys (at most P2P_MAX_ALLOWED_PEERS, else INVALID_ARGUMENT), and a client not among
+ * them is refused (num_allowed 0 refuses everyone). */
 P2P_API p2p_session_t* p2p_handshake_server(p2p_socket_t* sock, p2p_keypair_t* my_keypair,
                                             const uint8_t** allowed_peers, size_t num_allowed);
 /* p2p_session_peer_pubkey: the authenticated peer's 32-byte key, owned by the session. */
 P2P_API const uint8_t* p2p_session_peer_pubkey(p2p_session_t* session);
 /* p2p_session_key: the 32-byte session key (docs/protocol.md "Keys"), owned by the
- * session and wiped by p2p_session_free. It is never used to encrypt: it is for
- * comparing or binding sessions. Treat it as a secret. */
+ * session. It is never used to encrypt: it is for comparing or binding sessions.
+ * Treat it as a secret. It is wiped when the session fails or once close_notify went
+ * both ways: then this returns NULL (STATE), and the bytes behind a pointer returned
+ * earlier read as zeros until p2p_session_free. Copy it after the handshake if it is
+ * needed later. */
 P2P_API const uint8_t* p2p_session_key(p2p_session_t* session);
 /* p2p_session_free: wipes keys and buffers and frees; does not close the socket. */
 P2P_API void p2p_session_free(p2p_session_t* session);
 
 /* --- Messaging (docs/c-api.md "Messaging") ---------------------------------------- */
+
+/* A session fails terminally, like a p2p_conn_t: after any send, receive or close
+ * error other than INVALID_ARGUMENT, MESSAGE_TOO_LARGE, BUFFER_TOO_SMALL, STATE,
+ * PEER_CLOSED and a receive's TIMEOUT, its keys are wiped and every later send,
+ * receive and close returns that error (docs/c-api.md "Messaging"). */
 
 /* p2p_session_send: encrypts and writes one message of 1..1 MiB bytes. */
 P2P_API p2p_error_t p2p_session_send(p2p_session_t* session, const uint8_t* data, size_t length);
@@ -285,8 +299,8 @@ P2P_API p2p_conn_t* p2p_conn_client_ex(const p2p_keypair_t* me, const uint8_t* e
                                        const p2p_conn_options_t* options, uint64_t now_ms);
 /* p2p_conn_server starts a server waiting for a ClientHello. allowed: NULL allows
  * every client; otherwise allowed_count pointers to 32-byte keys (0 refuses
- * everyone). me and the keys are copied. NULL on failure (INVALID_ARGUMENT,
- * OUT_OF_MEMORY). Free with p2p_conn_free. */
+ * everyone; at most P2P_MAX_ALLOWED_PEERS). me and the keys are copied. NULL on
+ * failure (INVALID_ARGUMENT, OUT_OF_MEMORY). Free with p2p_conn_free. */
 P2P_API p2p_conn_t* p2p_conn_server(const p2p_keypair_t* me, const uint8_t* const* allowed,
                                     size_t allowed_count, uint64_t now_ms);
 /* p2p_conn_server_ex: p2p_conn_server with options (NULL: the defaults). */
@@ -298,8 +312,9 @@ P2P_API p2p_conn_t* p2p_conn_server_ex(const p2p_keypair_t* me, const uint8_t* c
  * then be NULL). *consumed (required) says how many were used: fewer than length
  * only when an event waits (poll it, then feed the rest) or on failure. Returns
  * P2P_OK or the connection's terminal error (AUTHENTICATION, PEER_NOT_ALLOWED,
- * REJECTED_BY_PEER, PROTOCOL, CONNECTION_CLOSED, TIMEOUT, RANDOM, ...);
- * INVALID_ARGUMENT (NULL, now_ms over P2P_MAX_NOW_MS) changes nothing. */
+ * REJECTED_BY_PEER, PROTOCOL, CONNECTION_CLOSED, TIMEOUT, RANDOM, OUT_OF_MEMORY, ...),
+ * which p2p_conn_error then reports too; INVALID_ARGUMENT (NULL, now_ms over
+ * P2P_MAX_NOW_MS) changes nothing. */
 P2P_API p2p_error_t p2p_conn_feed(p2p_conn_t* c, const uint8_t* data, size_t length,
                                   uint64_t now_ms, size_t* consumed);
 /* p2p_conn_poll_event: 1 and *event filled when an event waits, else 0. */
@@ -321,7 +336,8 @@ P2P_API p2p_error_t p2p_conn_handle_timeout(p2p_conn_t* c, uint64_t now_ms);
  * Errors, none of them terminal unless the connection had already failed:
  * INVALID_ARGUMENT (NULL, length 0), MESSAGE_TOO_LARGE, STATE (before
  * HANDSHAKE_COMPLETE, after p2p_conn_close), SEND_BUFFER_FULL (drain, then retry);
- * after a failure, the terminal error. Nothing is queued on error. */
+ * terminal: OUT_OF_MEMORY (the output could not grow); after a failure, the terminal
+ * error. Nothing is queued on error. */
 P2P_API p2p_error_t p2p_conn_send(p2p_conn_t* c, const uint8_t* data, size_t length);
 /* p2p_conn_close queues close_notify; receiving goes on until the peer's. Errors:
  * STATE (before HANDSHAKE_COMPLETE, or already closed), SEND_BUFFER_FULL, the

@@ -3,9 +3,15 @@
 // capi_errors.cc: the C API's error reporting, shared by the blocking API
 // (p2pnet_capi.cc) and the sans-IO engine (conn.cc): the per-thread last error, the
 // static names, and the single mapping from engine errors to p2p_error_t.
+//
+// Recording an error never allocates: the message is copied into a fixed buffer of
+// the thread's last-error slot (cut at its size, which no message of this library
+// reaches). So reporting a failure, out of memory included, cannot itself fail, and
+// the code a call returns is always the one p2p_last_error() reports.
 #include <sodium.h>
 
-#include <string>
+#include <array>
+#include <string_view>
 
 #include "capi_internal.h"
 
@@ -14,19 +20,21 @@ namespace {
 
 struct LastError {
   p2p_error_t code = P2P_OK;
-  std::string message;
+  std::array<char, 512> message{};  // NUL-terminated
 };
 thread_local LastError t_last_error;
 
 }  // namespace
 
-p2p_error_t set_error(p2p_error_t code, std::string message) {
+p2p_error_t set_error(p2p_error_t code, std::string_view message) noexcept {
   t_last_error.code = code;
-  t_last_error.message = std::move(message);
+  const std::size_t size =
+      message.copy(t_last_error.message.data(), t_last_error.message.size() - 1);
+  t_last_error.message[size] = '\0';
   return code;
 }
 
-p2p_error_t from_engine(Error error) {
+p2p_error_t from_engine(Error error) noexcept {
   // Every engine error is listed (no default), so a new one fails to compile here
   // until it is given a C code.
   switch (error) {
@@ -40,7 +48,10 @@ p2p_error_t from_engine(Error error) {
     // The blocking driver drains before it retries, so only the sans-IO API reports it.
     case Error::kSendBufferFull: return P2P_ERR_SEND_BUFFER_FULL;
     case Error::kRandomFailure: return P2P_ERR_RANDOM;
-    case Error::kInternalError: return P2P_ERR_INTERNAL;
+    case Error::kInternalError:
+    // A C hook cannot throw: only a C++ embedder's hook reaches this, never through C.
+    case Error::kHookFailed: return P2P_ERR_INTERNAL;
+    case Error::kOutOfMemory: return P2P_ERR_OUT_OF_MEMORY;
     case Error::kBadIdentityFile: return P2P_ERR_FILE_INVALID;
     case Error::kAuthenticationFailed: return P2P_ERR_AUTHENTICATION;
     case Error::kPeerNotAllowed: return P2P_ERR_PEER_NOT_ALLOWED;
@@ -64,12 +75,12 @@ p2p_error_t from_engine(Error error) {
   return P2P_ERR_INTERNAL;
 }
 
-p2p_error_t record_engine(Error error) {
+p2p_error_t record_engine(Error error) noexcept {
   if (error == Error::kNone) return ok();
-  return set_error(from_engine(error), std::string(error_message(error)));
+  return set_error(from_engine(error), error_message(error));
 }
 
-bool ensure_sodium() {
+bool ensure_sodium() noexcept {
   static const bool ready = sodium_init() >= 0;
   if (!ready) set_error(P2P_ERR_INTERNAL, "libsodium failed to initialise");
   return ready;
@@ -80,7 +91,7 @@ bool ensure_sodium() {
 extern "C" {
 
 p2p_error_t p2p_last_error(void) { return p2pnet::capi::t_last_error.code; }
-const char* p2p_last_error_message(void) { return p2pnet::capi::t_last_error.message.c_str(); }
+const char* p2p_last_error_message(void) { return p2pnet::capi::t_last_error.message.data(); }
 
 const char* p2p_error_name(p2p_error_t error) {
   switch (error) {

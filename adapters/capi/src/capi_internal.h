@@ -13,7 +13,8 @@
 
 #include <new>
 #include <optional>
-#include <string>
+#include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -49,31 +50,45 @@ struct p2p_conn {
 namespace p2pnet::capi {
 
 // set_error records |code| and |message| as the calling thread's last error and
-// returns |code|. ok() records success; invalid() records P2P_ERR_INVALID_ARGUMENT.
-p2p_error_t set_error(p2p_error_t code, std::string message);
-inline p2p_error_t ok() { return set_error(P2P_OK, ""); }
-inline p2p_error_t invalid(const char* what) { return set_error(P2P_ERR_INVALID_ARGUMENT, what); }
+// returns |code|. It never allocates, so it cannot fail (capi_errors.cc). ok()
+// records success; invalid() records P2P_ERR_INVALID_ARGUMENT.
+p2p_error_t set_error(p2p_error_t code, std::string_view message) noexcept;
+inline p2p_error_t ok() noexcept { return set_error(P2P_OK, ""); }
+inline p2p_error_t invalid(const char* what) noexcept {
+  return set_error(P2P_ERR_INVALID_ARGUMENT, what);
+}
 
 // from_engine maps an engine error to its C code: the only such mapping.
-p2p_error_t from_engine(Error error);
+p2p_error_t from_engine(Error error) noexcept;
 // record_engine records |error| with the engine's sentence for it and returns its code.
-p2p_error_t record_engine(Error error);
+p2p_error_t record_engine(Error error) noexcept;
 
 // ensure_sodium runs sodium_init once per process (thread-safe); on failure it records
 // P2P_ERR_INTERNAL and returns false.
-bool ensure_sodium();
+bool ensure_sodium() noexcept;
 
-// guard runs |body| and converts an escaping exception into a recorded error.
+// guard runs |body|, the whole of a p2p_* function, and turns an escaping exception
+// into a recorded error: P2P_ERR_OUT_OF_MEMORY for std::bad_alloc, P2P_ERR_INTERNAL
+// for anything else. A function that returns p2p_error_t returns the recorded code,
+// so its result and p2p_last_error() agree; any other returns |on_exception| (NULL,
+// 0, -1: what the function documents for a failure). Every p2p_* function that
+// allocates, builds a string or calls into C++ that may runs inside one.
 template <typename Result, typename Body>
 Result guard(Result on_exception, Body body) noexcept {
+  p2p_error_t code = P2P_ERR_INTERNAL;
   try {
     return body();
   } catch (const std::bad_alloc&) {
-    set_error(P2P_ERR_OUT_OF_MEMORY, "out of memory");
+    code = set_error(P2P_ERR_OUT_OF_MEMORY, "out of memory");
   } catch (...) {
-    set_error(P2P_ERR_INTERNAL, "internal error");
+    code = set_error(P2P_ERR_INTERNAL, "internal error: an unexpected exception");
   }
-  return on_exception;
+  if constexpr (std::is_same_v<Result, p2p_error_t>) {
+    return code;
+  } else {
+    (void)code;
+    return on_exception;
+  }
 }
 
 }  // namespace p2pnet::capi

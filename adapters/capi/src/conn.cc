@@ -4,7 +4,11 @@
 // p2pnet::Connection call (connection.h) plus what a C boundary needs: argument
 // checks that change nothing, copies of everything the engine would borrow from the
 // caller, now_ms bounded so that no deadline can overflow, and the outcome recorded
-// in the thread's last error. Protocol decisions stay in the engine.
+// in the thread's last error. Protocol decisions stay in the engine. Every function
+// that reaches the engine or allocates runs inside guard(), so running out of memory
+// is an error code, never an exception in a C frame; the engine itself fails a
+// connection closed (kOutOfMemory) when memory runs out inside it, so the code a call
+// returns and p2p_conn_error() agree.
 #include <sodium.h>
 
 #include <array>
@@ -222,6 +226,9 @@ p2p_conn_t* p2p_conn_server_ex(const p2p_keypair_t* me, const uint8_t* const* al
     p2pnet::ServerConfig config;
     config.identity = &conn->identity;
     if (allowed != nullptr) {
+      if (allowed_count > P2P_MAX_ALLOWED_PEERS) {
+        return invalid("allowed_count is over P2P_MAX_ALLOWED_PEERS"), nullptr;
+      }
       conn->allowed.reserve(allowed_count);
       for (size_t i = 0; i < allowed_count; ++i) {
         if (allowed[i] == nullptr) return invalid("allowed holds a NULL key"), nullptr;
@@ -260,45 +267,55 @@ p2p_error_t p2p_conn_feed(p2p_conn_t* c, const uint8_t* data, size_t length, uin
 }
 
 int p2p_conn_poll_event(p2p_conn_t* c, p2p_event_t* event) {
-  if (c == nullptr || event == nullptr) return invalid("connection or event is NULL"), 0;
-  const std::optional<p2pnet::Event> next = c->connection->poll_event();
-  ok();
-  if (!next) return 0;
-  event->type = to_c(next->type);
-  // The span stays valid until the engine's next handle_bytes (connection.h), that
-  // is, until the next p2p_conn_feed or p2p_conn_free.
-  event->data = next->message.empty() ? nullptr : next->message.data();
-  event->length = next->message.size();
-  return 1;
+  return guard<int>(0, [&]() -> int {
+    if (c == nullptr || event == nullptr) return invalid("connection or event is NULL"), 0;
+    const std::optional<p2pnet::Event> next = c->connection->poll_event();
+    ok();
+    if (!next) return 0;
+    event->type = to_c(next->type);
+    // The span stays valid until the engine's next handle_bytes (connection.h), that
+    // is, until the next p2p_conn_feed or p2p_conn_free.
+    event->data = next->message.empty() ? nullptr : next->message.data();
+    event->length = next->message.size();
+    return 1;
+  });
 }
 
 size_t p2p_conn_poll_transmit(p2p_conn_t* c, uint8_t* out, size_t capacity) {
-  if (c == nullptr || (out == nullptr && capacity > 0)) {
-    return invalid("connection or out is NULL"), 0;
-  }
-  ok();
-  if (capacity == 0) return 0;
-  return c->connection->poll_transmit(p2pnet::MutableByteSpan(out, capacity));
+  return guard<size_t>(0, [&]() -> size_t {
+    if (c == nullptr || (out == nullptr && capacity > 0)) {
+      return invalid("connection or out is NULL"), 0;
+    }
+    ok();
+    if (capacity == 0) return 0;
+    return c->connection->poll_transmit(p2pnet::MutableByteSpan(out, capacity));
+  });
 }
 
 size_t p2p_conn_pending_transmit(const p2p_conn_t* c) {
-  if (c == nullptr) return invalid("connection is NULL"), 0;
-  ok();
-  return c->connection->pending_transmit();
+  return guard<size_t>(0, [&]() -> size_t {
+    if (c == nullptr) return invalid("connection is NULL"), 0;
+    ok();
+    return c->connection->pending_transmit();
+  });
 }
 
 int64_t p2p_conn_next_timeout_ms(const p2p_conn_t* c) {
-  if (c == nullptr) return invalid("connection is NULL"), -1;
-  ok();
-  const std::optional<p2pnet::Instant> deadline = c->connection->poll_timeout();
-  return deadline ? static_cast<int64_t>(deadline->count()) : -1;
+  return guard<int64_t>(-1, [&]() -> int64_t {
+    if (c == nullptr) return invalid("connection is NULL"), -1;
+    ok();
+    const std::optional<p2pnet::Instant> deadline = c->connection->poll_timeout();
+    return deadline ? static_cast<int64_t>(deadline->count()) : -1;
+  });
 }
 
 p2p_error_t p2p_conn_handle_timeout(p2p_conn_t* c, uint64_t now_ms) {
-  if (c == nullptr) return invalid("connection is NULL");
-  const std::optional<p2pnet::Instant> now = to_instant(now_ms);
-  if (!now) return P2P_ERR_INVALID_ARGUMENT;
-  return record_engine(c->connection->handle_timeout(*now));
+  return guard<p2p_error_t>(P2P_ERR_INTERNAL, [&]() -> p2p_error_t {
+    if (c == nullptr) return invalid("connection is NULL");
+    const std::optional<p2pnet::Instant> now = to_instant(now_ms);
+    if (!now) return P2P_ERR_INVALID_ARGUMENT;
+    return record_engine(c->connection->handle_timeout(*now));
+  });
 }
 
 p2p_error_t p2p_conn_send(p2p_conn_t* c, const uint8_t* data, size_t length) {
@@ -324,16 +341,22 @@ p2p_error_t p2p_conn_close(p2p_conn_t* c) {
 }
 
 const uint8_t* p2p_conn_peer_public_key(const p2p_conn_t* c) {
-  if (c == nullptr) return invalid("connection is NULL"), nullptr;
-  const p2pnet::PublicKey* peer = c->connection->peer_identity();
-  if (peer == nullptr) return set_error(P2P_ERR_STATE, "the handshake has not completed"), nullptr;
-  ok();
-  return peer->bytes.data();
+  return guard<const uint8_t*>(nullptr, [&]() -> const uint8_t* {
+    if (c == nullptr) return invalid("connection is NULL"), nullptr;
+    const p2pnet::PublicKey* peer = c->connection->peer_identity();
+    if (peer == nullptr) {
+      return set_error(P2P_ERR_STATE, "the handshake has not completed"), nullptr;
+    }
+    ok();
+    return peer->bytes.data();
+  });
 }
 
 p2p_error_t p2p_conn_error(const p2p_conn_t* c) {
-  if (c == nullptr) return invalid("connection is NULL");
-  return record_engine(c->connection->error());
+  return guard<p2p_error_t>(P2P_ERR_INTERNAL, [&]() -> p2p_error_t {
+    if (c == nullptr) return invalid("connection is NULL");
+    return record_engine(c->connection->error());
+  });
 }
 
 void p2p_conn_free(p2p_conn_t* c) {

@@ -5,6 +5,13 @@
 // last-error slot and turns any C++ exception (only std::bad_alloc is expected) into
 // an error code, so nothing unwinds through C frames. The error reporting it shares
 // with the sans-IO API (conn.cc) lives in capi_errors.cc.
+//
+// A session fails like the engine's connection does: terminally. A send, receive or
+// close whose error leaves it unusable (the engine's own failure, the transport's,
+// running out of memory) ends it at once: the engine and every key in it are
+// destroyed, and the session key copy that p2p_session_key() gives out is wiped;
+// every later call returns the same error. The copy is also wiped as soon as the
+// engine wipes its own (close_notify both ways).
 #include <sodium.h>
 
 #include <algorithm>
@@ -30,9 +37,14 @@ struct p2p_socket {
 
 struct p2p_session {
   p2p_socket* socket = nullptr;  // borrowed
+  // The engine; destroyed, with every key it holds, when the session fails.
   std::unique_ptr<p2pnet::net::BlockingSession> session;
+  p2p_error_t failure = P2P_OK;  // the error that ended the session, or P2P_OK
   p2pnet::PublicKey peer;
+  // What p2p_session_key() points at: a copy, so the pointer stays valid until
+  // p2p_session_free, but wiped together with the engine's key (settle()).
   p2pnet::Secret<P2P_SESSION_KEY_SIZE> key;
+  bool key_held = false;
   std::vector<std::uint8_t> held;  // a message too large for the caller's buffer
   bool has_held = false;
 
@@ -41,6 +53,18 @@ struct p2p_session {
     if (!held.empty()) sodium_memzero(held.data(), held.size());
     held.clear();
     has_held = false;
+  }
+  // fail ends the session with |code|: the engine goes (its destructor wipes every
+  // key and buffer), and so do the key copy and any kept message.
+  void fail(p2p_error_t code) noexcept {
+    failure = code;
+    session.reset();
+    wipe_key();
+    wipe_held();
+  }
+  void wipe_key() noexcept {
+    key.wipe();
+    key_held = false;
   }
 };
 
@@ -95,9 +119,61 @@ p2p_session_t* finish_handshake(p2p_socket_t* sock,
   out->peer = session->peer_identity();
   const auto key = session->connection().session_key();
   std::copy(key.begin(), key.end(), out->key.data());
+  out->key_held = key.size() == P2P_SESSION_KEY_SIZE;
   out->session = std::move(session);
   ok();
   return out.release();
+}
+
+// ends_session: whether |code|, the result of a session call, leaves the session
+// unusable. Refusals that change nothing, a message kept for a larger buffer, the
+// peer's clean close_notify and a receive that saw nothing in time do not; a send or
+// close that timed out may have written part of a frame, so it does.
+bool ends_session(p2p_error_t code, bool receiving) noexcept {
+  switch (code) {
+    case P2P_OK:
+    case P2P_ERR_INVALID_ARGUMENT:
+    case P2P_ERR_MESSAGE_TOO_LARGE:
+    case P2P_ERR_BUFFER_TOO_SMALL:
+    case P2P_ERR_STATE:
+    case P2P_ERR_SEND_BUFFER_FULL:
+    case P2P_ERR_PEER_CLOSED: return false;
+    case P2P_ERR_TIMEOUT: return !receiving;
+    case P2P_ERR_OUT_OF_MEMORY:
+    case P2P_ERR_SYSTEM:
+    case P2P_ERR_ADDRESS:
+    case P2P_ERR_CONNECT:
+    case P2P_ERR_CONNECTION_CLOSED:
+    case P2P_ERR_AUTHENTICATION:
+    case P2P_ERR_PEER_NOT_ALLOWED:
+    case P2P_ERR_REJECTED_BY_PEER:
+    case P2P_ERR_PROTOCOL:
+    case P2P_ERR_FILE_EXISTS:
+    case P2P_ERR_FILE_NOT_FOUND:
+    case P2P_ERR_FILE_PERMISSIONS:
+    case P2P_ERR_FILE_INVALID:
+    case P2P_ERR_RANDOM:
+    case P2P_ERR_INTERNAL: return true;
+  }
+  return true;
+}
+
+// settle runs after every session call, with the code it returned (and recorded): it
+// ends a session that |code| leaves unusable, and wipes the key copy once the engine
+// holds no session key (close_notify went both ways). Returns |code|.
+p2p_error_t settle(p2p_session_t* session, p2p_error_t code, bool receiving) noexcept {
+  if (session->failure == P2P_OK && ends_session(code, receiving)) session->fail(code);
+  if (session->key_held &&
+      (!session->session || session->session->connection().session_key().empty())) {
+    session->wipe_key();
+  }
+  return code;
+}
+
+// failed_earlier: the error of a session that has failed, recorded again, or P2P_OK.
+p2p_error_t failed_earlier(const p2p_session_t* session) noexcept {
+  if (session->failure == P2P_OK) return P2P_OK;
+  return set_error(session->failure, "the session failed earlier and holds no key: free it");
 }
 
 }  // namespace
@@ -285,6 +361,9 @@ p2p_session_t* p2p_handshake_server(p2p_socket_t* sock, p2p_keypair_t* my_keypai
     p2pnet::ServerConfig config;
     config.identity = &my_keypair->identity;
     if (allowed_peers != nullptr) {
+      if (num_allowed > P2P_MAX_ALLOWED_PEERS) {
+        return invalid("num_allowed is over P2P_MAX_ALLOWED_PEERS"), nullptr;
+      }
       allowed.reserve(num_allowed);
       for (size_t i = 0; i < num_allowed; ++i) {
         if (allowed_peers[i] == nullptr) return invalid("allowed_peers holds a NULL key"), nullptr;
@@ -309,6 +388,11 @@ const uint8_t* p2p_session_peer_pubkey(p2p_session_t* session) {
 
 const uint8_t* p2p_session_key(p2p_session_t* session) {
   if (session == nullptr) return invalid("session is NULL"), nullptr;
+  if (!session->key_held) {
+    return set_error(P2P_ERR_STATE,
+                     "the session key is wiped: the session failed or closed both ways"),
+           nullptr;
+  }
   ok();
   return session->key.data();
 }
@@ -319,23 +403,27 @@ void p2p_session_free(p2p_session_t* session) {
 }
 
 p2p_error_t p2p_session_send(p2p_session_t* session, const uint8_t* data, size_t length) {
-  return guard<p2p_error_t>(P2P_ERR_INTERNAL, [&]() -> p2p_error_t {
-    if (session == nullptr || (data == nullptr && length > 0))
-      return invalid("session or data is NULL");
+  if (session == nullptr || (data == nullptr && length > 0)) {
+    return invalid("session or data is NULL");
+  }
+  const p2p_error_t code = guard<p2p_error_t>(P2P_ERR_INTERNAL, [&]() -> p2p_error_t {
+    if (session->failure != P2P_OK) return failed_earlier(session);
     if (length == 0) return invalid("an empty message cannot be sent (use p2p_session_close)");
     const Status s = session->session->send(p2pnet::ByteSpan(data, length),
                                             p2pnet::net::deadline_after(session->socket->timeout));
     return record(s);
   });
+  return settle(session, code, false);
 }
 
 p2p_error_t p2p_session_receive(p2p_session_t* session, uint8_t* buffer, size_t capacity,
                                 size_t* received) {
-  return guard<p2p_error_t>(P2P_ERR_INTERNAL, [&]() -> p2p_error_t {
-    if (session == nullptr || received == nullptr || (buffer == nullptr && capacity > 0)) {
-      return invalid("session, buffer or received is NULL");
-    }
-    *received = 0;
+  if (received != nullptr) *received = 0;
+  if (session == nullptr || received == nullptr || (buffer == nullptr && capacity > 0)) {
+    return invalid("session, buffer or received is NULL");
+  }
+  const p2p_error_t code = guard<p2p_error_t>(P2P_ERR_INTERNAL, [&]() -> p2p_error_t {
+    if (session->failure != P2P_OK) return failed_earlier(session);
     if (!session->has_held) {
       p2pnet::ByteSpan message;
       const Status s = session->session->receive(
@@ -347,26 +435,30 @@ p2p_error_t p2p_session_receive(p2p_session_t* session, uint8_t* buffer, size_t 
         return ok();
       }
       // Too large for the caller: keep it (the engine's span dies on the next call).
+      // Should the copy fail, the message would be lost: out of memory ends the
+      // session (settle) rather than let a later receive skip it.
       session->held.assign(message.begin(), message.end());
       session->has_held = true;
     }
     *received = session->held.size();
     if (session->held.size() > capacity) {
-      return set_error(
-          P2P_ERR_BUFFER_TOO_SMALL,
-          "message of " + std::to_string(session->held.size()) + " bytes does not fit the buffer");
+      return set_error(P2P_ERR_BUFFER_TOO_SMALL,
+                       "the message does not fit the buffer: *received is its size");
     }
     std::memcpy(buffer, session->held.data(), session->held.size());
     session->wipe_held();
     return ok();
   });
+  return settle(session, code, true);
 }
 
 p2p_error_t p2p_session_close(p2p_session_t* session) {
-  return guard<p2p_error_t>(P2P_ERR_INTERNAL, [&]() -> p2p_error_t {
-    if (session == nullptr) return invalid("session is NULL");
+  if (session == nullptr) return invalid("session is NULL");
+  const p2p_error_t code = guard<p2p_error_t>(P2P_ERR_INTERNAL, [&]() -> p2p_error_t {
+    if (session->failure != P2P_OK) return failed_earlier(session);
     return record(session->session->close(p2pnet::net::deadline_after(session->socket->timeout)));
   });
+  return settle(session, code, false);
 }
 
 }  // extern "C"

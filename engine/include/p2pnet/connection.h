@@ -17,6 +17,8 @@
 //   4. send()/close() when established; then back to 1.
 // After a failure every call returns the same error; drain poll_transmit() once
 // more (it may hold an Error message for the peer) and close the socket.
+// No call throws: a log hook or key log that throws, or an allocation that fails,
+// fails the connection closed (kHookFailed, kOutOfMemory) with every key wiped.
 #ifndef P2PNET_CONNECTION_H_
 #define P2PNET_CONNECTION_H_
 
@@ -56,9 +58,9 @@ enum class ConnectionState : std::uint8_t {
 class Connection {
  public:
   // client starts a client connection; its ClientHello is ready in poll_transmit().
-  static Connection client(const ClientConfig& config, Instant now);
+  static Connection client(const ClientConfig& config, Instant now) noexcept;
   // server starts a server connection waiting for a ClientHello.
-  static Connection server(const ServerConfig& config, Instant now);
+  static Connection server(const ServerConfig& config, Instant now) noexcept;
 
   // A connection moves (a moved-from connection holds no key and is not to be used
   // again) but does not copy. The destructor wipes every key it holds.
@@ -72,16 +74,20 @@ class Connection {
   // (kMalformedMessage, kAuthenticationFailed, kPeerNotAllowed, kReplayedChallenge,
   // kTimeout, kRandomFailure, kConnectionClosed, kPeerAbort*), then the channel's
   // (kFrameTooLarge, kFrameAuthFailed, kDataAfterClose, kTruncated,
-  // kCounterExhaustedRemote); all terminal.
-  [[nodiscard]] ReadResult handle_bytes(ByteSpan input, Instant now);
+  // kCounterExhaustedRemote), and from anywhere kOutOfMemory, kHookFailed (a hook
+  // threw when the handshake completed: the connection never reports completion) and
+  // kInternalError; all terminal.
+  [[nodiscard]] ReadResult handle_bytes(ByteSpan input, Instant now) noexcept;
   // handle_timeout fails a handshake whose deadline has passed. Returns error().
-  Error handle_timeout(Instant now);
+  Error handle_timeout(Instant now) noexcept;
   // poll_timeout: the handshake deadline, or nullopt once established or failed.
-  std::optional<Instant> poll_timeout() const;
+  std::optional<Instant> poll_timeout() const noexcept;
 
-  std::optional<Event> poll_event();
-  std::size_t poll_transmit(MutableByteSpan out);
-  std::size_t pending_transmit() const;
+  // poll_event: the next event, if any. A connection whose hook failed at completion
+  // never reports kHandshakeComplete.
+  std::optional<Event> poll_event() noexcept;
+  std::size_t poll_transmit(MutableByteSpan out) noexcept;
+  std::size_t pending_transmit() const noexcept;
   // peek_transmit and consume_transmit: poll_transmit without the copy, for a driver
   // that writes straight from the engine's queue. peek_transmit gives the next
   // pending bytes in place (empty when there are none); they stay valid until the next
@@ -90,8 +96,8 @@ class Connection {
   // sit in two buffers): consume and peek again. consume_transmit(n) marks the first n
   // of them as sent (n above their size counts as their size). A driver whose write
   // must own its buffer (an event loop's asynchronous write) uses poll_transmit.
-  ByteSpan peek_transmit() const;
-  void consume_transmit(std::size_t n);
+  ByteSpan peek_transmit() const noexcept;
+  void consume_transmit(std::size_t n) noexcept;
 
   // release_idle_buffers frees the channel's receive and send buffers and its OpenSSL
   // contexts when nothing is in them (docs/architecture.md, "Idle memory"); a message
@@ -99,15 +105,16 @@ class Connection {
   // connection that has been quiet for a while (the socket server: 1 s). Returns
   // whether the connection now owns no heap (always, before the channel starts: the
   // handshake lives in fixed arrays).
-  bool release_idle_buffers();
+  bool release_idle_buffers() noexcept;
 
   // send seals |message| (1..max_message_size bytes) for poll_transmit. Errors, which
   // change nothing: kWrongState (before the handshake completes), kInvalidArgument
   // (empty: use close()), kMessageTooLarge, kSendBufferFull, kCounterExhausted,
-  // kAlreadyClosed, or the connection's terminal error.
-  [[nodiscard]] Error send(ByteSpan message);
+  // kAlreadyClosed, or the connection's terminal error. Two errors are terminal:
+  // kOutOfMemory (the send queue could not grow) and kInternalError.
+  [[nodiscard]] Error send(ByteSpan message) noexcept;
   // close queues close_notify; receiving goes on until the peer's. Errors as send().
-  [[nodiscard]] Error close();
+  [[nodiscard]] Error close() noexcept;
 
   ConnectionState state() const;
   // state_name gives a stable name for logs: while handshaking the handshake's state

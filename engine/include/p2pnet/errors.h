@@ -46,6 +46,8 @@ enum class WireErrorCode : std::uint8_t {
   X(kAlreadyClosed, kLocal, kNone, "close_notify already sent; nothing more may be sent")      \
   X(kRandomFailure, kLocal, kInternal, "random source failed")                                 \
   X(kInternalError, kLocal, kInternal, "internal error: an engine invariant did not hold")     \
+  X(kOutOfMemory, kLocal, kInternal, "out of memory")                                          \
+  X(kHookFailed, kLocal, kInternal, "a log hook or key log threw an exception")                \
   X(kBadIdentityFile, kLocal, kNone, "identity file is malformed or corrupt")                  \
   X(kBadPublicKeyText, kLocal, kNone, "public key text is not a valid 43-character key")       \
   /* Remote: the peer broke the protocol. */                                                   \

@@ -13,9 +13,10 @@
 // each value in lowercase hex (64 characters). The challenge is public (it is sent in
 // the ServerHello) and names the session; the two traffic keys open the frames of
 // each direction (docs/protocol.md, "Transport frames"). The line is wiped after the
-// call, so the hook must copy what it keeps. The engine never opens a file or reads
-// the environment for this: the embedder decides where the line goes (the p2pnet
-// tool's --keylog FILE, docs/cli.md).
+// call, so the hook must copy what it keeps. A hook that throws ends the connection
+// (Error::kHookFailed, log.h): a session whose line was not written does not go on. The engine
+// never opens a file or reads the environment for this: the embedder decides where the line goes
+// (the p2pnet tool's --keylog FILE, docs/cli.md).
 //
 // Builds configured with -DP2PNET_KEY_LOG=OFF have no key log at all: a connection
 // given one fails at once with Error::kInvalidArgument rather than silently logging

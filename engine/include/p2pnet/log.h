@@ -9,6 +9,13 @@
 // caller's thread; it must not call back into that connection. Messages never hold
 // secret material: public keys, error names and wire codes only (tests/engine/
 // connection_log_test.cc checks that no key of the session appears).
+//
+// A hook that throws does not throw through the engine: the connection catches it
+// and fails closed, with Error::kHookFailed (Error::kOutOfMemory for std::bad_alloc,
+// which formatting the message may throw too), every key wiped and, at completion,
+// the completion never reported (docs/architecture.md, "Hooks"). Only the failure
+// message is exempt: the connection has failed already. Catch inside the hook if
+// losing a line is acceptable.
 #ifndef P2PNET_LOG_H_
 #define P2PNET_LOG_H_
 

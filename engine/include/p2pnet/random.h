@@ -14,7 +14,9 @@
 namespace p2pnet {
 
 // RandomSource fills buffers with random bytes. fill returns false if it cannot;
-// the engine then fails closed (Error::kRandomFailure) rather than use weak bytes.
+// the engine then fails closed (Error::kRandomFailure) rather than use weak bytes. A
+// fill that throws counts as one that returned false: nothing it throws leaves the
+// engine.
 class RandomSource {
  public:
   virtual ~RandomSource() = default;

@@ -24,8 +24,10 @@ class ByteBuffer {
   ByteBuffer(const ByteBuffer&) = delete;
   ByteBuffer& operator=(const ByteBuffer&) = delete;
 
-  // reserve makes room for |capacity| bytes, keeping the first |keep| bytes.
-  void reserve(std::size_t capacity, std::size_t keep);
+  // reserve makes room for |capacity| bytes, keeping the first |keep| bytes. Returns
+  // false, with the buffer unchanged, when the allocation fails: it never throws, so
+  // the channel fails closed (kOutOfMemory) instead of unwinding with a half-read frame.
+  [[nodiscard]] bool reserve(std::size_t capacity, std::size_t keep);
   // wipe zeroes the whole allocation (sodium_memzero) but keeps it.
   void wipe();
   // release wipes and frees the allocation; capacity() is 0 afterwards.

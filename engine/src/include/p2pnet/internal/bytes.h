@@ -51,6 +51,14 @@ class ByteReader {
     return true;
   }
 
+  // read_up_to returns the next min(n, remaining()) bytes, without copying, and
+  // consumes them: it cannot fail, so a caller that takes what there is needs no check.
+  ByteSpan read_up_to(std::size_t n) {
+    const ByteSpan out = data_.first(std::min(n, data_.size()));
+    data_ = data_.subspan(out.size());
+    return out;
+  }
+
   // read_span points |*out| at the next |n| bytes without copying.
   [[nodiscard]] bool read_span(std::size_t n, ByteSpan* out) {
     if (data_.size() < n) return false;
@@ -111,6 +119,29 @@ class ByteWriter {
 // store_u64_le writes |value| little-endian into |out| (the transport nonce counter).
 inline void store_u64_le(std::span<std::uint8_t, 8> out, std::uint64_t value) {
   for (std::size_t i = 0; i < 8; ++i) out[i] = static_cast<std::uint8_t>(value >> (8 * i));
+}
+
+// store_u32_be and load_u32_be: a 4-byte big-endian integer in a span of exactly four
+// bytes (the frame header), so neither can run short.
+inline void store_u32_be(std::span<std::uint8_t, 4> out, std::uint32_t value) {
+  for (std::size_t i = 0; i < 4; ++i) out[i] = static_cast<std::uint8_t>(value >> (24 - 8 * i));
+}
+inline std::uint32_t load_u32_be(std::span<const std::uint8_t, 4> in) {
+  return (std::uint32_t{in[0]} << 24) | (std::uint32_t{in[1]} << 16) | (std::uint32_t{in[2]} << 8) |
+         std::uint32_t{in[3]};
+}
+
+// concat_into copies |parts|, in order, into |out|, which they must fill exactly. The
+// sizes are checked when the call is compiled, so a call that compiles cannot fail
+// when it runs: there is no failure for a caller to forget (the signed contents of
+// key_schedule.cc are built with it; tests/engine/check_concat_into.cmake checks that
+// a mismatch does not compile).
+template <std::size_t N, std::size_t... Sizes>
+void concat_into(std::span<std::uint8_t, N> out, const std::array<std::uint8_t, Sizes>&... parts) {
+  static_assert((Sizes + ... + std::size_t{0}) == N,
+                "concat_into: the parts must fill the output exactly");
+  std::size_t at = 0;
+  ((std::ranges::copy(parts, out.subspan(at, Sizes).begin()), at += Sizes), ...);
 }
 
 }  // namespace p2pnet

@@ -5,11 +5,12 @@
 //   frame = L (4 bytes, big-endian) || ChaCha20-Poly1305-IETF(key, nonce, ad = L, plaintext)
 //   nonce = 4 zero bytes || 64-bit little-endian counter, one counter per direction
 //
-// L = 0 is close_notify. Every failure is terminal and wipes both keys; a direction
-// that is done wipes its own key (the send key after close(), the receive key after
-// the peer's close_notify). Received messages are decrypted into one reusable
-// buffer, and sealed frames queue in another, so in steady state the channel
-// allocates nothing per message.
+// L = 0 is close_notify. Every failure is terminal and wipes every key the channel
+// holds; a direction that is done wipes its own key (the send key after close(), the
+// receive key after the peer's close_notify), and the session key goes with the last
+// of them. Received messages are decrypted into one reusable buffer, and sealed
+// frames queue in another, so in steady state the channel allocates nothing per
+// message; when one of them cannot grow, the channel fails with kOutOfMemory.
 //
 // Polling order: handle_bytes(input) consumes frames until one message is ready; the
 // caller then takes it with poll_event() (the span stays valid until the next
@@ -72,8 +73,12 @@ std::string_view channel_state_name(ChannelState state);
 
 class Channel {
  public:
-  // Channel takes the traffic keys of a finished handshake; |role| picks which key
-  // sends. A config outside its limits gives a channel failed with kInvalidArgument.
+  // Channel takes the keys of a finished handshake: both traffic keys (|role| picks
+  // which one sends) and the session key, which it keeps for session_key() and wipes
+  // with the last traffic key, or at the first failure. A config outside its limits
+  // gives a channel failed with kInvalidArgument, holding no key.
+  Channel(Role role, SessionKeys keys, const ChannelConfig& config);
+  // The same from the traffic keys alone (tests and fuzz targets): no session key.
   Channel(Role role, Key key_c2s, Key key_s2c, const ChannelConfig& config);
   Channel(Channel&&) noexcept = default;
   Channel& operator=(Channel&&) noexcept = default;
@@ -83,7 +88,8 @@ class Channel {
   // whole message, until poll_event() takes it. Empty |input| means the stream ended:
   // fine after close_notify, otherwise kTruncated. Errors (terminal): kFrameTooLarge
   // (checked from the header, before any body byte is buffered), kFrameAuthFailed,
-  // kDataAfterClose, kTruncated, kCounterExhaustedRemote.
+  // kDataAfterClose, kTruncated, kCounterExhaustedRemote, kOutOfMemory (the receive
+  // buffer could not grow), kInternalError (a broken invariant, assert.h).
   [[nodiscard]] ReadResult handle_bytes(ByteSpan input);
 
   std::optional<ChannelEvent> poll_event();
@@ -91,12 +97,18 @@ class Channel {
   // send seals |message| (1..max_message_size bytes) into the output queue.
   // Errors: kInvalidArgument (empty: use close()), kMessageTooLarge, kSendBufferFull,
   // kCounterExhausted, kAlreadyClosed, or the channel's terminal error. On error
-  // nothing is queued and no counter moves.
+  // nothing is queued and no counter moves. Two errors end the channel (terminal):
+  // kOutOfMemory (the send queue could not grow) and kInternalError (assert.h).
   [[nodiscard]] Error send(ByteSpan message);
 
   // close queues close_notify; afterwards send() fails with kAlreadyClosed. Receiving
-  // goes on until the peer's close_notify.
+  // goes on until the peer's close_notify. Errors as send().
   [[nodiscard]] Error close();
+
+  // abort fails the channel with |error| for a reason outside it (Connection's: a hook
+  // threw at completion): the same terminal failure as any other, every key wiped
+  // and nothing more sent or opened. A channel that failed already keeps its error.
+  void abort(Error error);
 
   std::size_t poll_transmit(MutableByteSpan out);
   std::size_t pending_transmit() const { return tx_end_ - tx_begin_; }
@@ -125,6 +137,14 @@ class Channel {
   }
   std::size_t max_message_size() const { return max_message_size_; }
 
+  // session_key: the session key (docs/protocol.md "Keys"), empty once wiped: after a
+  // failure, once close_notify went both ways, or when the channel was made without
+  // one. Treat it as a secret.
+  std::span<const std::uint8_t> session_key() const {
+    return session_key_ ? std::span<const std::uint8_t>(session_key_->bytes())
+                        : std::span<const std::uint8_t>();
+  }
+
   // Traffic keys, for test vectors and diagnostics only: treat them as secrets. A key
   // reads as all zero once wiped; holds_*_key() say whether it still is held.
   const Key& send_key() const { return send_key_.key(); }
@@ -142,11 +162,17 @@ class Channel {
 
   Error seal(ByteSpan plaintext);
   void on_peer_close_notify();
+  // on_closed: close_notify has gone both ways; the session key is no longer needed.
+  void on_closed();
   ReadResult fail(Error error, std::size_t consumed);
   Error open_frame(ByteSpan ciphertext_and_tag);
 
   AeadKey send_key_;
   AeadKey receive_key_;
+  // The session key never encrypts, but with the public transcript it gives both
+  // traffic keys again, so it lives exactly as long as they do: reset (and so wiped,
+  // Secret's destructor) at the first failure and once the channel is kClosed.
+  std::optional<Key> session_key_;
   std::uint64_t send_counter_ = 0;
   std::uint64_t receive_counter_ = 0;
   std::size_t max_message_size_;

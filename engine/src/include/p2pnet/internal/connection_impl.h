@@ -1,7 +1,7 @@
 // Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
 //
 // connection_impl.h: what a Connection holds, behind its public header: the
-// handshake, then the channel it starts, and the session key between them. Only
+// handshake, then the channel it starts with the handshake's keys. Only
 // connection.cc and the test-access header use it.
 #ifndef P2PNET_INTERNAL_CONNECTION_IMPL_H_
 #define P2PNET_INTERNAL_CONNECTION_IMPL_H_
@@ -28,22 +28,20 @@ struct Connection::Impl {
   Impl(Handshake handshake_in, const ChannelConfig& channel_config_in, const Hooks& hooks_in)
       : handshake(std::move(handshake_in)), channel_config(channel_config_in), hooks(hooks_in) {}
 
-  // start_channel_if_complete takes the keys of a handshake that just completed (and
-  // tells the log hook and the key log).
-  void start_channel_if_complete();
+  // start_channel builds the channel from |keys|, the keys of the handshake that has
+  // just completed (the only copy: HandshakeStep), and only then tells the log hook
+  // and the key log. A hook that fails (throws, or runs out of memory) ends the new
+  // channel at once: the connection fails closed with every key wiped, and reports
+  // no completion.
+  void start_channel(SessionKeys&& keys) noexcept;
   Error error() const;
   // log_failure_once tells the log hook about the connection's error, the first time
   // there is one; it runs after every call that may fail the connection.
-  void log_failure_once();
-  // done: the channel failed or is closed both ways; no key is needed any more.
-  bool done() const;
-  // wipe_session_key_if_done runs after every call that may end the channel.
-  void wipe_session_key_if_done();
+  void log_failure_once() noexcept;
 
   Handshake handshake;
   ChannelConfig channel_config;
-  Key session_key;  // moved out of the handshake with the traffic keys; wiped when done()
-  std::optional<Channel> channel;
+  std::optional<Channel> channel;  // holds every key once the handshake completes
   bool handshake_event_pending = false;
   Hooks hooks;
   bool failure_logged = false;

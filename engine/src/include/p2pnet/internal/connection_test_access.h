@@ -1,8 +1,9 @@
 // Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
 //
 // connection_test_access.h: test-only view of every place a Connection keeps key
-// material: its session key, the handshake's derived keys and ephemeral secret, and
-// the channel's traffic keys, and of the transcript. Tests, test vectors and fuzz
+// material: the handshake's ephemeral secret, and the channel's session and traffic
+// keys (the handshake keeps no derived key: it hands them over once), and of the
+// transcript. Tests, test vectors and fuzz
 // targets read traffic keys through it and check that a failed or closed connection
 // holds none of them, whatever the public accessors report. Never installed; only
 // tests and fuzz targets include it.
@@ -28,14 +29,11 @@ struct ConnectionTestAccess {
       if (sodium_is_zero(key.data(), key.kSize) == 0) holders.push_back(name);
     };
     const Connection::Impl& impl = connection.impl();
-    check("Connection::session_key_", impl.session_key);
     const Handshake& handshake = impl.handshake;
-    check("Handshake::keys_.session_key", handshake.keys_.session_key);
-    check("Handshake::keys_.key_c2s", handshake.keys_.key_c2s);
-    check("Handshake::keys_.key_s2c", handshake.keys_.key_s2c);
     if (handshake.my_eph_) holders.push_back("Handshake::my_eph_");
     if (impl.channel) {
       const Channel& channel = *impl.channel;
+      if (channel.session_key_) check("Channel::session_key_", *channel.session_key_);
       check("Channel::send_key_", channel.send_key_.key());
       check("Channel::receive_key_", channel.receive_key_.key());
       // An OpenSSL context holds its own copy of the key schedule.
@@ -56,6 +54,27 @@ struct ConnectionTestAccess {
   }
   static ByteSpan key_s2c(const Connection& connection) {
     return traffic_key(connection, connection.role() == Role::kServer);
+  }
+
+  // channel: the connection's channel, nullptr before the handshake completes (for
+  // ChannelTestAccess).
+  static Channel* channel(Connection& connection) {
+    Connection::Impl& impl = connection.impl();
+    return impl.channel ? &*impl.channel : nullptr;
+  }
+
+  // Impossible handshake states, for the P2PNET_ASSERT sites of handshake.cc
+  // (tests/engine/assert_test.cc):
+  // leave_no_room_for_output: the handshake's output buffer, sized for the worst case,
+  // full with nothing left to send, so its next message (or Error) cannot be written.
+  static void leave_no_room_for_output(Connection& connection) {
+    Handshake& handshake = connection.impl().handshake;
+    handshake.tx_size_ = handshake.tx_sent_ = handshake.tx_.size();
+  }
+  // queue_client_hello queues a client's ClientHello again (it is queued once, when
+  // the client is made, before a test can break anything).
+  static void queue_client_hello(Connection& connection) {
+    connection.impl().handshake.queue_client_hello();
   }
 
   // transcript: the public values both sides agreed on; nullptr before completion.

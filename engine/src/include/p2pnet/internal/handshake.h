@@ -11,7 +11,9 @@
 //   2. poll_transmit(buffer) until it returns 0, and send those bytes;
 //   3. poll_timeout(), and call handle_timeout(now) when that instant is reached.
 // The handshake consumes bytes only up to the end of its last message; the rest
-// belongs to the channel.
+// belongs to the channel. The derived keys come out once, in the result of the call
+// that completes the handshake (HandshakeStep::keys): the handshake keeps no copy, so
+// there is no second place to take them from.
 #ifndef P2PNET_INTERNAL_HANDSHAKE_H_
 #define P2PNET_INTERNAL_HANDSHAKE_H_
 
@@ -42,6 +44,17 @@ enum class HandshakeState : std::uint8_t {
 // handshake_state_name returns a stable name for logs, e.g. "ClientAwaitAccept".
 std::string_view handshake_state_name(HandshakeState state);
 
+// HandshakeStep: what one handle_bytes call did.
+struct HandshakeStep {
+  std::size_t consumed = 0;
+  Error error = Error::kNone;
+  // keys: the session's keys, in the result of the one call that completed the
+  // handshake and in no other. They are moved here from the derivation and exist
+  // nowhere else, so whoever holds this result holds the only copy: move them on
+  // (Channel takes them) or let them be wiped with the result.
+  std::optional<SessionKeys> keys;
+};
+
 class Handshake {
  public:
   // client starts a client handshake and queues its ClientHello.
@@ -51,15 +64,22 @@ class Handshake {
 
   // handle_bytes consumes handshake bytes from |input|, in any split, and stops after
   // the last handshake message of the peer's role; empty |input| means the peer
-  // closed the stream. Failures are terminal: the handshake queues an Error message
-  // when the protocol calls for one, and every later call reports the same error.
-  // Errors: kMalformedMessage, kAuthenticationFailed, kPeerNotAllowed,
-  // kReplayedChallenge, kTimeout, kRandomFailure, kConnectionClosed, kPeerAbort*.
-  [[nodiscard]] ReadResult handle_bytes(ByteSpan input, Instant now);
+  // closed the stream. The call that completes the handshake returns the keys
+  // (HandshakeStep::keys); no call before or after it does. Failures are terminal:
+  // the handshake queues an Error message when the protocol calls for one, and every
+  // later call reports the same error. Errors: kMalformedMessage,
+  // kAuthenticationFailed, kPeerNotAllowed, kReplayedChallenge, kTimeout,
+  // kRandomFailure, kInternalError, kConnectionClosed, kPeerAbort*.
+  [[nodiscard]] HandshakeStep handle_bytes(ByteSpan input, Instant now);
 
   // handle_timeout fails the handshake with kTimeout (queuing Error 0x04) if |now| is
   // at or past the deadline; otherwise it does nothing. Returns error().
   Error handle_timeout(Instant now);
+
+  // abort fails a handshake that has not ended for a reason outside the protocol
+  // (Connection's: a hook threw, memory ran out), queuing the Error message of
+  // |error|'s wire code. A handshake that has failed or completed is left as it is.
+  void abort(Error error);
 
   // poll_transmit moves up to out.size() pending bytes into |out|; returns the count.
   std::size_t poll_transmit(MutableByteSpan out);
@@ -78,26 +98,25 @@ class Handshake {
   Error error() const { return error_; }
   bool is_complete() const { return state_ == HandshakeState::kComplete; }
 
-  // After completion: the authenticated peer, the transcript and the keys.
+  // After completion: the authenticated peer and the transcript (the keys went out
+  // with the HandshakeStep that completed it).
   const PublicKey& peer_identity() const;
   const Transcript& transcript() const { return transcript_; }
-  const SessionKeys& keys() const { return keys_; }
-  // take_keys moves the keys out; the handshake's own copies are wiped.
-  SessionKeys take_keys() { return std::move(keys_); }
 
  private:
   friend struct ConnectionTestAccess;  // p2pnet/internal/connection_test_access.h
 
   Handshake(Role role, Instant now, Duration timeout);
 
-  // One function per waiting state; each gets exactly one whole message.
+  // One function per waiting state; each gets exactly one whole message. The two
+  // that complete the handshake return its keys, and only on success.
   void on_server_hello(ByteSpan message);
-  void on_accept(ByteSpan message);
+  std::optional<SessionKeys> on_accept(ByteSpan message);
   void on_client_hello(ByteSpan message);
-  void on_key_exchange(ByteSpan message);
+  std::optional<SessionKeys> on_key_exchange(ByteSpan message);
 
   std::optional<MessageType> expected_message() const;
-  void dispatch(ByteSpan message);
+  std::optional<SessionKeys> dispatch(ByteSpan message);
   void fail(Error error);
   void queue_client_hello();
   bool draw(std::span<std::uint8_t> out);
@@ -116,7 +135,6 @@ class Handshake {
 
   Transcript transcript_;
   std::optional<EphemeralKeyPair> my_eph_;  // wiped as soon as keys are derived
-  SessionKeys keys_;
 
   // The message being assembled: its type byte decides its size.
   std::array<std::uint8_t, kMaxHandshakeMessageSize> rx_{};

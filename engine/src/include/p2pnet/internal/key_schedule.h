@@ -40,9 +40,13 @@ struct Transcript {
   EphemeralPublicKey server_eph{};
 };
 
-// Signed contents, with room for the longest (server) form.
-inline constexpr std::size_t kMaxSignedContentSize =
+// Signed contents: each form's exact size, and room for the longest (server) one.
+inline constexpr std::size_t kClientSignedContentSize =
+    kClientAuthLabel.size() + kChallengeSize + kX25519KeySize + 2 * kPublicKeySize;
+inline constexpr std::size_t kServerSignedContentSize =
     kServerAuthLabel.size() + kChallengeSize + 2 * kX25519KeySize + 2 * kPublicKeySize;
+inline constexpr std::size_t kMaxSignedContentSize = kServerSignedContentSize;
+static_assert(kClientSignedContentSize <= kMaxSignedContentSize);
 struct SignedContent {
   std::array<std::uint8_t, kMaxSignedContentSize> bytes{};
   std::size_t size = 0;
@@ -50,8 +54,10 @@ struct SignedContent {
 };
 
 // client_signed_content = label || challenge || client_eph || client_id || server_id
+// (kClientSignedContentSize bytes). Cannot fail: the sizes are checked when compiled.
 SignedContent client_signed_content(const Transcript& t);
 // server_signed_content = label || challenge || server_eph || client_eph || client_id || server_id
+// (kServerSignedContentSize bytes). Cannot fail, likewise.
 SignedContent server_signed_content(const Transcript& t);
 
 // EphemeralKeyPair is an X25519 pair; the secret half wipes itself.
