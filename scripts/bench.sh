@@ -27,7 +27,7 @@ python=/usr/bin/python3
 
 configure_and_build() {
   scripts/setup.sh build bench
-  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS="" \
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS="" -DP2PNET_WERROR=ON \
     -DP2PNET_BUILD_BENCHMARKS=ON -DP2PNET_BUILD_TESTS=OFF >/dev/null
   # Only what the benchmarks need: the suite, the load program and, when they exist,
   # the two example programs the loopback part drives.

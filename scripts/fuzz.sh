@@ -42,7 +42,7 @@ configure_fuzzers() {  # configure_fuzzers DIR CXXFLAGS [cmake args...]
   local dir=$1 flags=$2; shift 2
   cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
-    -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" -DP2PNET_BUILD_FUZZERS=ON "$@" >/dev/null
+    -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" -DP2PNET_BUILD_FUZZERS=ON -DP2PNET_WERROR=ON "$@" >/dev/null
   cmake --build "$dir" -j "$parallel"
 }
 
