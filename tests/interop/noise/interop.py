@@ -81,6 +81,11 @@ class Peer:
         self.process.stdin.close()
         self.process.wait(timeout=10)
 
+    def kill(self):
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(timeout=10)
+
 
 def both(a, request_a, b, request_b):
     """Sends one request to each peer, then reads both answers: the two work at once."""
@@ -338,6 +343,8 @@ def main():
     indices = [args.case] if args.case is not None else range(args.cases)
     started = time.monotonic()
     failed = []
+    passed = 0
+    died = None
     drawn = Counter()
     session_id = 0
     for index in indices:
@@ -350,19 +357,26 @@ def main():
             print(describe(case))
         try:
             play(a, b, case, session_id)
+            passed += 1
         except Mismatch as error:
             failed.append((case, str(error)))
-        except PeerError as error:
+        except PeerError as error:  # a peer died: the rest of the run cannot be played
             failed.append((case, str(error)))
+            died = str(error)
             break
         close_all(a, b, session_id)
         session_id += 4
     elapsed = time.monotonic() - started
-    a.close()
-    b.close()
+    for peer in (a, b):
+        if died is None:
+            peer.close()
+        else:
+            peer.kill()
     total = len(indices)
-    print('%d passed, %d failed (%d handshakes each way, %.1f s)' % (
-        total - len(failed), len(failed), total, elapsed))
+    print('%d passed, %d failed, %d not run (%d cases, each a handshake each way, %.1f s)' % (
+        passed, len(failed), total - passed - len(failed), total, elapsed))
+    if died is not None:
+        print('a peer died: %s' % died)
     patterns_seen = sorted(k[8:] for k in drawn if k.startswith('pattern:'))
     print('  patterns drawn: %d of %d; suites: %d; psk counts: %s; rekeys: %d' % (
         len(patterns_seen), len(space.patterns),
