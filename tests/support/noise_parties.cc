@@ -11,6 +11,8 @@ NoiseParties::NoiseParties(std::uint64_t seed)
   bool ok = keys.fill(initiator_static.bytes()) && keys.fill(responder_static.bytes());
   for (noise::Psk& psk : psks) ok = ok && keys.fill(psk.bytes());
   ok = ok && keys.fill(prologue);
+  ok = ok && noise::dh_generate_keypair(&initiator_ephemeral, keys) == Error::kNone;
+  ok = ok && noise::dh_generate_keypair(&responder_ephemeral, keys) == Error::kNone;
   (void)ok;  // DeterministicRandom cannot fail
   noise::dh_public_key(&initiator_static_public, initiator_static);
   noise::dh_public_key(&responder_static_public, responder_static);
@@ -26,6 +28,21 @@ noise::HandshakeConfig NoiseParties::config(const noise::Protocol& protocol, noi
   config.remote_static = initiator ? responder_static_public : initiator_static_public;
   config.psks = std::span<const noise::Psk>(psks).first(protocol.pattern.psk_count());
   config.random = initiator ? &initiator_random : &responder_random;
+  const auto has_e = [](const noise::MessagePattern& premessage) {
+    return !premessage.span().empty() && premessage.span()[0] == noise::Token::kE;
+  };
+  const noise::MessagePattern& local =
+      initiator ? protocol.pattern.initiator_premessage : protocol.pattern.responder_premessage;
+  const noise::MessagePattern& remote =
+      initiator ? protocol.pattern.responder_premessage : protocol.pattern.initiator_premessage;
+  if (has_e(local)) {
+    config.ephemeral_key =
+        initiator ? &initiator_ephemeral.private_key : &responder_ephemeral.private_key;
+  }
+  if (has_e(remote)) {
+    config.remote_ephemeral =
+        initiator ? responder_ephemeral.public_key : initiator_ephemeral.public_key;
+  }
   return config;
 }
 

@@ -3,7 +3,8 @@
 // noise_parties.h: two Noise parties for tests of the engine's Noise core: static
 // keys, PSKs and a prologue derived from a seed, the HandshakeConfig for either role
 // of any protocol (each side gets the other's static public key, used when a
-// pre-message lists it, and as many PSKs as the pattern has), and a loop that plays
+// pre-message lists it, and as many PSKs as the pattern has; fixed ephemeral keys when
+// a pre-message lists an e), and a loop that plays
 // a handshake between two HandshakeStates without allocating.
 #ifndef P2PNET_TESTS_SUPPORT_NOISE_PARTIES_H_
 #define P2PNET_TESTS_SUPPORT_NOISE_PARTIES_H_
@@ -27,6 +28,8 @@ struct NoiseParties {
   noise::DhPrivateKey responder_static;
   noise::DhPublicKey initiator_static_public{};
   noise::DhPublicKey responder_static_public{};
+  noise::DhKeypair initiator_ephemeral;  // used only for a pre-message e
+  noise::DhKeypair responder_ephemeral;
   std::array<noise::Psk, noise::kMaxPsks> psks;
   std::array<std::uint8_t, 16> prologue{};
   DeterministicRandom initiator_random;
