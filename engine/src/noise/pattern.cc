@@ -123,6 +123,24 @@ constexpr std::array<Pattern, kPatternCount> kTable = make_table();
 
 }  // namespace
 
+bool parse_message_pattern(MessagePattern* out, std::string_view text) {
+  MessagePattern message;
+  while (!text.empty()) {
+    const std::size_t comma = text.find(',');
+    const std::string_view name = text.substr(0, comma);
+    const Token tokens[] = {Token::kE,  Token::kS,  Token::kEE, Token::kES,
+                            Token::kSE, Token::kSS, Token::kPsk};
+    const auto* token = std::ranges::find(tokens, name, token_name);
+    if (token == std::end(tokens) || !message.push(*token)) return false;
+    if (comma == std::string_view::npos) break;
+    text = text.substr(comma + 1);
+    if (!text.starts_with(' ') || text.size() < 2) return false;
+    text = text.substr(1);
+  }
+  *out = message;
+  return true;
+}
+
 std::string_view token_name(Token token) {
   switch (token) {
     case Token::kE: return "e";

@@ -78,7 +78,8 @@ Error parse_pattern(Pattern* out, std::string_view section) {
 }  // namespace
 
 Error parse_protocol_name(Protocol* out, std::string_view name) {
-  if (name.size() > kMaxProtocolNameLen || !name.starts_with(kPrefix)) {
+  if (name.size() > kMaxProtocolNameLen || !name.starts_with(kPrefix) ||
+      std::ranges::count(name, '_') != 4) {
     return Error::kInvalidArgument;
   }
   std::string_view rest = name.substr(kPrefix.size());

@@ -76,6 +76,11 @@ struct Pattern {
   std::size_t psk_count() const;
 };
 
+// parse_message_pattern reads a message or pre-message in the spec's notation, tokens
+// separated by ", " ("e, ee, s, es"; "" is an empty one) into |*out|. Returns false,
+// with |*out| unchanged, for an unknown token, another separator or too many tokens.
+[[nodiscard]] bool parse_message_pattern(MessagePattern* out, std::string_view text);
+
 // kPatternCount: the size of the table, 3 + 12 + 23.
 inline constexpr std::size_t kPatternCount = 38;
 
