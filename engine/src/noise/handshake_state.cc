@@ -93,7 +93,11 @@ Error HandshakeState::initialize_keys(const HandshakeConfig& config) {
 
   if (config.static_key != nullptr) {
     std::ranges::copy(config.static_key->bytes(), s_.private_key.bytes().begin());
-    dh_public_key(&s_.public_key, s_.private_key);
+    if (config.static_public_key != nullptr) {
+      s_.public_key = *config.static_public_key;
+    } else {
+      dh_public_key(&s_.public_key, s_.private_key);
+    }
     has_s_ = true;
   }
   if (config.ephemeral_key != nullptr) {

@@ -313,6 +313,26 @@ TEST(NoiseHandshakeStateTest, SplitOnceKeepsTheHashAndReuses) {
   EXPECT_FALSE(std::ranges::equal(h.initiator.handshake_hash(), hash));  // fresh ephemerals
 }
 
+// A static public key given with the private key is used as is (no scalar
+// multiplication per handshake): the right one completes the handshake and is what the
+// peer receives; a wrong one (derived, it could not be) makes the handshake fail at the
+// DH that uses it.
+TEST(NoiseHandshakeStateTest, GivenStaticPublicKeyIsUsed) {
+  for (const bool right : {true, false}) {
+    Handshake h("Noise_XX_25519_ChaChaPoly_BLAKE2b");
+    DhPublicKey given{};
+    dh_public_key(&given, right ? h.parties.initiator_static : h.parties.responder_static);
+    HandshakeConfig config = h.parties.config(h.protocol, Role::kInitiator);
+    config.static_public_key = &given;
+    ASSERT_EQ(h.initiator.initialize(config), Error::kNone);
+    ASSERT_EQ(h.responder.initialize(h.parties.config(h.protocol, Role::kResponder)), Error::kNone);
+    EXPECT_EQ(h.play(), right ? Error::kNone : Error::kAuthenticationFailed) << right;
+    if (right) {
+      EXPECT_TRUE(std::ranges::equal(h.responder.remote_static(), given));
+    }
+  }
+}
+
 TEST(NoiseHandshakeStateTest, StatusNames) {
   EXPECT_EQ(handshake_status_name(HandshakeStatus::kWriteMessage), "WriteMessage");
   EXPECT_EQ(handshake_status_name(HandshakeStatus::kSplit), "Split");

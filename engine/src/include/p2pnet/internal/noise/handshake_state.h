@@ -66,6 +66,11 @@ struct HandshakeConfig {
   ByteSpan prologue;
   // s: the local static private key, needed when the pattern sends or uses it.
   const DhPrivateKey* static_key = nullptr;
+  // s.public_key: the public key of |static_key|, when the caller keeps it (protocol v2
+  // converts it from the identity once, when it loads it). Given, it is used as is and
+  // saves a scalar multiplication per handshake; a wrong one makes the peer's DH
+  // disagree, so the handshake fails. Null: derived from |static_key|.
+  const DhPublicKey* static_public_key = nullptr;
   // e: a fixed local ephemeral private key instead of a fresh one (test vectors, and
   // patterns with e in a pre-message); leave null otherwise.
   const DhPrivateKey* ephemeral_key = nullptr;
