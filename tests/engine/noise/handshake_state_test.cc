@@ -153,6 +153,8 @@ TEST(NoiseHandshakeStateTest, PreMessageEphemeral) {
   HandshakeState initiator;
   HandshakeState responder;
   // Without the keys the pre-message names, initialize refuses.
+  initiator_config.ephemeral_key = nullptr;
+  responder_config.remote_ephemeral = {};
   EXPECT_EQ(initiator.initialize(initiator_config), Error::kInvalidArgument);
   EXPECT_EQ(responder.initialize(responder_config), Error::kInvalidArgument);
   initiator_config.ephemeral_key = &e.private_key;

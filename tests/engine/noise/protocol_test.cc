@@ -17,7 +17,7 @@ TEST(NoiseProtocolTest, ParsesTheParts) {
   ASSERT_EQ(parse_protocol_name(&protocol, "Noise_XXpsk0+psk3_25519_AESGCM_SHA512"), Error::kNone);
   EXPECT_EQ(protocol.pattern.name(), "XXpsk0+psk3");
   EXPECT_EQ(protocol.pattern.psk_count(), 2U);
-  EXPECT_EQ(protocol.dh, DhKind::k25519);
+  EXPECT_EQ(protocol.dh, DhKind::kCurve25519);
   EXPECT_EQ(protocol.cipher, CipherKind::kAesGcm);
   EXPECT_EQ(protocol.hash, HashKind::kSha512);
   ASSERT_EQ(parse_protocol_name(&protocol, "Noise_N_25519_ChaChaPoly_BLAKE2s"), Error::kNone);
