@@ -202,17 +202,24 @@ json serve(std::map<int, std::unique_ptr<Session>>* sessions, const json& reques
 }  // namespace
 
 int main() {
-  std::ios::sync_with_stdio(false);
-  std::map<int, std::unique_ptr<Session>> sessions;
-  std::string line;
-  while (std::getline(std::cin, line)) {
-    json answer;
-    try {
-      answer = serve(&sessions, json::parse(line));
-    } catch (const std::exception& error) {  // Refused, or a malformed request
-      answer = {{"ok", false}, {"error", error.what()}};
+  try {
+    std::ios::sync_with_stdio(false);
+    std::map<int, std::unique_ptr<Session>> sessions;
+    std::string line;
+    while (std::getline(std::cin, line)) {
+      json answer;
+      try {
+        answer = serve(&sessions, json::parse(line));
+      } catch (const std::exception& error) {  // Refused, or a malformed request
+        answer = {{"ok", false}, {"error", error.what()}};
+      }
+      // An error text that is not UTF-8 cannot be dumped as is: replace its bytes.
+      std::cout << answer.dump(-1, ' ', false, json::error_handler_t::replace) << '\n'
+                << std::flush;
     }
-    std::cout << answer.dump() << '\n' << std::flush;
+    return 0;
+  } catch (const std::exception& error) {  // out of memory, or a broken stdout
+    std::cerr << "noise_interop_peer: " << error.what() << '\n';
+    return 1;
   }
-  return 0;
 }
