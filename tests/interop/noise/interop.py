@@ -159,7 +159,12 @@ def draw_case(space, seed, index):
     for _ in range(rng.randint(1, 6)):
         direction = 0 if name in patterns.ONE_WAY else rng.randint(0, 1)
         rekey = space.rekey and rng.random() < 0.2
-        transport.append((direction, rekey, payload()))
+        text = payload()
+        # Before one in four, a copy with one bit flipped (at bit index |flip| modulo the
+        # message's size) is delivered first: it must be refused, and the real one
+        # still read (a failed decryption leaves the nonce alone, spec section 5.1).
+        flip = rng.randrange(1 << 16) if rng.random() < 0.25 else None
+        transport.append((direction, rekey, text, flip))
     case = {
         'index': index,
         'pattern': name,
@@ -261,7 +266,7 @@ def play(a, b, case, first_id):
     if len(hashes) != 1:
         raise Mismatch('handshake hashes differ: %s' % sorted(hashes))
 
-    for j, (direction, rekey, payload) in enumerate(case['transport']):
+    for j, (direction, rekey, payload, flip) in enumerate(case['transport']):
         sender = 0 if direction == 0 else 2
         receiver = 2 - sender
         if rekey:
@@ -279,6 +284,18 @@ def play(a, b, case, first_id):
         if sealed[0]['message'] != sealed[1]['message']:
             raise Mismatch('transport message %d differs between %s and %s' % (
                 j, pairs[0][sender].name, pairs[1][sender].name))
+        if flip is not None:
+            tampered = bytearray(bytes.fromhex(sealed[0]['message']))
+            bit = flip % (len(tampered) * 8)
+            tampered[bit // 8] ^= 1 << (bit % 8)
+            refused = both(pairs[0][receiver], {'op': 'decrypt', 'id': pairs[0][receiver + 1],
+                                                'message': tampered.hex()},
+                           pairs[1][receiver], {'op': 'decrypt', 'id': pairs[1][receiver + 1],
+                                                'message': tampered.hex()})
+            for k in (0, 1):
+                if refused[k].get('ok'):
+                    raise Mismatch('%s accepted transport message %d with bit %d flipped' % (
+                        pairs[k][receiver].name, j, bit))
         opened = both(pairs[0][receiver], {'op': 'decrypt', 'id': pairs[0][receiver + 1],
                                            'message': sealed[0]['message']},
                       pairs[1][receiver], {'op': 'decrypt', 'id': pairs[1][receiver + 1],
@@ -300,8 +317,8 @@ def describe(case):
     return ('case %d: %s, psks at %s, prologue %d bytes, payloads %s, transport %s' % (
         case['index'], case['protocol'], case['placements'], len(case['prologue']),
         [len(p) for p in case['payloads']],
-        [('->' if d == 0 else '<-') + ('R' if r else '') + str(len(p))
-         for d, r, p in case['transport']]))
+        [('->' if d == 0 else '<-') + ('R' if r else '') + ('T' if f is not None else '') +
+         str(len(p)) for d, r, p, f in case['transport']]))
 
 
 def split_commands(argv):
@@ -352,7 +369,8 @@ def main():
         drawn['pattern:' + case['pattern']] += 1
         drawn['suite:%s_%s' % (case['cipher'], case['hash'])] += 1
         drawn['psks:%d' % len(case['placements'])] += 1
-        drawn['rekeys'] += sum(1 for _, r, _ in case['transport'] if r)
+        drawn['rekeys'] += sum(1 for _, r, _, _ in case['transport'] if r)
+        drawn['tampered'] += sum(1 for _, _, _, f in case['transport'] if f is not None)
         if args.verbose or args.case is not None:
             print(describe(case))
         try:
@@ -378,11 +396,12 @@ def main():
     if died is not None:
         print('a peer died: %s' % died)
     patterns_seen = sorted(k[8:] for k in drawn if k.startswith('pattern:'))
-    print('  patterns drawn: %d of %d; suites: %d; psk counts: %s; rekeys: %d' % (
+    print('  patterns drawn: %d of %d; suites: %d; psk counts: %s; rekeys: %d; '
+          'tampered transport messages refused: %d' % (
         len(patterns_seen), len(space.patterns),
         sum(1 for k in drawn if k.startswith('suite:')),
         ' '.join('%s=%d' % (k[5:], v) for k, v in sorted(drawn.items()) if k.startswith('psks:')),
-        drawn['rekeys']))
+        drawn['rekeys'], drawn['tampered']))
     for case, error in failed[:10]:
         print('FAIL %s\n  %s' % (describe(case), error))
     if failed:
