@@ -65,7 +65,8 @@ TEST(NoiseAllocationTest, NothingPerHandshakeOrMessage) {
   for (const std::string pattern : {"XX", "IKpsk2", "NNpsk0+psk2", "X1K1"}) {
     for (const std::string cipher : {"ChaChaPoly", "AESGCM"}) {
       for (const std::string hash : {"SHA256", "SHA512", "BLAKE2b"}) {
-        const std::string name = "Noise_" + pattern + "_25519_" + cipher + "_" + hash;
+        std::string name = "Noise_";
+        name.append(pattern).append("_25519_").append(cipher).append("_").append(hash);
         if (!cipher_available(cipher == "AESGCM" ? CipherKind::kAesGcm : CipherKind::kChaChaPoly)) {
           continue;
         }
