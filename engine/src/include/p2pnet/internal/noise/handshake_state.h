@@ -149,7 +149,9 @@ class HandshakeState {
   // initiator's receive) is disabled (CipherState::disable). The handshake's secrets
   // (ck, keys, PSKs) are wiped; h stays. The CipherStates take this state's libcrypto
   // contexts, or keep their own (no allocation either way). Errors: kWrongState
-  // unless status() is kComplete, and those of SymmetricState::split (terminal).
+  // unless status() is kComplete, kInvalidArgument if |send| and |receive| are the
+  // same object (the state is unchanged), and those of SymmetricState::split
+  // (terminal).
   [[nodiscard]] Error split(CipherState* send, CipherState* receive);
 
   // handshake_hash: h once the handshake is complete (kComplete or kSplit), HASHLEN
