@@ -12,8 +12,8 @@
 // without libcrypto) is skipped and counted, never passed.
 //
 // Usage: noise_vectors FILE...   Exit status 0 if nothing failed and something ran.
-#include <cstdio>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -220,7 +220,7 @@ int run_files(std::span<char* const> files) {
     std::ifstream file(path);
     const nlohmann::json document = nlohmann::json::parse(file, nullptr, false);
     if (document.is_discarded() || !document.contains("vectors")) {
-      std::printf("%s: not a vector file\n", path);
+      std::cout << path << ": not a vector file\n";
       return 1;
     }
     for (const auto& vector : document.at("vectors")) {
@@ -230,7 +230,7 @@ int run_files(std::span<char* const> files) {
         case Outcome::kPassed: ++passed; break;
         case Outcome::kFailed:
           ++failed;
-          std::printf("FAILED %s (%s): %s\n", name.c_str(), path, outcome.reason.c_str());
+          std::cout << "FAILED " << name << " (" << path << "): " << outcome.reason << "\n";
           break;
         case Outcome::kSkipped:
           ++skipped;
@@ -239,9 +239,9 @@ int run_files(std::span<char* const> files) {
       }
     }
   }
-  std::printf("%zu passed, %zu failed, %zu skipped\n", passed, failed, skipped);
+  std::cout << passed << " passed, " << failed << " failed, " << skipped << " skipped\n";
   for (const auto& [reason, count] : skip_reasons) {
-    std::printf("  skipped %zu: %s\n", count, reason.c_str());
+    std::cout << "  skipped " << count << ": " << reason << "\n";
   }
   return failed == 0 && passed > 0 ? 0 : 1;
 }
@@ -254,7 +254,7 @@ int main(int argc, char** argv) {
     return p2pnet::run_files(
         std::span<char* const>(argv, static_cast<std::size_t>(argc)).subspan(1));
   } catch (const std::exception& e) {  // a vector file that is not what the format says
-    std::printf("error: %s\n", e.what());
+    std::cout << "error: " << e.what() << "\n";
     return 1;
   }
 }

@@ -9,6 +9,7 @@
 // operator new and routes libcrypto's malloc through it.
 #include <gtest/gtest.h>
 
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -87,8 +88,8 @@ TEST(NoiseAllocationTest, Blake2sAllocatesPerHashOnlyInTheHandshake) {
   EXPECT_GT(counts.handshake, 0U);  // one provider context per hash computation
   EXPECT_EQ(counts.transport, 0U);
   RecordProperty("blake2s_xx_handshake_allocations", std::to_string(counts.handshake));
-  std::printf("Noise_XX_25519_ChaChaPoly_BLAKE2s: %llu allocations per handshake (both sides)\n",
-              static_cast<unsigned long long>(counts.handshake));
+  std::cout << "Noise_XX_25519_ChaChaPoly_BLAKE2s: " << counts.handshake
+            << " allocations per handshake (both sides)\n";
 }
 
 TEST(NoiseAllocationTest, TheFirstHandshakeMakesTheContextsOnce) {
