@@ -31,9 +31,12 @@
 //   err = hs.split(&send, &receive);   // transport keys for this role
 //   // hs.handshake_hash() stays readable for channel binding.
 //
-// Every call that fails leaves the state in kFailed with its secrets wiped, and every
-// later call returns the same error; initialize starts over (keeping the libcrypto
-// contexts of the last suite, so reusing one HandshakeState never allocates).
+// A failure from initialize until the handshake completes leaves the state in kFailed
+// with its secrets wiped, and every later call returns the same error. A call that
+// does not fit a state outside the handshake (before initialize, after completion, a
+// second split) returns kWrongState and changes nothing. initialize starts over,
+// keeping the libcrypto contexts of the last suite: reusing one HandshakeState and
+// the same two transport CipherStates never allocates (BLAKE2s aside: hash.h).
 #ifndef P2PNET_INTERNAL_NOISE_HANDSHAKE_STATE_H_
 #define P2PNET_INTERNAL_NOISE_HANDSHAKE_STATE_H_
 
