@@ -31,8 +31,13 @@ TEST(NoiseProtocolTest, EveryNameRoundTrips) {
     for (const std::string modifiers : {"", "psk0", "psk1", "psk0+psk2", "psk1+psk2"}) {
       for (const std::string cipher : {"ChaChaPoly", "AESGCM"}) {
         for (const std::string hash : {"SHA256", "SHA512", "BLAKE2s", "BLAKE2b"}) {
-          const std::string name =
-              "Noise_" + std::string(pattern.name()) + modifiers + "_25519_" + cipher + "_" + hash;
+          std::string name = "Noise_";
+          name += pattern.name();
+          name += modifiers;
+          name += "_25519_";
+          name += cipher;
+          name += "_";
+          name += hash;
           Protocol protocol;
           const bool fits =
               modifiers.find("psk2") == std::string::npos || pattern.message_count >= 2;
