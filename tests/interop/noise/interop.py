@@ -177,6 +177,10 @@ def draw_case(space, seed, index):
         'e': [rng.randbytes(32), rng.randbytes(32)],
         'payloads': [payload() for _ in messages],
         'transport': transport,
+        # One case in five is played a third time with one bit of one handshake message
+        # flipped: (message index, bit index modulo its size).
+        'tamper': ((rng.randrange(len(messages)), rng.randrange(1 << 16))
+                   if rng.random() < 0.2 else None),
         'tokens': (pre_i, pre_r, messages),
     }
     case['protocol'] = patterns.protocol_name(name, placements, case['cipher'], case['hash'])
@@ -308,6 +312,55 @@ def play(a, b, case, first_id):
                     pairs[k][receiver].name, j))
 
 
+def carries_ciphertext(messages, index):
+    """Whether message |index| is encrypted (a key is set when its payload is processed:
+    after a DH or psk token, or an e token in a psk handshake; spec sections 5 and 9)."""
+    psk_mode = any('psk' in m for m in messages)
+    return any(t not in ('e', 's') or (t == 'e' and psk_mode)
+               for m in messages[:index + 1] for t in m)
+
+
+def play_tampered(a, b, case, first_id):
+    """The case again, both ways, with one bit of handshake message i flipped on the
+    way: a reader must refuse it if it is encrypted; if it is not (the first message of
+    NN, XN, IN...), both sides now disagree on h and the next message must be refused.
+    Both implementations must refuse at the same message."""
+    index, flip = case['tamper']
+    ai, br, bi, ar = first_id, first_id + 1, first_id + 2, first_id + 3
+    pairs = ((a, ai, b, br), (b, bi, a, ar))
+    for peer, sid, initiator in ((a, ai, True), (b, br, False), (b, bi, True), (a, ar, False)):
+        expect_ok(peer.call(init_request(case, sid, initiator)), peer.name, 'init (tampered run)')
+    messages = case['tokens'][2]
+    refused_at = index if carries_ciphertext(messages, index) else index + 1
+    if refused_at >= len(messages):  # never: a last message always carries ciphertext
+        raise Mismatch('the table says message %d of %s carries no ciphertext' % (
+            index, case['pattern']))
+    for i, payload in enumerate(case['payloads'][:refused_at + 1]):
+        sender = 0 if i % 2 == 0 else 2
+        receiver = 2 - sender
+        written = both(pairs[0][sender], {'op': 'write', 'id': pairs[0][sender + 1],
+                                          'payload': payload.hex()},
+                       pairs[1][sender], {'op': 'write', 'id': pairs[1][sender + 1],
+                                          'payload': payload.hex()})
+        for k in (0, 1):
+            expect_ok(written[k], pairs[k][sender].name, 'to write message %d (tampered run)' % i)
+        delivered = [bytes.fromhex(w['message']) for w in written]
+        if i == index:
+            bit = flip % (len(delivered[0]) * 8)
+            delivered = [bytearray(m) for m in delivered]
+            for m in delivered:
+                m[bit // 8] ^= 1 << (bit % 8)
+        read = both(pairs[0][receiver], {'op': 'read', 'id': pairs[0][receiver + 1],
+                                         'message': bytes(delivered[0]).hex()},
+                    pairs[1][receiver], {'op': 'read', 'id': pairs[1][receiver + 1],
+                                         'message': bytes(delivered[1]).hex()})
+        for k in (0, 1):
+            if read[k].get('ok') == (i == refused_at):
+                raise Mismatch('%s %s message %d of the run with message %d tampered' % (
+                    pairs[k][receiver].name, 'accepted' if read[k].get('ok') else 'refused',
+                    i, index))
+
+
 def close_all(a, b, first_id):
     for peer, sid in ((a, first_id), (b, first_id + 1), (b, first_id + 2), (a, first_id + 3)):
         peer.call({'op': 'close', 'id': sid})
@@ -375,6 +428,11 @@ def main():
             print(describe(case))
         try:
             play(a, b, case, session_id)
+            if case['tamper'] is not None:
+                close_all(a, b, session_id)
+                session_id += 4
+                play_tampered(a, b, case, session_id)
+                drawn['tampered handshakes'] += 1
             passed += 1
         except Mismatch as error:
             failed.append((case, str(error)))
@@ -397,11 +455,11 @@ def main():
         print('a peer died: %s' % died)
     patterns_seen = sorted(k[8:] for k in drawn if k.startswith('pattern:'))
     print('  patterns drawn: %d of %d; suites: %d; psk counts: %s; rekeys: %d; '
-          'tampered transport messages refused: %d' % (
+          'tampered transport messages refused: %d; tampered handshakes refused: %d' % (
         len(patterns_seen), len(space.patterns),
         sum(1 for k in drawn if k.startswith('suite:')),
         ' '.join('%s=%d' % (k[5:], v) for k, v in sorted(drawn.items()) if k.startswith('psks:')),
-        drawn['rekeys'], drawn['tampered']))
+        drawn['rekeys'], drawn['tampered'], drawn['tampered handshakes']))
     for case, error in failed[:10]:
         print('FAIL %s\n  %s' % (describe(case), error))
     if failed:
