@@ -459,6 +459,10 @@ def report(args):
         w("|---|---:|---:|---:|---:|")
         w(f"| Instructions per both-sides handshake (floor: crypto only) | {instructions['handshake_engine']:,} | "
           f"{instructions['handshake_floor']:,} | {instructions['handshake_ratio']:.4f} | ≤ {instructions['handshake_gate']} |")
+        if "noise_engine" in instructions:
+            w(f"| Instructions per both-sides Noise XX handshake of protocol v2, Noise core (floor: its libsodium calls, bench/noise_floor.h) | "
+              f"{instructions['noise_engine']:,} | {instructions['noise_floor']:,} | "
+              f"{instructions['noise_ratio']:.4f} | ≤ {instructions['noise_gate']} |")
         w(f"| Instructions per 16 KiB message, seal + open (floor: raw {instructions['message_library']} AEAD) | "
           f"{instructions['message_engine']:,} | {instructions['message_raw']:,} | "
           f"{instructions['message_ratio']:.4f} | ≤ {instructions['message_gate']} |")

@@ -8,7 +8,9 @@
 #           callgrind counts instructions of fixed-count loops (bench/instruction_counts.cc)
 #           per both-sides handshake (engine and crypto floor) and per 16 KiB message
 #           (engine and the raw AEAD of the library the engine uses at that size); fails
-#           if engine/floor > 1.02 or engine/raw > 1.03. Instruction counts do not
+#           if engine/floor > 1.02 or engine/raw > 1.03; and per both-sides Noise XX
+#           handshake of protocol v2 through the Noise core against its libsodium floor
+#           (bench/noise_floor.h), failing if engine/floor > 1.02. Instruction counts do not
 #           move with the machine's load, so this is the one performance gate. Also
 #           prints, without a gate, the same per 1 KiB message, with and without the
 #           copy out of the engine's queue (poll_transmit vs peek_transmit).
@@ -120,8 +122,11 @@ per_iteration() {
 run_instructions() {
   local out=$1
   local engine floor message raw library small small_copy small_raw small_library
+  local noise noise_floor
   engine=$(per_iteration handshake-engine 2 12)
   floor=$(per_iteration handshake-floor 2 12)
+  noise=$(per_iteration noise-engine 2 12)
+  noise_floor=$(per_iteration noise-floor 2 12)
   message=$(per_iteration message-engine 10 110)
   raw=$(per_iteration message-raw 10 110)
   library=$("$build/bench/p2pnet_instruction_counts" library 1)
@@ -130,27 +135,35 @@ run_instructions() {
   small_raw=$(per_iteration message-raw 10 110 1024)
   small_library=$("$build/bench/p2pnet_instruction_counts" library 1 1024)
   "$python" - "$out" "$engine" "$floor" "$message" "$raw" "$library" \
-    "$small" "$small_copy" "$small_raw" "$small_library" <<'PY'
+    "$small" "$small_copy" "$small_raw" "$small_library" "$noise" "$noise_floor" <<'PY'
 import json, sys
 out, engine, floor, message, raw, library = sys.argv[1], *map(int, sys.argv[2:6]), sys.argv[6]
 small, small_copy, small_raw, small_library = *map(int, sys.argv[7:10]), sys.argv[10]
+noise, noise_floor = map(int, sys.argv[11:13])
 result = {"handshake_engine": engine, "handshake_floor": floor, "handshake_ratio": engine / floor,
           "message_size": 16384, "message_engine": message, "message_raw": raw,
           "message_ratio": message / raw, "message_library": library,
           "handshake_gate": 1.02, "message_gate": 1.03,
           # 1 KiB, reported without a gate: with and without the copy out of the queue.
           "small_size": 1024, "small_engine": small, "small_engine_copy": small_copy,
-          "small_raw": small_raw, "small_library": small_library}
+          "small_raw": small_raw, "small_library": small_library,
+          # Protocol v2's Noise XX through the engine's Noise core vs its libsodium floor.
+          "noise_engine": noise, "noise_floor": noise_floor,
+          "noise_ratio": noise / noise_floor, "noise_gate": 1.02}
 with open(out, "w") as f:
     json.dump(result, f)
 print(f"instructions per both-sides handshake: engine {engine:,}, floor {floor:,}, "
       f"engine/floor {result['handshake_ratio']:.4f} (gate {result['handshake_gate']})")
+print(f"instructions per both-sides Noise_XX_25519_ChaChaPoly_BLAKE2b handshake (v2 payloads): "
+      f"engine {noise:,}, floor {noise_floor:,}, "
+      f"engine/floor {result['noise_ratio']:.4f} (gate {result['noise_gate']})")
 print(f"instructions per 16 KiB message (seal + open, {library}): engine {message:,}, raw AEAD {raw:,}, "
       f"engine/raw {result['message_ratio']:.4f} (gate {result['message_gate']})")
 print(f"instructions per 1 KiB message (seal + open, {small_library}): engine {small:,} "
       f"({small / small_raw:.4f} of raw), copying out of the queue {small_copy:,} "
       f"({small_copy / small_raw:.4f}), raw AEAD {small_raw:,} (no gate)")
 failed = [name for name, ratio, gate in (("handshake engine/floor", result["handshake_ratio"], 1.02),
+                                         ("noise engine/floor", result["noise_ratio"], 1.02),
                                          ("message engine/raw", result["message_ratio"], 1.03)) if ratio > gate]
 if failed:
     print("instructions: over the gate: " + ", ".join(failed), file=sys.stderr)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/test.sh [STAGE...]: builds and runs the whole test suite; the README's test
 # command and what .ci/run calls. Installs missing Debian packages first.
-#   unit      g++ build, every ctest suite (engine, properties, adapters, fuzz replay)
+#   unit      g++ build, every ctest suite (engine, properties, adapters, interop,
+#             fuzz replay)
 #   model     rumur model check of the handshake: the model passes, every mutation fails
 #             with its expected invariant (scripts/model.sh ci, docs/model.md)
 #   sanitize  the same suites under AddressSanitizer + UndefinedBehaviorSanitizer
@@ -33,7 +34,7 @@ for stage in "${stages[@]}"; do
   echo "=== stage: $stage"
   case $stage in
     unit)
-      scripts/setup.sh build test loops
+      scripts/setup.sh build test loops interop
       run_ctest_build build/unit Release ;;
     model)
       scripts/model.sh ci ;;
