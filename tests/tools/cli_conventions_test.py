@@ -6,11 +6,15 @@
 exit 2, runtime failures on stderr with exit 1, diagnostics prefixed with the program
 name, timestamped log lines when stdout is not a terminal, full public keys in the
 server's log (a refused client's too, from the library's log hook), peer text escaped,
-and the key log file (--keylog, P2PNET_KEYLOGFILE) created with mode 0600.
+the key log file (--keylog, P2PNET_KEYLOGFILE) created with mode 0600 and refused
+unless it is a regular file of this user's with one link and mode 0600 (a symbolic
+link, a FIFO without hanging, a hard link, mode 0640, another user's file), and
+public keys that start with '-' accepted as SERVER_PUBKEY and by --allow.
 
 usage: cli_conventions_test.py P2PNET_TOOL
 """
 import os
+import pwd
 import re
 import signal
 import stat
@@ -26,8 +30,8 @@ TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z ")
 KEY = re.compile(r"^[A-Za-z0-9_-]{43}$")
 
 
-def run(*args, stdin="", env=None):
-    return subprocess.run([TOOL, *args], input=stdin, capture_output=True, text=True, timeout=60,
+def run(*args, stdin="", env=None, timeout=60):
+    return subprocess.run([TOOL, *args], input=stdin, capture_output=True, text=True, timeout=timeout,
                           env=dict(os.environ, **(env or {})))
 
 
@@ -134,7 +138,7 @@ def session(keys):
                   all(re.match(r"^[0-9a-f]{64}$", v) for v in fields[1:]), "the key log holds one line")
         os.chmod("keys.log", 0o644)
         r = run("connect", "client.key", keys["server"], "--port", port, "--keylog=keys.log", stdin="")
-        expect(r, 1, "a group-readable key log is refused", stderr_prefix="p2pnet connect: error: key log")
+        expect(r, 1, "a group-readable key log is refused", stderr_prefix="p2pnet connect: error: refusing key log keys.log: its mode is 0644")
     finally:
         server.send_signal(signal.SIGTERM)
         _, err = server.communicate(timeout=20)
@@ -153,6 +157,77 @@ def session(keys):
           "--verbose logs the library's completion event")
 
 
+def refused_key_log(keys, path, what, env=None, needle=None):
+    """connect with the key log at |path| (the option, or P2PNET_KEYLOGFILE with env):
+    refused before any connection, exit 1, a message that names the reason."""
+    args = ["connect", "client.key", keys["server"], "--port=1", "--timeout=2"]
+    if env is None:
+        args.append("--keylog=" + path)
+    try:
+        r = run(*args, env=env, timeout=15)
+    except subprocess.TimeoutExpired:
+        check(False, "key log %s: refused at once, not hanging" % what)
+        return
+    expect(r, 1, "key log " + what, stdout_empty=True,
+           stderr_prefix="p2pnet connect: error: refusing key log " + path + ": ")
+    if needle is not None:
+        check(needle in r.stderr, "key log %s: the refusal says %r" % (what, needle), r)
+
+
+def key_log_refusals(keys):
+    os.mkdir("keylogs")
+    good = os.path.join("keylogs", "good.log")
+    os.close(os.open(good, os.O_WRONLY | os.O_CREAT, 0o600))
+    os.chmod(good, 0o600)
+
+    link = os.path.join("keylogs", "link.log")
+    os.symlink("good.log", link)
+    refused_key_log(keys, link, "behind a symbolic link", needle="symbolic link")
+    dangling = os.path.join("keylogs", "dangling.log")
+    os.symlink("nothing-here.log", dangling)
+    refused_key_log(keys, dangling, "a dangling symbolic link", needle="symbolic link")
+    check(not os.path.exists(os.path.join("keylogs", "nothing-here.log")),
+          "a dangling symbolic link's target is not created")
+
+    fifo = os.path.join("keylogs", "fifo.log")
+    os.mkfifo(fifo, 0o600)
+    refused_key_log(keys, fifo, "a FIFO without a reader", needle="a FIFO")
+    refused_key_log(keys, fifo, "a FIFO through P2PNET_KEYLOGFILE", env={"P2PNET_KEYLOGFILE": fifo},
+                    needle="a FIFO")
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a reader: the open succeeds, fstat refuses
+    try:
+        refused_key_log(keys, fifo, "a FIFO with a reader", needle="a FIFO")
+    finally:
+        os.close(reader)
+
+    hard = os.path.join("keylogs", "hard.log")
+    os.link(good, hard)
+    refused_key_log(keys, hard, "with a second hard link", needle="2 names")
+    refused_key_log(keys, good, "whose other name is a hard link", needle="2 names")
+    os.unlink(hard)
+
+    group = os.path.join("keylogs", "group.log")
+    os.close(os.open(group, os.O_WRONLY | os.O_CREAT, 0o600))
+    os.chmod(group, 0o640)
+    refused_key_log(keys, group, "of mode 0640", needle="mode is 0640")
+
+    if os.geteuid() == 0:  # only root can give a file away
+        other = os.path.join("keylogs", "other.log")
+        os.close(os.open(other, os.O_WRONLY | os.O_CREAT, 0o600))
+        os.chmod(other, 0o600)
+        os.chown(other, pwd.getpwnam("nobody").pw_uid, -1)
+        refused_key_log(keys, other, "owned by another user", needle="owned by user")
+    else:
+        print("note: not root, the other-owner key log case is not run")
+
+    # The checks pass for a file of this user's, mode 0600, one link: the tool gets as
+    # far as connecting (to a closed port, so it fails there).
+    r = run("connect", "client.key", keys["server"], "--port=1", "--timeout=2", "--keylog=" + good)
+    expect(r, 1, "a good existing key log is accepted")
+    check("refusing key log" not in r.stderr and "writing session keys" in r.stderr,
+          "a good existing key log is accepted", r)
+
+
 def main():
     global TOOL
     if len(sys.argv) != 2:
@@ -163,6 +238,7 @@ def main():
     conventions()
     keys = identities()
     session(keys)
+    key_log_refusals(keys)
     for failure in FAILURES:
         print("FAIL: " + failure)
     print("cli conventions: %d checks" % CHECKS)
