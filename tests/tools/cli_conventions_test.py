@@ -228,6 +228,101 @@ def key_log_refusals(keys):
           "a good existing key log is accepted", r)
 
 
+# Valid public keys (multiples of the Ed25519 base point) whose text starts with '-':
+# one key in 64 does, one in 4096 with "--"; "-p", "-h", "-t" and "-v" also spell
+# options of connect and serve.
+DASH_KEYS = [
+    "-eQtLtyB0jNnlnNStH5IVrgleGNObB3nIoDOi2DOcMA",
+    "--XgIJpsLP2HmwEx79TOtWdDNlZ2Oa9iANWftxpKegM",
+    "-pmrPwnkD7uWV4qVjzCesNchpuAh6auC7tK5DLHtJkA",
+    "-hZ_C9oZ6K1UpXPvZf_6KyzU7c-BZOrR0OH-Yb7TEV0",
+    "-tRbPeHkM0Ds6Bpz5oBHTyKC6hR48FnV9M86qrP8wwQ",
+    "-vHgeFRQCRy7qlOhSsxp43E1pNW2ahPPEAD8qgdAsxQ",
+]
+
+
+def start_server(*args):
+    """serve with |args| on a free port; returns (process, log path, port or None)."""
+    path = "dash-server-%d.log" % len(os.listdir("."))
+    log = open(path, "w")
+    server = subprocess.Popen([TOOL, "serve", *args, "--port=0"], stdout=log, stderr=subprocess.PIPE, text=True)
+    log.close()
+    for _ in range(100):
+        m = re.search(r"Listening on port (\d+)", open(path).read())
+        if m:
+            return server, path, m.group(1)
+        if server.poll() is not None:
+            break
+        time.sleep(0.05)
+    return server, path, None
+
+
+def stop_server(server, what):
+    if server.poll() is None:
+        server.send_signal(signal.SIGTERM)
+    _, err = server.communicate(timeout=20)
+    check(server.returncode == 0, "%s: serve exits 0 (got %s, stderr %r)" % (what, server.returncode, err[-300:]))
+
+
+def keygens_starting_with_dash(count):
+    """Identity files whose public keys start with '-' (one in 64), as [(path, key)]:
+    keygen runs 16 at a time (each syncs its file); 1,024 tries miss with odds 1e-6."""
+    found = []
+    for batch in range(64):
+        paths = ["dash-%d-%d.key" % (batch, i) for i in range(16)]
+        children = [subprocess.Popen([TOOL, "keygen", "--out", path], stdout=subprocess.PIPE, text=True)
+                    for path in paths]
+        for path, child in zip(paths, children):
+            out, _ = child.communicate(timeout=60)
+            key = out.split("Public key: ")[1].strip() if "Public key: " in out else ""
+            if key.startswith("-") and len(found) < count:
+                found.append((path, key))
+        if len(found) == count:
+            return found
+    return None
+
+
+def keys_starting_with_dash(keys):
+    # SERVER_PUBKEY as a positional, anywhere among the options, and after "--": the
+    # key is parsed (no usage error) and the client gets as far as connecting.
+    for key in DASH_KEYS:
+        for args in (["client.key", key, "--port=1"],
+                     ["--port", "1", "client.key", key, "-v"],
+                     ["client.key", "--timeout", "2", key, "--port", "1"],
+                     ["client.key", "--port=1", "--", key]):
+            r = run("connect", *args)
+            expect(r, 1, "connect %s" % " ".join(args))
+            check("connect to 127.0.0.1:1 failed" in r.stderr, "connect %s: the key is parsed" % " ".join(args), r)
+    r = run("connect", "client.key", DASH_KEYS[0], "extra")
+    expect(r, 2, "connect with a '-' key and an extra positional", stderr_prefix="p2pnet connect: error: ")
+    r = run("connect", "client.key", "-x" + DASH_KEYS[0][2:])  # not a key: an unknown option
+    expect(r, 2, "connect with an invalid '-' argument", stderr_prefix="p2pnet connect: error: ")
+
+    # --allow KEY and --allow=KEY, repeated.
+    args = ["server.key"]
+    for key in DASH_KEYS:
+        args += ["--allow", key] if key[1] != "t" else ["--allow=" + key]
+    server, _, port = start_server(*args)
+    check(port is not None, "serve --allow with keys that start with '-' starts")
+    stop_server(server, "serve --allow with '-' keys")
+
+    # A whole session: a server key and a client key that start with '-'.
+    identities = keygens_starting_with_dash(2)
+    check(identities is not None, "keygen makes keys that start with '-'")
+    if identities is None:
+        return
+    (server_file, server_key), (client_file, client_key) = identities
+    server, log, port = start_server(server_file, "--allow", client_key)
+    check(port is not None, "serve --allow -KEY starts")
+    if port is not None:
+        r = run("connect", client_file, server_key, "--port", port, "--timeout=5", stdin="dash\n")
+        expect(r, 0, "connect KEYFILE -KEY to a server that allows a '-' client key")
+        check("[ECHO] dash" in r.stdout, "the session with '-' keys echoes", r)
+        r = run("connect", "client.key", "--port=" + port, "--timeout=5", "--", server_key, stdin="x\n")
+        expect(r, 1, "a client not on a '-' allow-list is refused", stderr_prefix="p2pnet connect: error: Handshake failed")
+    stop_server(server, "serve --allow -KEY")
+
+
 def main():
     global TOOL
     if len(sys.argv) != 2:
@@ -239,6 +334,7 @@ def main():
     keys = identities()
     session(keys)
     key_log_refusals(keys)
+    keys_starting_with_dash(keys)
     for failure in FAILURES:
         print("FAIL: " + failure)
     print("cli conventions: %d checks" % CHECKS)
