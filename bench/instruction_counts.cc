@@ -124,7 +124,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string_view mode = argv[1];
-  const long count = std::atol(argv[2]);
+  char* end = nullptr;
+  const long count = std::strtol(argv[2], &end, 10);
+  if (end == argv[2] || *end != '\0' || count < 0) {
+    std::fprintf(stderr, "p2pnet_instruction_counts: N must be a whole number\n");
+    return 2;
+  }
   bool ok = false;
   if (mode == "handshake-engine") {
     ok = handshakes(count);

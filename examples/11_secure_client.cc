@@ -44,13 +44,20 @@ int main(int argc, char** argv) {
     const bool has_value = i + 1 < argc;
     // A public key can start with '-' or "--" (one in 64, one in 4096): a valid key is
     // never an option, and "--" ends the options.
-    const bool is_positional =
-        positional_only || !arg.starts_with("--") || p2pnet::decode_public_key(arg).has_value();
-    if (arg == "--" && !positional_only) {
+    const bool is_positional = !arg.starts_with("--") || p2pnet::decode_public_key(arg).has_value();
+    if (!positional_only && arg == "--") {
       positional_only = true;
-    } else if (positional_only && positional_count < 2) {
+      continue;
+    }
+    if (positional_only && positional_count < 2) {
       positional[positional_count++] = arg;
-    } else if (arg == "--host" && has_value) {
+      continue;
+    }
+    if (positional_only) {
+      usage();
+      return fail("unexpected argument '" + arg + "'");
+    }
+    if (arg == "--host" && has_value) {
       settings.host = argv[++i];
     } else if (arg == "--port" && has_value) {
       const auto value = p2pnet::tools::parse_unsigned(argv[++i], 65535);
