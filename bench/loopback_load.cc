@@ -49,6 +49,26 @@
 namespace p2pnet::bench {
 namespace {
 
+// whole_number and real_number parse all of |text| (strtol/strtod with the end and
+// errno checked, unlike atoi/atof): a typo fails instead of becoming 0 or a prefix.
+std::optional<long> whole_number(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  char* end = nullptr;
+  errno = 0;
+  const long value = std::strtol(text.c_str(), &end, 10);
+  if (errno != 0 || end != text.c_str() + text.size()) return std::nullopt;
+  return value;
+}
+
+std::optional<double> real_number(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  char* end = nullptr;
+  errno = 0;
+  const double value = std::strtod(text.c_str(), &end);
+  if (errno != 0 || end != text.c_str() + text.size()) return std::nullopt;
+  return value;
+}
+
 using Clock = std::chrono::steady_clock;
 
 constexpr int kMaxInFlight = 256;  // handshakes in flight while opening idle ones
@@ -92,17 +112,19 @@ std::optional<Options> parse_options(int argc, char** argv) {
       std::size_t start = 0;
       while (start <= value.size()) {
         const std::size_t comma = std::min(value.find(',', start), value.size());
-        const int level = std::atoi(value.substr(start, comma - start).c_str());
-        if (level <= 0 || level > 4096) return std::nullopt;
-        options.levels.push_back(level);
+        const std::optional<long> level = whole_number(value.substr(start, comma - start));
+        if (!level || *level <= 0 || *level > 4096) return std::nullopt;
+        options.levels.push_back(static_cast<int>(*level));
         start = comma + 1;
       }
     } else if (arg == "--seconds") {
-      options.seconds_per_level = std::atof(value.c_str());
-      if (!(options.seconds_per_level > 0 && options.seconds_per_level <= 600)) return std::nullopt;
+      const std::optional<double> seconds = real_number(value);
+      if (!seconds || !(*seconds > 0 && *seconds <= 600)) return std::nullopt;
+      options.seconds_per_level = *seconds;
     } else if (arg == "--idle") {
-      options.idle_connections = std::atoi(value.c_str());
-      if (options.idle_connections < 0 || options.idle_connections > 100000) return std::nullopt;
+      const std::optional<long> idle = whole_number(value);
+      if (!idle || *idle < 0 || *idle > 100000) return std::nullopt;
+      options.idle_connections = static_cast<int>(*idle);
     } else if (arg == "--pin") {
       options.pin = decode_public_key(value);
       if (!options.pin) return std::nullopt;
@@ -153,8 +175,10 @@ std::optional<Server> start_server(const Options& options) {
     while (std::getline(log, line)) {
       const std::size_t at = line.find(marker);
       if (at != std::string::npos) {
-        const int port = std::atoi(line.c_str() + at + marker.size());
-        if (port > 0 && port < 65536) return Server{pid, port};
+        const std::string rest = line.substr(at + marker.size());
+        const std::optional<long> port =
+            whole_number(rest.substr(0, rest.find_first_not_of("0123456789")));
+        if (port && *port > 0 && *port < 65536) return Server{pid, static_cast<int>(*port)};
       }
     }
     int status = 0;
@@ -190,7 +214,8 @@ long resident_kib(pid_t pid) {
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
+    // "VmRSS:   5080 kB": strtol skips the spaces and stops at " kB".
+    if (line.rfind("VmRSS:", 0) == 0) return std::strtol(line.c_str() + 6, nullptr, 10);
   }
   return -1;
 }
@@ -218,7 +243,9 @@ CpuTime process_cpu(pid_t pid) {
   }
   if (fields.size() < 13) return {};  // fields[0] is field 3 (state): utime is [11], stime [12]
   const auto tick = static_cast<double>(::sysconf(_SC_CLK_TCK));
-  return {std::atof(fields[11].c_str()) / tick, std::atof(fields[12].c_str()) / tick};
+  const std::optional<double> user = real_number(fields[11]), system = real_number(fields[12]);
+  if (!user || !system) return {};
+  return {*user / tick, *system / tick};
 }
 
 double self_cpu_seconds() {

@@ -463,17 +463,23 @@ def report(args):
             w(f"| Instructions per both-sides Noise XX handshake of protocol v2, Noise core (floor: its libsodium calls, bench/noise_floor.h) | "
               f"{instructions['noise_engine']:,} | {instructions['noise_floor']:,} | "
               f"{instructions['noise_ratio']:.4f} | ≤ {instructions['noise_gate']} |")
-        w(f"| Instructions per 16 KiB message, seal + open (floor: raw {instructions['message_library']} AEAD) | "
-          f"{instructions['message_engine']:,} | {instructions['message_raw']:,} | "
-          f"{instructions['message_ratio']:.4f} | ≤ {instructions['message_gate']} |")
-        if "small_engine" in instructions:
-            small_raw = instructions["small_raw"]
-            w(f"| Instructions per 1 KiB message, seal + open (floor: raw {instructions['small_library']} AEAD) | "
-              f"{instructions['small_engine']:,} | {small_raw:,} | "
-              f"{instructions['small_engine'] / small_raw:.4f} | none |")
-            w(f"| The same, the frame copied out of the engine's queue first (`poll_transmit`) | "
-              f"{instructions['small_engine_copy']:,} | {small_raw:,} | "
-              f"{instructions['small_engine_copy'] / small_raw:.4f} | none |")
+        w("")
+        if "messages" in instructions:
+            w("Per message (seal + open), the gate is on the engine's own instructions: the "
+              "engine's minus the raw AEAD's of the same library (framing, state checks, the "
+              "calls between Connection, Channel and the backend), with an absolute bound "
+              "that one more copy of the frame (`poll_transmit` into a buffer, the last "
+              "column) breaks; the stage also fails if that copy would pass.")
+            w("")
+            w("| Message | Library | Engine | Raw AEAD | Engine's own | Gate | Own with an extra copy |")
+            w("|---:|---|---:|---:|---:|---:|---:|")
+            for m in instructions["messages"]:
+                w(f"| {m['size']:,} B | {m['library']} | {m['engine']:,} | {m['raw']:,} | {m['own']:,} | "
+                  f"≤ {m['own_bound']:,} | {m['own_copy']:,} |")
+        else:
+            w(f"| Instructions per 16 KiB message, seal + open (floor: raw {instructions['message_library']} AEAD) | "
+              f"{instructions['message_engine']:,} | {instructions['message_raw']:,} | "
+              f"{instructions['message_ratio']:.4f} | ≤ {instructions['message_gate']} |")
         w("")
 
     w("## Memory and allocations (engine)")
@@ -626,10 +632,13 @@ def report(args):
         w(f"| Engine ≥ {goal:g}× OpenSSL TLS 1.3 throughput at {size} bytes | {fmt_ratio(tls)}× "
           f"(before: {fmt_ratio(BEFORE_TRANSPORT_OPENSSL.get(size))}×) | {'yes' if met else 'no'} |")
     if instructions:
-        for label, key, gate in (("Handshake instructions within 2% of the floor", "handshake_ratio", "handshake_gate"),
-                                 ("16 KiB message instructions within 3% of the raw AEAD", "message_ratio", "message_gate")):
-            met = instructions[key] <= instructions[gate]
-            w(f"| {label} (callgrind, the CI gate) | {instructions[key]:.4f} | {'yes' if met else 'no'} |")
+        met = instructions["handshake_ratio"] <= instructions["handshake_gate"]
+        w(f"| Handshake instructions within 2% of the floor (callgrind, the CI gate) | "
+          f"{instructions['handshake_ratio']:.4f} | {'yes' if met else 'no'} |")
+        for m in instructions.get("messages", []):
+            met = m["own"] <= m["own_bound"] < m["own_copy"]
+            w(f"| The engine's own instructions per {m['size']:,}-byte message ≤ {m['own_bound']:,}, "
+              f"which an extra copy breaks (callgrind, the CI gate) | {m['own']:,} | {'yes' if met else 'no'} |")
     floors = loop.get("floor", []) if loopback_done else []
     cpu_rows = [r for r in loop.get("rate", []) if "server_cpu_us_per_handshake" in r]
     if floors and cpu_rows:

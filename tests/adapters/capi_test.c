@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #endif
 
+#include "c_harness.h"
 #include "p2pnet.h"
 
 #ifdef _WIN32
@@ -32,25 +33,6 @@ static char* make_temp_dir(char* name) {
 #define make_temp_dir mkdtemp
 #define TEMP_DIR_TEMPLATE "/tmp/p2pnet_capi_XXXXXX"
 #endif
-
-static int g_failures = 0;
-
-#define CHECK(cond)                                                                               \
-  do {                                                                                            \
-    if (!(cond)) {                                                                                \
-      fprintf(stderr, "%s:%d: CHECK failed: %s (last error %s: %s)\n", __FILE__, __LINE__, #cond, \
-              p2p_error_name(p2p_last_error()), p2p_last_error_message());                        \
-      ++g_failures;                                                                               \
-    }                                                                                             \
-  } while (0)
-
-/* REQUIRE evaluates cond once (it may have side effects) and stops on failure. */
-#define REQUIRE(cond)                        \
-  do {                                       \
-    const int required_ok_ = (cond) ? 1 : 0; \
-    CHECK(required_ok_&& #cond);             \
-    if (!required_ok_) exit(1);              \
-  } while (0)
 
 enum { kTimeoutMs = 5000 };
 
@@ -310,33 +292,46 @@ static void test_sockets_close_on_exec(void) {
 #endif
 }
 
-int main(void) {
-  p2p_keypair_t* server_kp = p2p_keypair_generate();
-  p2p_keypair_t* client_kp = p2p_keypair_generate();
-  p2p_keypair_t* stranger_kp = p2p_keypair_generate();
-  REQUIRE(server_kp != NULL && client_kp != NULL && stranger_kp != NULL);
+static p2p_keypair_t* g_server_kp;
+static p2p_keypair_t* g_client_kp;
+static p2p_keypair_t* g_stranger_kp;
 
-  test_echo_session(server_kp, client_kp);
-  /* Wrong server identity: the client aborts (Error 0x03) before KeyExchange. */
-  run_failing_handshake(server_kp, client_kp, p2p_keypair_public_key(stranger_kp),
-                        p2p_keypair_public_key(client_kp), P2P_ERR_PEER_NOT_ALLOWED,
+static void echo_session(void) { test_echo_session(g_server_kp, g_client_kp); }
+
+/* Wrong server identity: the client aborts (Error 0x03) before KeyExchange. */
+static void wrong_server_identity(void) {
+  run_failing_handshake(g_server_kp, g_client_kp, p2p_keypair_public_key(g_stranger_kp),
+                        p2p_keypair_public_key(g_client_kp), P2P_ERR_PEER_NOT_ALLOWED,
                         P2P_ERR_REJECTED_BY_PEER);
-  /* Client not on the allow-list: refused before any challenge. */
-  run_failing_handshake(server_kp, client_kp, p2p_keypair_public_key(server_kp),
-                        p2p_keypair_public_key(stranger_kp), P2P_ERR_REJECTED_BY_PEER,
-                        P2P_ERR_PEER_NOT_ALLOWED);
-  test_key_files(client_kp);
-  test_public_key_text(client_kp);
-  test_invalid_arguments(client_kp);
-  test_sockets_close_on_exec();
+}
 
-  p2p_keypair_free(server_kp);
-  p2p_keypair_free(client_kp);
-  p2p_keypair_free(stranger_kp);
-  if (g_failures != 0) {
-    fprintf(stderr, "capi_test: %d check(s) failed\n", g_failures);
-    return 1;
-  }
-  printf("capi_test: all checks passed\n");
-  return 0;
+/* Client not on the allow-list: refused before any challenge. */
+static void client_not_on_the_allow_list(void) {
+  run_failing_handshake(g_server_kp, g_client_kp, p2p_keypair_public_key(g_server_kp),
+                        p2p_keypair_public_key(g_stranger_kp), P2P_ERR_REJECTED_BY_PEER,
+                        P2P_ERR_PEER_NOT_ALLOWED);
+}
+
+static void key_files(void) { test_key_files(g_client_kp); }
+static void public_key_text(void) { test_public_key_text(g_client_kp); }
+static void invalid_arguments(void) { test_invalid_arguments(g_client_kp); }
+
+int main(void) {
+  g_server_kp = p2p_keypair_generate();
+  g_client_kp = p2p_keypair_generate();
+  g_stranger_kp = p2p_keypair_generate();
+  REQUIRE(g_server_kp != NULL && g_client_kp != NULL && g_stranger_kp != NULL);
+
+  RUN_TEST(echo_session);
+  RUN_TEST(wrong_server_identity);
+  RUN_TEST(client_not_on_the_allow_list);
+  RUN_TEST(key_files);
+  RUN_TEST(public_key_text);
+  RUN_TEST(invalid_arguments);
+  RUN_TEST(test_sockets_close_on_exec);
+
+  p2p_keypair_free(g_server_kp);
+  p2p_keypair_free(g_client_kp);
+  p2p_keypair_free(g_stranger_kp);
+  return c_harness_finish("capi_test");
 }

@@ -22,7 +22,9 @@
 #include <fstream>
 #include <optional>
 #include <sstream>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "loopback.h"
 
@@ -263,6 +265,30 @@ TEST_F(ExamplesTest, ClientEscapesControlBytesInTheServersEcho) {
   EXPECT_TRUE(server.wait_for_count(": " + expected + "\n", 1)) << server.output();
   ASSERT_EQ(::kill(server.pid(), SIGTERM), 0);
   EXPECT_EQ(server.wait(), 0) << server.output();
+}
+
+// One public key in 64 starts with '-', one in 4096 with "--": 11 takes such a key as
+// SERVER_PUBKEY where it stands and after "--". Both keys are valid (multiples of the
+// base point); port 1 is closed, so a client that parsed its arguments fails to connect.
+TEST_F(ExamplesTest, ClientTakesServerKeysThatStartWithDashes) {
+  ASSERT_FALSE(generate("client.key").empty());
+  const std::string client_key = (dir_ / "client.key").string();
+  const std::vector<std::vector<std::string>> argument_lists = {
+      {client_key, "--XgIJpsLP2HmwEx79TOtWdDNlZ2Oa9iANWftxpKegM", "--port", "1"},
+      {client_key, "-eQtLtyB0jNnlnNStH5IVrgleGNObB3nIoDOi2DOcMA", "--port", "1"},
+      {"--port", "1", "--", client_key, "--XgIJpsLP2HmwEx79TOtWdDNlZ2Oa9iANWftxpKegM"},
+  };
+  int run = 0;
+  for (const auto& arguments : argument_lists) {
+    std::vector<std::string> args{bin("11_secure_client")};
+    args.insert(args.end(), arguments.begin(), arguments.end());
+    Child client(args, dir_ / ("dash-" + std::to_string(run++) + ".out"));
+    EXPECT_EQ(client.wait(), 1) << client.output();
+    EXPECT_EQ(client.output().find("unknown or incomplete argument"), std::string::npos)
+        << client.output();
+    EXPECT_NE(client.output().find("[INFO] Connecting to 127.0.0.1:1"), std::string::npos)
+        << client.output();
+  }
 }
 
 TEST_F(ExamplesTest, ServerAndClientEchoFailuresAreReportedAndSigtermExitsZero) {

@@ -6,11 +6,15 @@
 exit 2, runtime failures on stderr with exit 1, diagnostics prefixed with the program
 name, timestamped log lines when stdout is not a terminal, full public keys in the
 server's log (a refused client's too, from the library's log hook), peer text escaped,
-and the key log file (--keylog, P2PNET_KEYLOGFILE) created with mode 0600.
+the key log file (--keylog, P2PNET_KEYLOGFILE) created with mode 0600 and refused
+unless it is a regular file of this user's with one link and mode 0600 (a symbolic
+link, a FIFO without hanging, a hard link, mode 0640, another user's file), and
+public keys that start with '-' accepted as SERVER_PUBKEY and by --allow.
 
 usage: cli_conventions_test.py P2PNET_TOOL
 """
 import os
+import pwd
 import re
 import signal
 import stat
@@ -26,8 +30,8 @@ TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z ")
 KEY = re.compile(r"^[A-Za-z0-9_-]{43}$")
 
 
-def run(*args, stdin="", env=None):
-    return subprocess.run([TOOL, *args], input=stdin, capture_output=True, text=True, timeout=60,
+def run(*args, stdin="", env=None, timeout=60):
+    return subprocess.run([TOOL, *args], input=stdin, capture_output=True, text=True, timeout=timeout,
                           env=dict(os.environ, **(env or {})))
 
 
@@ -134,7 +138,7 @@ def session(keys):
                   all(re.match(r"^[0-9a-f]{64}$", v) for v in fields[1:]), "the key log holds one line")
         os.chmod("keys.log", 0o644)
         r = run("connect", "client.key", keys["server"], "--port", port, "--keylog=keys.log", stdin="")
-        expect(r, 1, "a group-readable key log is refused", stderr_prefix="p2pnet connect: error: key log")
+        expect(r, 1, "a group-readable key log is refused", stderr_prefix="p2pnet connect: error: refusing key log keys.log: its mode is 0644")
     finally:
         server.send_signal(signal.SIGTERM)
         _, err = server.communicate(timeout=20)
@@ -153,6 +157,172 @@ def session(keys):
           "--verbose logs the library's completion event")
 
 
+def refused_key_log(keys, path, what, env=None, needle=None):
+    """connect with the key log at |path| (the option, or P2PNET_KEYLOGFILE with env):
+    refused before any connection, exit 1, a message that names the reason."""
+    args = ["connect", "client.key", keys["server"], "--port=1", "--timeout=2"]
+    if env is None:
+        args.append("--keylog=" + path)
+    try:
+        r = run(*args, env=env, timeout=15)
+    except subprocess.TimeoutExpired:
+        check(False, "key log %s: refused at once, not hanging" % what)
+        return
+    expect(r, 1, "key log " + what, stdout_empty=True,
+           stderr_prefix="p2pnet connect: error: refusing key log " + path + ": ")
+    if needle is not None:
+        check(needle in r.stderr, "key log %s: the refusal says %r" % (what, needle), r)
+
+
+def key_log_refusals(keys):
+    os.mkdir("keylogs")
+    good = os.path.join("keylogs", "good.log")
+    os.close(os.open(good, os.O_WRONLY | os.O_CREAT, 0o600))
+    os.chmod(good, 0o600)
+
+    link = os.path.join("keylogs", "link.log")
+    os.symlink("good.log", link)
+    refused_key_log(keys, link, "behind a symbolic link", needle="symbolic link")
+    dangling = os.path.join("keylogs", "dangling.log")
+    os.symlink("nothing-here.log", dangling)
+    refused_key_log(keys, dangling, "a dangling symbolic link", needle="symbolic link")
+    check(not os.path.exists(os.path.join("keylogs", "nothing-here.log")),
+          "a dangling symbolic link's target is not created")
+
+    fifo = os.path.join("keylogs", "fifo.log")
+    os.mkfifo(fifo, 0o600)
+    refused_key_log(keys, fifo, "a FIFO without a reader", needle="a FIFO")
+    refused_key_log(keys, fifo, "a FIFO through P2PNET_KEYLOGFILE", env={"P2PNET_KEYLOGFILE": fifo},
+                    needle="a FIFO")
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a reader: the open succeeds, fstat refuses
+    try:
+        refused_key_log(keys, fifo, "a FIFO with a reader", needle="a FIFO")
+    finally:
+        os.close(reader)
+
+    hard = os.path.join("keylogs", "hard.log")
+    os.link(good, hard)
+    refused_key_log(keys, hard, "with a second hard link", needle="2 names")
+    refused_key_log(keys, good, "whose other name is a hard link", needle="2 names")
+    os.unlink(hard)
+
+    group = os.path.join("keylogs", "group.log")
+    os.close(os.open(group, os.O_WRONLY | os.O_CREAT, 0o600))
+    os.chmod(group, 0o640)
+    refused_key_log(keys, group, "of mode 0640", needle="mode is 0640")
+
+    if os.geteuid() == 0:  # only root can give a file away
+        other = os.path.join("keylogs", "other.log")
+        os.close(os.open(other, os.O_WRONLY | os.O_CREAT, 0o600))
+        os.chmod(other, 0o600)
+        os.chown(other, pwd.getpwnam("nobody").pw_uid, -1)
+        refused_key_log(keys, other, "owned by another user", needle="owned by user")
+    else:
+        print("note: not root, the other-owner key log case is not run")
+
+    # The checks pass for a file of this user's, mode 0600, one link: the tool gets as
+    # far as connecting (to a closed port, so it fails there).
+    r = run("connect", "client.key", keys["server"], "--port=1", "--timeout=2", "--keylog=" + good)
+    expect(r, 1, "a good existing key log is accepted")
+    check("refusing key log" not in r.stderr and "writing session keys" in r.stderr,
+          "a good existing key log is accepted", r)
+
+
+# Valid public keys (multiples of the Ed25519 base point) whose text starts with '-':
+# one key in 64 does, one in 4096 with "--"; "-p", "-h", "-t" and "-v" also spell
+# options of connect and serve.
+DASH_KEYS = [
+    "-eQtLtyB0jNnlnNStH5IVrgleGNObB3nIoDOi2DOcMA",
+    "--XgIJpsLP2HmwEx79TOtWdDNlZ2Oa9iANWftxpKegM",
+    "-pmrPwnkD7uWV4qVjzCesNchpuAh6auC7tK5DLHtJkA",
+    "-hZ_C9oZ6K1UpXPvZf_6KyzU7c-BZOrR0OH-Yb7TEV0",
+    "-tRbPeHkM0Ds6Bpz5oBHTyKC6hR48FnV9M86qrP8wwQ",
+    "-vHgeFRQCRy7qlOhSsxp43E1pNW2ahPPEAD8qgdAsxQ",
+]
+
+
+def start_server(*args):
+    """serve with |args| on a free port; returns (process, log path, port or None)."""
+    path = "dash-server-%d.log" % len(os.listdir("."))
+    log = open(path, "w")
+    server = subprocess.Popen([TOOL, "serve", *args, "--port=0"], stdout=log, stderr=subprocess.PIPE, text=True)
+    log.close()
+    for _ in range(100):
+        m = re.search(r"Listening on port (\d+)", open(path).read())
+        if m:
+            return server, path, m.group(1)
+        if server.poll() is not None:
+            break
+        time.sleep(0.05)
+    return server, path, None
+
+
+def stop_server(server, what):
+    if server.poll() is None:
+        server.send_signal(signal.SIGTERM)
+    _, err = server.communicate(timeout=20)
+    check(server.returncode == 0, "%s: serve exits 0 (got %s, stderr %r)" % (what, server.returncode, err[-300:]))
+
+
+def keygens_starting_with_dash(count):
+    """Identity files whose public keys start with '-' (one in 64), as [(path, key)]:
+    keygen runs 16 at a time (each syncs its file); 1,024 tries miss with odds 1e-6."""
+    found = []
+    for batch in range(64):
+        paths = ["dash-%d-%d.key" % (batch, i) for i in range(16)]
+        children = [subprocess.Popen([TOOL, "keygen", "--out", path], stdout=subprocess.PIPE, text=True)
+                    for path in paths]
+        for path, child in zip(paths, children):
+            out, _ = child.communicate(timeout=60)
+            key = out.split("Public key: ")[1].strip() if "Public key: " in out else ""
+            if key.startswith("-") and len(found) < count:
+                found.append((path, key))
+        if len(found) == count:
+            return found
+    return None
+
+
+def keys_starting_with_dash(keys):
+    # SERVER_PUBKEY as a positional, anywhere among the options, and after "--": the
+    # key is parsed (no usage error) and the client gets as far as connecting.
+    for key in DASH_KEYS:
+        for args in (["client.key", key, "--port=1"],
+                     ["--port", "1", "client.key", key, "-v"],
+                     ["client.key", "--timeout", "2", key, "--port", "1"],
+                     ["client.key", "--port=1", "--", key]):
+            r = run("connect", *args)
+            expect(r, 1, "connect %s" % " ".join(args))
+            check("connect to 127.0.0.1:1 failed" in r.stderr, "connect %s: the key is parsed" % " ".join(args), r)
+    r = run("connect", "client.key", DASH_KEYS[0], "extra")
+    expect(r, 2, "connect with a '-' key and an extra positional", stderr_prefix="p2pnet connect: error: ")
+    r = run("connect", "client.key", "-x" + DASH_KEYS[0][2:])  # not a key: an unknown option
+    expect(r, 2, "connect with an invalid '-' argument", stderr_prefix="p2pnet connect: error: ")
+
+    # --allow KEY and --allow=KEY, repeated.
+    args = ["server.key"]
+    for key in DASH_KEYS:
+        args += ["--allow", key] if key[1] != "t" else ["--allow=" + key]
+    server, _, port = start_server(*args)
+    check(port is not None, "serve --allow with keys that start with '-' starts")
+    stop_server(server, "serve --allow with '-' keys")
+
+    # A whole session: a server key and a client key that start with '-'.
+    identities = keygens_starting_with_dash(2)
+    check(identities is not None, "keygen makes keys that start with '-'")
+    if identities is None:
+        return
+    (server_file, server_key), (client_file, client_key) = identities
+    server, log, port = start_server(server_file, "--allow", client_key)
+    check(port is not None, "serve --allow -KEY starts")
+    if port is not None:
+        r = run("connect", client_file, server_key, "--port", port, "--timeout=5", stdin="dash\n")
+        expect(r, 0, "connect KEYFILE -KEY to a server that allows a '-' client key")
+        check("[ECHO] dash" in r.stdout, "the session with '-' keys echoes", r)
+        r = run("connect", "client.key", "--port=" + port, "--timeout=5", "--", server_key, stdin="x\n")
+        expect(r, 1, "a client not on a '-' allow-list is refused", stderr_prefix="p2pnet connect: error: Handshake failed")
+    stop_server(server, "serve --allow -KEY")
+
+
 def main():
     global TOOL
     if len(sys.argv) != 2:
@@ -163,6 +333,8 @@ def main():
     conventions()
     keys = identities()
     session(keys)
+    key_log_refusals(keys)
+    keys_starting_with_dash(keys)
     for failure in FAILURES:
         print("FAIL: " + failure)
     print("cli conventions: %d checks" % CHECKS)

@@ -8,7 +8,10 @@ port 8080). Capturing with dumpcap or tcpdump needs privileges a CI runner may l
 the test records at the relay instead: the bytes are the ones the programs sent, only
 the packet boundaries are the relay's. tshark then runs the dissector with and without
 the server's key log and the test checks the decoded handshake fields against the
-programs' own output and the decrypted plaintext against the lines sent.
+programs' own output and the decrypted plaintext against the lines sent; that two
+passes (tshark -2) decode the same, also when one packet carries the end of one unit
+and a whole second one; and that a session of 2,000 frames against a key log of 20,000
+other lines is decoded quickly (the key log read once, not once per frame).
 
 usage: wireshark_dissector_test.py P2PNET_TOOL DISSECTOR_LUA [--show FILE]
 Exit 77 (skipped) only when tshark or text2pcap is not installed.
@@ -21,10 +24,15 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 SKIP = 77
 LINES = ["hello wireshark", "second line \x1b[31m"]
 SERVER_PORT_IN_PCAP = 8080
+TSHARK_TIMEOUT = 120
+LONG_LINES = 1000            # 2,000 frames: each line and its echo
+KEY_LOG_LINES = 20000        # other sessions' lines in the long session's key log
+LONG_BOUND_SECONDS = 60      # each tshark run over the long session (a few seconds here)
 
 
 def fail(message):
@@ -75,21 +83,107 @@ def tshark(lua, pcap, *options):
     return command + ["-r", pcap]
 
 
-def fields(lua, pcap, names, *options):
-    command = tshark(lua, pcap, *options) + ["-T", "fields", "-E", "occurrence=a", "-E", "aggregator=|"]
+def fields(lua, pcap, names, *options, two_pass=False):
+    command = tshark(lua, pcap, *options) + (["-2"] if two_pass else []) + \
+        ["-T", "fields", "-E", "occurrence=a", "-E", "aggregator=|"]
     for name in names:
         command += ["-e", name]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=TSHARK_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        fail("tshark did not finish within %d s: %s" % (TSHARK_TIMEOUT, " ".join(command)))
     if result.returncode != 0:
         fail("tshark failed: " + result.stderr)
     if "Lua" in result.stderr and "rror" in result.stderr:
         fail("the dissector raised an error: " + result.stderr)
     values = {name: [] for name in names}
+    values["_most_units_in_a_packet"] = 0
     for line in result.stdout.splitlines():
+        units = 0
         for name, cell in zip(names, line.split("\t")):
             if cell:
                 values[name] += cell.split("|")
+                if name in ("p2pnet.type", "p2pnet.frame.seq"):
+                    units += len(cell.split("|"))
+        values["_most_units_in_a_packet"] = max(values["_most_units_in_a_packet"], units)
     return values
+
+
+def record_session(tool, keys, key_log, stdin):
+    """A real serve and connect through the recording relay; returns the relay's chunks."""
+    server = subprocess.Popen([tool, "serve", "server.key", "--port", "0", "--keylog", key_log],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        port = None
+        for line in server.stdout:
+            if "Listening on port " in line:
+                port = int(line.rsplit(" ", 1)[1])
+                break
+        if port is None:
+            fail("the server did not start")
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        chunks = []
+        thread = threading.Thread(target=relay, args=(listener, port, chunks))
+        thread.start()
+        client = subprocess.run(
+            [tool, "connect", "client.key", keys["server"], "--port", str(listener.getsockname()[1])],
+            input=stdin, capture_output=True, text=True, timeout=120)
+        thread.join(30)
+        if client.returncode != 0:
+            fail("the client failed: " + client.stdout + client.stderr)
+    finally:
+        server.terminate()
+        server.wait(10)
+    return chunks
+
+
+def make_pcap(chunks, name):
+    with open(name + ".txt", "w") as f:
+        f.write(text2pcap_input(chunks))
+    subprocess.run(["text2pcap", "-q", "-D", "-4", "127.0.0.1,127.0.0.2",
+                    "-T", "40000,%d" % SERVER_PORT_IN_PCAP, name + ".txt", name + ".pcap"],
+                   check=True, capture_output=True)
+    return name + ".pcap"
+
+
+HANDSHAKE_SIZES = {"c2s": [33, 97], "s2c": [65, 97]}  # ClientHello, KeyExchange; ServerHello, Accept
+
+
+def straddled(chunks, cut=3):
+    """The same bytes in segments that each hold the last |cut| bytes of one message or
+    frame, the whole next one and all but |cut| bytes of the one after: every segment
+    completes a reassembled unit and carries a second, whole one (two units in one
+    packet, the case a per-packet state used to overwrite)."""
+    streams = {"c2s": b"", "s2c": b""}
+    order = {"c2s": [], "s2c": []}  # (end offset of a chunk in its stream, chunk index)
+    for index, (direction, data) in enumerate(chunks):
+        streams[direction] += data
+        order[direction].append((len(streams[direction]), index))
+    segments = []
+    for direction, data in streams.items():
+        ends, offset = [], 0
+        for size in HANDSHAKE_SIZES[direction]:
+            offset += size
+            ends.append(offset)
+        while offset + 4 <= len(data):
+            offset += 4 + int.from_bytes(data[offset:offset + 4], "big") + 16
+            ends.append(offset)
+        cuts = [0] + [end - cut for end in ends[0:-1:2]] + [len(data)]
+        for start, stop in zip(cuts, cuts[1:]):
+            if stop <= start:
+                continue
+            index = next((i for end, i in order[direction] if end >= stop), len(chunks))
+            segments.append((index, direction, data[start:stop]))
+    segments.sort(key=lambda s: (s[0], s[1]))
+    return [(direction, data) for _, direction, data in segments]
+
+
+def timed_fields(lua, pcap, names, *options, two_pass=False):
+    start = time.monotonic()
+    values = fields(lua, pcap, names, *options, two_pass=two_pass)
+    return values, time.monotonic() - start
 
 
 def main():
@@ -110,32 +204,7 @@ def main():
         out = subprocess.run([tool, "keygen", "--out", name + ".key"], capture_output=True, text=True, check=True)
         keys[name] = out.stdout.split("[OK] Public key: ")[1].strip()
 
-    server = subprocess.Popen([tool, "serve", "server.key", "--port", "0", "--keylog", "server-keys.log"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        port = None
-        for line in server.stdout:
-            if "Listening on port " in line:
-                port = int(line.rsplit(" ", 1)[1])
-                break
-        if port is None:
-            fail("the server did not start")
-        listener = socket.socket()
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(1)
-        chunks = []
-        thread = threading.Thread(target=relay, args=(listener, port, chunks))
-        thread.start()
-        client = subprocess.run(
-            [tool, "connect", "client.key", keys["server"], "--port", str(listener.getsockname()[1])],
-            input="\n".join(LINES) + "\n", capture_output=True, text=True, timeout=60)
-        thread.join(30)
-        if client.returncode != 0:
-            fail("the client failed: " + client.stdout + client.stderr)
-    finally:
-        server.terminate()
-        server.wait(10)
-
+    chunks = record_session(tool, keys, "server-keys.log", "\n".join(LINES) + "\n")
     with open("session.txt", "w") as f:
         f.write(text2pcap_input(chunks))
     subprocess.run(["text2pcap", "-q", "-D", "-4", "127.0.0.1,127.0.0.2",
@@ -199,6 +268,53 @@ def main():
     if bad["p2pnet.text"] or len(bad["p2pnet.frame.tag_ok"]) != 6 or set(bad["p2pnet.frame.tag_ok"]) - {"0", "False"}:
         fail("a wrong key was not reported as a failed tag: %s" % bad["p2pnet.frame.tag_ok"])
 
+    # Two passes (tshark -2; the GUI redissects the same way when a packet is clicked)
+    # decode as one does: whole chunks, 7-byte segments, and segments that each hold the
+    # end of one unit and a whole second one (their per-packet state must not collide).
+    key_option = "p2pnet.keylog:" + os.path.join(work, "server-keys.log")
+    straddle_pcap = make_pcap(straddled(chunks), "straddled")
+    for pcap, two_pass in (("session.pcap", True), ("small.pcap", True), (straddle_pcap, False),
+                           (straddle_pcap, True)):
+        got = fields(lua, pcap, names, key_option, two_pass=two_pass)
+        for name in names:
+            if sorted(got[name]) != sorted(keyed[name]):
+                fail("%s%s decodes %s as %s, expected %s" % (
+                    pcap, " with -2" if two_pass else "", name, got[name], keyed[name]))
+        if pcap == straddle_pcap and got["_most_units_in_a_packet"] < 2:
+            fail("no packet of %s carries two units" % pcap)
+
+    # A long session (2,000 frames) against a key log of 20,000 other sessions' lines:
+    # the key log is read once per capture, not once per frame of an unknown session.
+    stdin = "".join("line %d\n" % i for i in range(LONG_LINES))
+    long_pcap = make_pcap(record_session(tool, keys, "long-keys.log", stdin), "long")
+    with open("long-keys.log") as f:
+        own = f.read()
+    others = ["P2PNET_V1_TRAFFIC_KEYS %s %s %s\n" % (os.urandom(32).hex(), os.urandom(32).hex(),
+                                                    os.urandom(32).hex()) for _ in range(KEY_LOG_LINES)]
+    with open("others-keys.log", "w") as f:
+        f.write("".join(others))
+    with open("many-keys.log", "w") as f:
+        f.write("".join(others[:KEY_LOG_LINES // 2]) + own + "".join(others[KEY_LOG_LINES // 2:]))
+    long_names = ["p2pnet.frame.seq", "p2pnet.frame.tag_ok", "p2pnet.text"]
+    frames = 2 * LONG_LINES + 2  # each line, its echo, and the two close_notify
+    missing, missing_seconds = timed_fields(lua, long_pcap, long_names,
+                                            "p2pnet.keylog:" + os.path.join(work, "others-keys.log"))
+    if len(missing["p2pnet.frame.seq"]) != frames or missing["p2pnet.text"] or missing["p2pnet.frame.tag_ok"]:
+        fail("without its key: %d frames, %d plaintexts, %d tags checked" % (
+            len(missing["p2pnet.frame.seq"]), len(missing["p2pnet.text"]), len(missing["p2pnet.frame.tag_ok"])))
+    found, found_seconds = timed_fields(lua, long_pcap, long_names,
+                                        "p2pnet.keylog:" + os.path.join(work, "many-keys.log"))
+    tags = found["p2pnet.frame.tag_ok"]
+    if len(tags) != frames or set(tags) - {"1", "True"}:
+        fail("with its key among %d lines: %d of %d tags verified" % (
+            KEY_LOG_LINES + 1, len([t for t in tags if t in ("1", "True")]), frames))
+    if sorted(found["p2pnet.text"]) != sorted(["line %d" % i for i in range(LONG_LINES)] * 2):
+        fail("with its key among %d lines: the plaintexts differ from the lines sent" % (KEY_LOG_LINES + 1))
+    for what, seconds in (("without its key", missing_seconds), ("with its key", found_seconds)):
+        if seconds > LONG_BOUND_SECONDS:
+            fail("%d frames against a %d-line key log %s took %.1f s (bound %d s)" % (
+                frames, KEY_LOG_LINES, what, seconds, LONG_BOUND_SECONDS))
+
     if show:  # what docs/debugging.md shows: the packet list, then the details
         command = tshark(lua, "session.pcap", "p2pnet.keylog:" + os.path.join(work, "server-keys.log"))
         listing = subprocess.run(command, capture_output=True, text=True, check=True)
@@ -208,6 +324,8 @@ def main():
     shutil.rmtree(work, ignore_errors=True)
     print("wireshark dissector: %d chunks, handshake and %d frames decoded, %d plaintexts" %
           (len(chunks), len(keyed["p2pnet.frame.seq"]), len(keyed["p2pnet.text"])))
+    print("long session: %d frames against a %d-line key log: %.1f s without its key, "
+          "%.1f s with it (every tag verified)" % (frames, KEY_LOG_LINES, missing_seconds, found_seconds))
     print("1 passed, 0 failed")
     return 0
 

@@ -6,6 +6,7 @@
 #define P2PNET_TOOLS_COMMON_PARSE_H_
 
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <optional>
 #include <string>
@@ -31,7 +32,7 @@ inline std::optional<std::chrono::milliseconds> parse_seconds(const std::string&
   char* end = nullptr;
   const double seconds = std::strtod(text.c_str(), &end);
   if (end == nullptr || *end != '\0' || !(seconds > 0) || seconds > 86'400) return std::nullopt;
-  const auto ms = static_cast<long long>(seconds * 1000.0 + 0.5);
+  const long long ms = std::llround(seconds * 1000.0);
   if (ms <= 0) return std::nullopt;
   return std::chrono::milliseconds(ms);
 }

@@ -15,8 +15,11 @@ namespace p2pnet::tools {
 
 class KeyLogFile {
  public:
-  // open appends to |path|, creating it with mode 0600. It refuses a file that group
-  // or others may read, and a symbolic link. On failure returns null and sets *error.
+  // open appends to |path|, creating it with mode 0600. It opens without following a
+  // symbolic link and without waiting on a FIFO (O_NOFOLLOW | O_NONBLOCK), then checks
+  // the opened descriptor (fstat): it refuses anything but a regular file owned by the
+  // effective user, with one link, that group and others cannot access (mode 0600).
+  // Not checked on Windows. On failure returns null and sets *error.
   static std::unique_ptr<KeyLogFile> open(const std::string& path, std::string* error);
   ~KeyLogFile();
   KeyLogFile(const KeyLogFile&) = delete;

@@ -4,7 +4,8 @@
 //   p2pnet keygen [--out PATH] [--force]
 //   p2pnet pubkey KEYFILE
 //   p2pnet serve KEYFILE [--host ADDR] [--port N] [--allow PUBKEY]... [limits] [--keylog FILE]
-//   [--verbose] p2pnet connect KEYFILE SERVER_PUBKEY [--host ADDR] [--port N] [--timeout SECONDS]
+//   [--verbose]
+//   p2pnet connect KEYFILE SERVER_PUBKEY [--host ADDR] [--port N] [--timeout SECONDS]
 //   [--keylog FILE] [--verbose]
 // Conventions: --help/-h on standard output with exit 0, --version, "--opt value" and
 // "--opt=value"; usage errors on standard error with exit 2, runtime failures on
@@ -13,10 +14,12 @@
 // public keys and peer text escaped. The programs themselves are tools/common, shared
 // with the example programs 08, 10 and 11.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <iostream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
@@ -62,6 +65,48 @@ const CLI::Validator kPublicKey(
                  : "'" + text + "' is not a valid 43-character public key";
     },
     "PUBKEY");
+
+// keys_as_positionals returns the arguments after the program name, in order, except
+// that a public key given as a positional of |command| (connect's SERVER_PUBKEY) that
+// starts with '-' (one key in 64 does; one in 4096 starts with "--") is moved behind a
+// "--", with the positionals after it, so that CLI11 does not take it for an option
+// ("-pmrP..." would be "-p mrP..."). A token counts as such a key when it is a valid
+// 43-character key and not the value of the option before it. Nothing changes when
+// the command line already has a "--" or no such key.
+std::vector<std::string> keys_as_positionals(int argc, char** argv, const CLI::App& command) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  auto start = std::find_if(args.begin(), args.end(),
+                            [](const std::string& a) { return a.empty() || a[0] != '-'; });
+  if (start == args.end() || *start != command.get_name()) return args;
+  ++start;
+  if (std::find(start, args.end(), "--") != args.end()) return args;
+  std::vector<std::string> options, positionals;
+  bool moved = false;
+  for (auto it = start; it != args.end(); ++it) {
+    const std::string& arg = *it;
+    if (arg.size() > 1 && arg[0] == '-' && p2pnet::decode_public_key(arg)) {
+      positionals.push_back(arg);
+      moved = true;
+    } else if (arg.size() < 2 || arg[0] != '-') {
+      positionals.push_back(arg);
+    } else {
+      options.push_back(arg);
+      // "--opt value", "-o value": the value is the next argument, whatever it looks
+      // like ("--opt=value" and "-ovalue" carry their own).
+      if (arg.find('=') != std::string::npos || (arg.size() > 2 && arg[1] != '-')) continue;
+      const CLI::Option* option = command.get_option_no_throw(arg);
+      if (option != nullptr && option->get_type_size_max() > 0 && std::next(it) != args.end()) {
+        options.push_back(*++it);
+      }
+    }
+  }
+  if (!moved) return args;
+  std::vector<std::string> rewritten(args.begin(), start);
+  rewritten.insert(rewritten.end(), options.begin(), options.end());
+  rewritten.push_back("--");
+  rewritten.insert(rewritten.end(), positionals.begin(), positionals.end());
+  return rewritten;
+}
 
 std::size_t to_size(const std::string& text) {
   return static_cast<std::size_t>(*p2pnet::tools::parse_unsigned(text, ~0ull));
@@ -210,7 +255,9 @@ static int run(int argc, char** argv) {
   add_observability(connect_cmd, &connect_obs);
 
   try {
-    app.parse(argc, argv);
+    std::vector<std::string> args = keys_as_positionals(argc, argv, *connect_cmd);
+    std::reverse(args.begin(), args.end());  // CLI11 takes them last first
+    app.parse(args);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);  // help on standard output, status 0
   } catch (const CLI::CallForAllHelp& e) {

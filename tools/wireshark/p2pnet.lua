@@ -245,31 +245,63 @@ end
 
 -- --- Key log ----------------------------------------------------------------------------
 
-local keylog = { path = nil, keys = {} }
+-- The key log is read once per capture and indexed by challenge. A challenge that is
+-- not in the index makes one read of the lines appended since the last read (a live
+-- capture's sessions are logged as they start), at most once per challenge; reading the
+-- whole file again for each frame of an unknown session took minutes on a long capture.
+-- init() (a new capture or a reload) and a changed preference start again.
+
+local keylog = { path = nil, keys = {}, offset = 0, missing = {} }
+
+local function reset_keylog()
+  keylog.path, keylog.keys, keylog.offset, keylog.missing = nil, {}, 0, {}
+end
+
+-- read_new_lines indexes the complete lines after keylog.offset (a line being written
+-- is left for the next read).
+local function read_new_lines(path)
+  local file = io.open(path, "rb")
+  if file == nil then return end
+  file:seek("set", keylog.offset)
+  local data = file:read("*a") or ""
+  file:close()
+  local stop = data:find("\n[^\n]*$")
+  if stop == nil then return end
+  for line in data:sub(1, stop):gmatch("([^\n]*)\n") do
+    local c, c2s, s2c = line:match("^P2PNET_V1_TRAFFIC_KEYS (%x+) (%x+) (%x+)%s*$")
+    if c and #c == 64 and #c2s == 64 and #s2c == 64 then
+      keylog.keys[c:lower()] = { c2s = from_hex(c2s), s2c = from_hex(s2c) }
+    end
+  end
+  keylog.offset = keylog.offset + stop
+end
 
 local function lookup_keys(challenge_hex)
   local path = p2pnet.prefs.keylog
   if path == nil or path == "" then return nil end
-  if keylog.path ~= path or keylog.keys[challenge_hex] == nil then
-    keylog.path, keylog.keys = path, {}
-    local file = io.open(path, "r")
-    if file == nil then return nil end
-    for line in file:lines() do
-      local c, c2s, s2c = line:match("^P2PNET_V1_TRAFFIC_KEYS (%x+) (%x+) (%x+)%s*$")
-      if c and #c == 64 and #c2s == 64 and #s2c == 64 then
-        keylog.keys[c:lower()] = { c2s = from_hex(c2s), s2c = from_hex(s2c) }
-      end
-    end
-    file:close()
+  if keylog.path ~= path then
+    reset_keylog()
+    keylog.path = path
   end
-  return keylog.keys[challenge_hex]
+  local keys = keylog.keys[challenge_hex]
+  if keys == nil and not keylog.missing[challenge_hex] then
+    read_new_lines(path)
+    keys = keylog.keys[challenge_hex]
+    if keys == nil then keylog.missing[challenge_hex] = true end
+  end
+  return keys
 end
 
 -- --- Per-stream state ---------------------------------------------------------------------
 -- Each TCP stream has a client and a server direction. A direction is in its handshake
 -- (expecting the next message of its role) until its last message, then in frames,
--- numbered from 0. The state at the start of each packet is kept, so that a second
--- pass (or clicking around in the GUI) sees the same decoding as the first.
+-- numbered from 0. The state at the start of each call is kept, so that a second
+-- pass (or clicking around in the GUI) sees the same decoding as the first. One packet
+-- can bring several calls (the end of a reassembled unit, then the units after it in
+-- the same segment), so a call is known by its packet, its direction and its bytes
+-- (their length and first 32 bytes, which two units of one packet never share): a
+-- key of packet and direction alone let the second call overwrite the first's state,
+-- and a second pass then decoded the first with the wrong sequence number ("bad tag").
 
 local streams, snapshots = {}, {}
 
@@ -353,7 +385,8 @@ function p2pnet.dissector(tvb, pinfo, tree)
     conv = { c2s = { step = 1, seq = 0 }, s2c = { step = 1, seq = 0 } }
     streams[stream_id] = conv
   end
-  local key = pinfo.number .. ":" .. dir
+  local key = pinfo.number .. ":" .. dir .. ":" .. tvb:len() .. ":" ..
+    to_hex(tvb:raw(0, math.min(tvb:len(), 32)))
   if pinfo.visited and snapshots[key] then
     conv[dir] = copy(snapshots[key].st)
     conv.challenge = snapshots[key].challenge
@@ -421,12 +454,12 @@ end
 
 function p2pnet.prefs_changed()
   if registered_port ~= p2pnet.prefs.port then register_port() end
-  keylog.path = nil  -- read the key log again
+  reset_keylog()  -- read the key log again
 end
 
 function p2pnet.init()
   streams, snapshots = {}, {}
-  keylog.path = nil
+  reset_keylog()
 end
 
 register_port()

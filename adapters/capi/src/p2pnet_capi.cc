@@ -430,7 +430,8 @@ p2p_error_t p2p_session_receive(p2p_session_t* session, uint8_t* buffer, size_t 
           &message, p2pnet::net::deadline_after(session->socket->timeout));
       if (!s.ok()) return record(s);
       if (message.size() <= capacity) {
-        std::memcpy(buffer, message.data(), message.size());
+        // Not with a null buffer and nothing to copy: memcpy's pointers must be valid.
+        if (!message.empty()) std::memcpy(buffer, message.data(), message.size());
         *received = message.size();
         return ok();
       }
@@ -445,7 +446,7 @@ p2p_error_t p2p_session_receive(p2p_session_t* session, uint8_t* buffer, size_t 
       return set_error(P2P_ERR_BUFFER_TOO_SMALL,
                        "the message does not fit the buffer: *received is its size");
     }
-    std::memcpy(buffer, session->held.data(), session->held.size());
+    if (!session->held.empty()) std::memcpy(buffer, session->held.data(), session->held.size());
     session->wipe_held();
     return ok();
   });
