@@ -56,11 +56,12 @@ const
   ATTACKER_EPHS: 1;        -- ephemeral keys whose secret the attacker knows (at most 2)
   FOREIGN_SIGNER: true;    -- honest identity keys also sign unlabelled content elsewhere
   COMPROMISE: true;        -- in the STEAL scenarios the attacker may steal identity keys
+  REPLAY_SERVERS: 1;       -- B's server sessions in REPLAY and REPLAY_CACHED (at most 2)
 
   -- Scenarios: which honest sessions exist (client runs, server sessions).
   PAIRS: 0;          -- A: 1 client, 1 server; B: 1 client, 1 server
-  REPLAY: 1;         -- A: 2 clients without a replay cache; B: 1 server
-  REPLAY_CACHED: 2;  -- A: 2 clients sharing a replay cache; B: 1 server
+  REPLAY: 1;         -- A: 2 clients without a replay cache; B: REPLAY_SERVERS servers
+  REPLAY_CACHED: 2;  -- A: 2 clients sharing a replay cache; B: REPLAY_SERVERS servers
   STEAL_A_TO_B: 3;   -- A: 1 client; B: 1 server; the attacker may steal both keys
   STEAL_B_TO_A: 4;   -- B: 1 client; A: 1 server; the attacker may steal both keys
   LAST_SCENARIO: 4;
@@ -217,7 +218,8 @@ begin
   if p = M then return 0; endif;
   if scenario = PAIRS then return 1; endif;
   if scenario = STEAL_B_TO_A then return p = A ? 1 : 0; endif;
-  return p = B ? 1 : 0;
+  if scenario = STEAL_A_TO_B then return p = B ? 1 : 0; endif;
+  return p = B ? REPLAY_SERVERS : 0;
 end;
 
 -- ServerConfig::allowed_clients: A allows B and the attacker's identity M; B allows A

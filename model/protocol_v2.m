@@ -47,10 +47,12 @@
 const
   ATTACKER_EPHS: 1;  -- ephemeral keys whose secret the attacker knows (at most 2)
   NO_GEN: 2;         -- a traffic key generation that was never revealed
+  REPLAY_CLIENTS: 2; -- A's client sessions in scenario REPLAY (at most 2)
+  STEAL_IN_PAIRS: false;  -- identity keys can be stolen in scenario PAIRS too
 
   -- Scenarios: which honest sessions exist and how the principals are configured.
   PAIRS: 0;          -- A: 1 client (expects B), 1 server; B: 1 client (expects anyone), 1 server
-  REPLAY: 1;         -- A: 1 client (expects B); B: 2 servers
+  REPLAY: 1;         -- A: REPLAY_CLIENTS clients (expect B); B: 2 servers
   STEAL_A_TO_B: 2;   -- A: 1 client (expects B); B: 1 server; both identity keys can be stolen
   STEAL_B_TO_A: 3;   -- B: 1 client (expects A); A: 1 server; both identity keys can be stolen
   NETWORK_KEY: 4;    -- A: 1 client (expects anyone); B: 1 server; both hold the network key
@@ -146,6 +148,7 @@ begin
   if p = M then return 0; endif;
   switch scenario
     case PAIRS: return 1;
+    case REPLAY: return p = A ? REPLAY_CLIENTS : 0;
     case STEAL_B_TO_A: return p = B ? 1 : 0;
     else return p = A ? 1 : 0;
   endswitch;
@@ -351,7 +354,8 @@ endruleset;
 
 ruleset p: Principal do
   rule "attacker: steal identity key"
-    (scenario = STEAL_A_TO_B | scenario = STEAL_B_TO_A) & honest(p) & !stolen[p]
+    (scenario = STEAL_A_TO_B | scenario = STEAL_B_TO_A | (scenario = PAIRS & STEAL_IN_PAIRS)) &
+    honest(p) & !stolen[p]
   ==>
   begin
     stolen[p] := true;

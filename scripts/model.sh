@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# scripts/model.sh [ci|full|trace MODEL MUTATION]: model-checks model/protocol_v1.m and
+# scripts/model.sh [ci|full [MODEL...]|trace MODEL MUTATION]: model-checks model/protocol_v1.m and
 # model/protocol_v2.m with rumur (docs/model.md).
 #   ci     (default; what `scripts/test.sh model` runs) for each model, one rumur run that
 #          explores the protocol and every mutation of it completely: the protocol must
@@ -66,8 +66,8 @@ declare -A expected=(
 
 # Constants that `full` sets, per model (docs/model.md, "Bounds").
 declare -A full_settings=(
-  [protocol_v1]="ATTACKER_CHALLENGES=2 ATTACKER_EPHS=2"
-  [protocol_v2]=""
+  [protocol_v1]="ATTACKER_CHALLENGES=2 ATTACKER_EPHS=2 REPLAY_SERVERS=2"
+  [protocol_v2]="ATTACKER_EPHS=2 STEAL_IN_PAIRS=true"
 )
 
 derive() {  # derive MODEL VARIANT FROM TO [CONSTANT=value...]: writes $out/VARIANT.m
@@ -180,10 +180,12 @@ mkdir -p "$out"
 failed=0
 case $mode in
   ci)
+    [[ $# -lt 2 ]] || models=("${@:2}")
     for model in "${models[@]}"; do
       run_model "$model"
     done ;;
   full)
+    [[ $# -lt 2 ]] || models=("${@:2}")
     for model in "${models[@]}"; do
       # shellcheck disable=SC2086  # the settings are a word list
       run_model "$model" ${full_settings[$model]}
