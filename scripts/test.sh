@@ -3,8 +3,8 @@
 # command and what .ci/run calls. Installs missing Debian packages first.
 #   unit      g++ build, every ctest suite (engine, properties, adapters, interop,
 #             fuzz replay)
-#   model     rumur model check of the handshake: the model passes, every mutation fails
-#             with its expected invariant (scripts/model.sh ci, docs/model.md)
+#   model     rumur model checks of the v1 and v2 handshakes: each protocol passes, every
+#             mutation breaks exactly its expected properties (scripts/model.sh ci, docs/model.md)
 #   sanitize  the same suites under AddressSanitizer + UndefinedBehaviorSanitizer
 #   fuzz      clang libFuzzer targets, each run for a bounded time from its corpus
 #   windows   mingw-w64 cross-build, Winsock and engine tests under wine
