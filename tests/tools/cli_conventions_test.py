@@ -68,6 +68,11 @@ def conventions():
            stderr_prefix="p2pnet serve: error: ")
     expect(run("serve", "x.key", "--port", "8o8o"), 2, "--port 8o8o", stdout_empty=True)
     expect(run("serve", "x.key", "--allow=not-a-key"), 2, "--allow=not-a-key", stdout_empty=True)
+    expect(run("serve", "x.key", "--frame-timeout=0"), 2, "--frame-timeout=0", stdout_empty=True)
+    expect(run("serve", "x.key", "--max-connections-per-address=0"), 2,
+           "--max-connections-per-address=0", stdout_empty=True)
+    expect(run("serve", "x.key", "--per-address-limits-above=101"), 2,
+           "--per-address-limits-above=101", stdout_empty=True)
     expect(run("connect", "x.key"), 2, "connect without SERVER_PUBKEY", stdout_empty=True)
     expect(run("connect", "x.key", "A" * 43, "--timeout=-1"), 2, "--timeout=-1", stdout_empty=True)
     expect(run("pubkey"), 2, "pubkey without KEYFILE", stdout_empty=True)
@@ -99,7 +104,9 @@ def identities():
 
 def session(keys):
     log = open("server.log", "w")
-    server = subprocess.Popen([TOOL, "serve", "server.key", "--port=0", "--allow=" + keys["client"], "--verbose"],
+    server = subprocess.Popen([TOOL, "serve", "server.key", "--port=0", "--allow=" + keys["client"], "--verbose",
+                               "--frame-timeout=5", "--max-connections-per-address=4",
+                               "--per-address-limits-above=50"],
                               stdout=log, stderr=subprocess.PIPE, text=True)
     try:
         port = None
