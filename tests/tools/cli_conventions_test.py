@@ -160,6 +160,37 @@ def session(keys):
           "--verbose logs the library's completion event")
 
 
+def workers(keys):
+    """--workers 2: the connection ids in the shared log are unique, W.N (issue 21 item 7)."""
+    if not sys.platform.startswith("linux"):
+        return  # SO_REUSEPORT spreads connections among workers on Linux
+    log = open("workers.log", "w")
+    server = subprocess.Popen([TOOL, "serve", "server.key", "--port=0", "--workers=2", "--verbose"],
+                              stdout=log, stderr=subprocess.PIPE, text=True)
+    try:
+        port = None
+        for _ in range(100):
+            m = re.search(r"Listening on port (\d+)", open("workers.log").read())
+            if m:
+                port = m.group(1)
+                break
+            time.sleep(0.05)
+        check(port is not None, "serve --workers=2 logs its port")
+        if port is None:
+            return
+        for i in range(8):
+            r = run("connect", "client.key", keys["server"], "--port", port, stdin="w%d\n" % i)
+            expect(r, 0, "a client of two workers")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.communicate(timeout=20)
+        log.close()
+    ids = re.findall(r"\[INFO\] connection (\S+): handshake complete", open("workers.log").read())
+    check(len(ids) == 8, "each of 8 handshakes logged once by --verbose: %r" % ids)
+    check(len(set(ids)) == len(ids), "connection ids are unique across workers: %r" % ids)
+    check(all(re.match(r"^[12]\.\d+$", i) for i in ids), "worker ids read W.N: %r" % ids)
+
+
 def main():
     global TOOL
     if len(sys.argv) != 2:
@@ -170,6 +201,7 @@ def main():
     conventions()
     keys = identities()
     session(keys)
+    workers(keys)
     for failure in FAILURES:
         print("FAIL: " + failure)
     print("cli conventions: %d checks" % CHECKS)

@@ -81,8 +81,8 @@ struct Observability {
                                          std::string_view message) {
       if (!verbose && level < p2pnet::LogLevel::kWarning) return;
       static constexpr const char* kTags[] = {"[DEBUG]", "[INFO]", "[WARN]", "[ERROR]"};
-      out.line(std::string(kTags[static_cast<int>(level)]) + " connection " + std::to_string(id) +
-               ": " + std::string(message));
+      out.line(std::string(kTags[static_cast<int>(level)]) + " connection " +
+               p2pnet::net::connection_id_text(id) + ": " + std::string(message));
     };
     if (keylog_path.empty()) {
       // The environment is read here, by the tool, never by the library.

@@ -109,8 +109,17 @@ class Server::PeerSink final : public stream::FeedSink {
   Peer& peer_;
 };
 
+std::string connection_id_text(ConnectionId id) {
+  const ConnectionId worker = id >> kConnectionWorkerShift;
+  const ConnectionId serial = id & ((ConnectionId{1} << kConnectionWorkerShift) - 1);
+  if (worker == 0) return std::to_string(serial);
+  return std::to_string(worker) + "." + std::to_string(serial);
+}
+
 Server::Server(const ServerOptions& options, ServerHandler& handler)
-    : options_(options), handler_(handler) {}
+    : options_(options),
+      handler_(handler),
+      next_id_((ConnectionId{options.worker} << kConnectionWorkerShift) | 1) {}
 
 Server::~Server() {
   for (auto& [id, peer] : peers_) {
@@ -133,6 +142,9 @@ Status Server::create(std::unique_ptr<Server>* out, const ServerOptions& options
   if (options.handshake_timeout.count() <= 0 || options.idle_timeout.count() <= 0 ||
       options.frame_timeout.count() <= 0) {
     return Status(StatusCode::kInvalidArgument, "timeouts must be positive");
+  }
+  if (options.worker > kMaxWorker) {
+    return Status(StatusCode::kInvalidArgument, "worker must be 0.." + std::to_string(kMaxWorker));
   }
   if (options.per_address_limits_above > 100) {
     return Status(StatusCode::kInvalidArgument, "per_address_limits_above is a percentage, 0..100");

@@ -46,7 +46,15 @@
 
 namespace p2pnet::net {
 
+// ConnectionId names a connection in the server's events and in the log hook's calls
+// (its log_id). The top 16 bits are ServerOptions::worker, the rest count up from 1
+// per server, so servers that share a port (workers) never give two connections the
+// same id; connection_id_text shows one as "W.N" (or "N" for worker 0).
 using ConnectionId = std::uint64_t;
+inline constexpr int kConnectionWorkerShift = 48;
+inline constexpr unsigned kMaxWorker = 0xFFFF;
+// connection_id_text: "N" when the worker bits are 0, else "W.N".
+std::string connection_id_text(ConnectionId id);
 class HandshakeAdmission;  // the admission policy (src/handshake_admission.h)
 class SourceCounts;        // connections per source (src/handshake_admission.h)
 
@@ -79,6 +87,9 @@ struct ServerOptions {
   // own loop) can listen on one port and the kernel spreads connections among them.
   // The bounds above are then per server. Not on Windows (kInvalidArgument there).
   bool reuse_port = false;
+  // worker: the number put in the top bits of every ConnectionId (0..kMaxWorker), so
+  // that ids stay unique in a log shared by several servers (workers numbered from 1).
+  unsigned worker = 0;
   // The engine's log hook (log.h), called with the ConnectionId as connection id:
   // it names refused clients in full. Optional, borrowed, called on run()'s thread.
   const LogHook* log_hook = nullptr;
@@ -196,7 +207,7 @@ class Server {
   std::unique_ptr<HandshakeAdmission> admission_;         // the handshakes among peers_
   std::unique_ptr<SourceCounts> connections_per_source_;  // every live peer, by source
   std::vector<ConnectionId> dead_;
-  ConnectionId next_id_ = 1;  // 0 is the listener's token
+  ConnectionId next_id_;  // worker bits | serial from 1 (0 is the listener's token)
   std::vector<ReadyEvent> ready_;
   std::vector<std::uint8_t> read_buffer_;
   Deadline accept_paused_until_{};
