@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "p2pnet/internal/assert.h"
+
 namespace p2pnet::net {
 namespace {
 
@@ -169,6 +171,27 @@ TEST(SourceCountsTest, CountsPerSourceAndForgetsZero) {
   EXPECT_TRUE(above_share(6, 10, 50));
   EXPECT_TRUE(above_share(1, 10, 0));
   EXPECT_FALSE(above_share(10, 10, 100));
+}
+
+// The invariants are P2PNET_ASSERTs (issue 21: not a plain assert, which NDEBUG
+// compiles away): a caller that breaks them aborts a build with assertions, and in
+// one without them is refused, so the bounds hold whatever the caller does.
+TEST(HandshakeAdmissionTest, ABrokenPreconditionAbortsOrIsRefusedNeverGrowsTheTable) {
+  HandshakeAdmission admission(/*capacity=*/1, /*per_source_cap=*/1, /*limits_above_percent=*/50);
+  ASSERT_TRUE(admission.add(1, key("192.0.2.1")));
+  SourceCounts counts;
+  if (internal::assertions_abort()) {
+    EXPECT_DEATH((void)admission.add(2, key("192.0.2.2")), "");  // the table is full
+    EXPECT_DEATH((void)admission.add(1, key("192.0.2.2")), "");  // the id is taken
+    EXPECT_DEATH(counts.remove(key("192.0.2.1")), "");           // nothing to remove
+  } else {
+    EXPECT_FALSE(admission.add(2, key("192.0.2.2")));
+    EXPECT_FALSE(admission.add(1, key("192.0.2.2")));
+    counts.remove(key("192.0.2.1"));
+  }
+  EXPECT_EQ(admission.size(), 1u);
+  EXPECT_EQ(admission.count(key("192.0.2.2")), 0u);
+  EXPECT_EQ(counts.sources(), 0u);
 }
 
 // A plain model: a list of handshakes in arrival order; the victim is the oldest of
