@@ -124,10 +124,15 @@ P2P_API void p2p_socket_close(p2p_socket_t* sock);
 /* p2p_socket_adopt takes ownership of a socket the caller made: a file descriptor,
  * or a SOCKET on Windows. It must be a stream socket (TCP, or AF_UNIX on POSIX),
  * connected or listening; the blocking handshake and session calls then work on it.
- * It is made non-blocking (the flag is on the open file, so dup()ed descriptors see
- * it too); close-on-exec and other settings stay as they were. On success
- * p2p_socket_close closes it. NULL on failure (INVALID_ARGUMENT: not a socket or not
- * a stream socket; SYSTEM), and then the caller still owns it, unchanged. */
+ * Adopting changes three settings, no others: the socket is made non-blocking (on
+ * POSIX the flag is on the open file, so dup()ed descriptors see it too), TCP_NODELAY
+ * is set on a TCP socket (Nagle off: handshake messages and frames go out at once),
+ * and SO_NOSIGPIPE where the system has it (macOS, the BSDs; Linux and Windows need none), so a
+ * write to a closed peer gives an error instead of SIGPIPE. Close-on-exec, buffer sizes, keep-alive
+ * and the rest stay as they were. On success p2p_socket_close closes it. NULL on failure
+ * (INVALID_ARGUMENT: not a socket or not a stream socket; SYSTEM), and then the caller still owns
+ * it, with its settings as they were (a failure after the non-blocking flag was set clears it
+ * again). */
 P2P_API p2p_socket_t* p2p_socket_adopt(intptr_t fd_or_socket);
 
 /* --- Keypairs (docs/c-api.md "Keypairs") ------------------------------------------ */
