@@ -231,6 +231,7 @@ TEST(HandshakeAdmissionTest, AgreesWithAPlainModelOverRandomOperations) {
           admission.decide(sources[static_cast<std::size_t>(source)]);
       const bool pressure = model.size() * 100 > kCapacity * kAbove;
       std::vector<int> present;
+      present.reserve(model.size() + 1);
       for (const Model& m : model) present.push_back(m.source);
       present.push_back(source);
       std::sort(present.begin(), present.end());

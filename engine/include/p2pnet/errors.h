@@ -85,9 +85,13 @@ enum class Error : std::uint8_t {
 
 // kErrorCount is how many rows the list has, kNone included: the enumerators are
 // 0..kErrorCount - 1, so a loop over every error needs no name of the last one.
-#define P2PNET_ERROR_COUNT(name, category, wire, message) +1
-inline constexpr int kErrorCount = 0 P2PNET_ERROR_LIST(P2PNET_ERROR_COUNT);
+inline constexpr int kErrorCount = [] {
+  int count = 0;
+#define P2PNET_ERROR_COUNT(name, category, wire, message) ++count;
+  P2PNET_ERROR_LIST(P2PNET_ERROR_COUNT)
 #undef P2PNET_ERROR_COUNT
+  return count;
+}();
 
 // error_name returns the enumerator's name without the leading 'k', e.g. "Timeout".
 std::string_view error_name(Error error);
