@@ -4,17 +4,21 @@
 //                  [--handshake-timeout SECONDS] [--max-message BYTES]
 //                  [--max-handshakes N] [--max-handshakes-per-address N]
 //                  [--max-connections N] [--idle-timeout SECONDS] [--workers N]
+//                  [--frame-timeout SECONDS] [--max-connections-per-address N]
+//                  [--per-address-limits-above PERCENT]
 // The secure server (docs/adapters.md "Running"): authenticates every client with the
 // handshake and echoes each message back over the encrypted channel, many clients at
 // once. --port 0 picks a free port; the line "[INFO] Listening on port N" always shows
 // the real one. SIGINT or SIGTERM ends it cleanly with exit status 0.
 // --max-handshakes-per-address bounds the handshakes one IPv4 address (IPv6: one /64)
-// may have in progress (default 8; raise it for clients behind one NAT address, or for
-// load tests from one machine). --workers N (default 1) runs N servers, each its own
-// loop on its own thread, listening on the same port with SO_REUSEPORT so the kernel
-// spreads connections among them; the bounds are then per worker. Not on Windows,
-// which has no SO_REUSEPORT. The server is tools/common/echo_server.cc with the
-// example's output lines; the p2pnet tool's `serve` runs the same code (docs/cli.md).
+// may have in progress (default 8), and --max-connections-per-address the handshakes
+// and sessions (default 32), both only while the server is more than
+// --per-address-limits-above percent full (default 50; 0: always). --frame-timeout
+// bounds the time a client may take to finish a frame it started (default 30). --workers N (default
+// 1) runs N servers, each its own loop on its own thread, listening on the same port with
+// SO_REUSEPORT so the kernel spreads connections among them; the bounds are then per worker. Not on
+// Windows, which has no SO_REUSEPORT. The server is tools/common/echo_server.cc with the example's
+// output lines; the p2pnet tool's `serve` runs the same code (docs/cli.md).
 #include <cstdio>
 #include <string>
 
@@ -33,7 +37,9 @@ void usage() {
       "usage: 10_secure_server KEYFILE [--host ADDR] [--port N] [--allow PUBKEY]...\n"
       "                        [--handshake-timeout SECONDS] [--max-message BYTES]\n"
       "                        [--max-handshakes N] [--max-handshakes-per-address N]\n"
-      "                        [--max-connections N] [--idle-timeout SECONDS] [--workers N]\n");
+      "                        [--max-connections N] [--idle-timeout SECONDS] [--workers N]\n"
+      "                        [--frame-timeout SECONDS] [--max-connections-per-address N]\n"
+      "                        [--per-address-limits-above PERCENT]\n");
 }
 
 }  // namespace
@@ -67,6 +73,22 @@ int main(int argc, char** argv) {
       if (!value)
         return std::printf("[ERROR] --idle-timeout needs a positive number of seconds\n"), 1;
       options.idle_timeout = *value;
+    } else if (arg == "--frame-timeout" && has_value) {
+      const auto value = parse_seconds(argv[++i]);
+      if (!value)
+        return std::printf("[ERROR] --frame-timeout needs a positive number of seconds\n"), 1;
+      options.frame_timeout = *value;
+    } else if (arg == "--max-connections-per-address" && has_value) {
+      const auto value = parse_unsigned(argv[++i], 1'000'000);
+      if (!value || *value == 0) {
+        return std::printf("[ERROR] --max-connections-per-address needs a positive number\n"), 1;
+      }
+      options.max_connections_per_address = static_cast<std::size_t>(*value);
+    } else if (arg == "--per-address-limits-above" && has_value) {
+      const auto value = parse_unsigned(argv[++i], 100);
+      if (!value)
+        return std::printf("[ERROR] --per-address-limits-above needs a percentage 0..100\n"), 1;
+      options.per_address_limits_above = static_cast<unsigned>(*value);
     } else if (arg == "--max-message" && has_value) {
       const auto value = parse_unsigned(argv[++i], p2pnet::kMaxMessageSizeLimit);
       if (!value || *value == 0) {

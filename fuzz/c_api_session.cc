@@ -20,7 +20,8 @@
 //     once), a message's data is non-NULL and is what the peer sent, in order;
 //   - p2p_conn_peer_public_key is NULL until the handshake completes and then the
 //     expected peer's key; p2p_conn_next_timeout_ms is start + timeout until then,
-//     -1 after; send and close return what the rules in p2pnet.h predict;
+//     then -1 or a frame's deadline, and handle_timeout fails exactly when the
+//     deadline it gave has passed; send and close return what the rules in p2pnet.h predict;
 //   - established on both sides: the same session key (read behind the C type);
 // and liveness when the link was not tampered with, no stream ended, the configs
 // agree and no deadline passed: both sides establish and receive everything.
@@ -124,6 +125,7 @@ class CSide {
   bool end_of_stream(std::uint64_t now) { return deliver({}, now); }
 
   void handle_timeout(std::uint64_t now) {
+    const std::int64_t next = p2p_conn_next_timeout_ms(conn_);
     const p2p_error_t rc = p2p_conn_handle_timeout(conn_, now);
     FUZZ_CHECK(p2p_last_error() == rc);
     if (now > P2P_MAX_NOW_MS) {
@@ -131,8 +133,10 @@ class CSide {
       check_unchanged();
       return;
     }
-    if (error_ == P2P_OK && !established() && now >= deadline_) FUZZ_CHECK(rc == P2P_ERR_TIMEOUT);
-    if (error_ == P2P_OK && (established() || now < deadline_)) FUZZ_CHECK(rc == P2P_OK);
+    // The deadline next_timeout_ms gave (the handshake's, check_views, or once
+    // established the frame deadline of a frame in progress) is the one that fires.
+    const bool expired = next >= 0 && now >= static_cast<std::uint64_t>(next);
+    if (error_ == P2P_OK) FUZZ_CHECK(rc == (expired ? P2P_ERR_TIMEOUT : P2P_OK));
     after_result(rc);
   }
 
@@ -230,8 +234,10 @@ class CSide {
       FUZZ_CHECK(peer == nullptr && p2p_last_error() == P2P_ERR_STATE);
     }
     const std::int64_t timeout = p2p_conn_next_timeout_ms(conn_);
-    if (handshake_seen_ || error_ != P2P_OK) {
+    if (error_ != P2P_OK) {
       FUZZ_CHECK(timeout == -1);
+    } else if (handshake_seen_) {
+      FUZZ_CHECK(timeout >= -1);  // a frame deadline only while a frame is in progress
     } else {
       FUZZ_CHECK(timeout == static_cast<std::int64_t>(deadline_));
     }

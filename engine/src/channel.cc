@@ -36,6 +36,7 @@ std::string_view channel_state_name(ChannelState state) {
 
 bool channel_config_is_valid(const ChannelConfig& config) {
   if (config.max_message_size < 1 || config.max_message_size > kMaxMessageSizeLimit) return false;
+  if (config.frame_timeout.count() <= 0) return false;
   return config.max_pending_output == 0 ||
          config.max_pending_output >= config.max_message_size + kFrameOverhead;
 }

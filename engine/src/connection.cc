@@ -11,6 +11,12 @@
 // its keys wiped, so no later call can find a completed handshake without a channel.
 // Once failed, by the handshake, the channel or a hook, every call reports the error
 // and nothing is sent or received again (docs/architecture.md, "Hooks").
+//
+// Time after the handshake: a frame that has started must finish within
+// ChannelConfig::frame_timeout (docs/architecture.md, "Deadlines"). The channel knows
+// no time; it says whether a frame is in progress and how many it has opened, and
+// handle_bytes turns that into frame_deadline, the connection's poll_timeout. Only
+// finished frames move it on, so trickled bytes buy nothing.
 #include "p2pnet/connection.h"
 
 #include <new>
@@ -77,6 +83,23 @@ void Connection::Impl::log_failure_once() noexcept {
               role == Role::kClient ? t.server_id : t.client_id);
 }
 
+void Connection::Impl::time_frame(std::uint64_t frames_before, Instant now) noexcept {
+  if (!channel || !channel->receiving_frame()) {
+    frame_deadline.reset();
+    return;
+  }
+  if (!frame_deadline || channel->frames_received() != frames_before) {
+    frame_deadline = saturating_add(now, channel_config.frame_timeout);
+  }
+}
+
+bool Connection::Impl::frame_expired(Instant now) noexcept {
+  if (channel->error() != Error::kNone || !frame_deadline || now < *frame_deadline) return false;
+  channel->abort(Error::kFrameTimeout);
+  frame_deadline.reset();
+  return true;
+}
+
 void Connection::Impl::start_channel(SessionKeys&& keys) noexcept {
   // The channel first: from here on the keys live in it and nowhere else, and its
   // failure wipes them all, whatever ends it.
@@ -106,14 +129,23 @@ ReadResult Connection::handle_bytes(ByteSpan input, Instant now) noexcept {
     }
     if (consumed == input.size()) return {consumed, Error::kNone};  // nothing left over
   }
+  if (s.frame_expired(now)) return s.log_failure_once(), ReadResult{consumed, s.channel->error()};
+  const std::uint64_t frames_before = s.channel->frames_received();
   const ReadResult result = s.channel->handle_bytes(input.subspan(consumed));
+  s.time_frame(frames_before, now);
   s.log_failure_once();
   return {consumed + result.consumed, result.error};
 }
 
 Error Connection::handle_timeout(Instant now) noexcept {
   Impl& s = impl();
-  if (s.channel) return s.channel->error();
+  if (s.channel) {
+    // The frame deadline: a frame started and not finished in time ends the
+    // connection (no Error message after the handshake: the peer just sees it close).
+    (void)s.frame_expired(now);
+    s.log_failure_once();
+    return s.channel->error();
+  }
   const Error error = s.handshake.handle_timeout(now);
   s.log_failure_once();
   return error;
@@ -121,7 +153,8 @@ Error Connection::handle_timeout(Instant now) noexcept {
 
 std::optional<Instant> Connection::poll_timeout() const noexcept {
   const Impl& s = impl();
-  return s.channel ? std::nullopt : s.handshake.poll_timeout();
+  if (!s.channel) return s.handshake.poll_timeout();
+  return s.channel->error() == Error::kNone ? s.frame_deadline : std::nullopt;
 }
 
 std::optional<Event> Connection::poll_event() noexcept {

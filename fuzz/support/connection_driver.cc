@@ -97,7 +97,8 @@ void ConnectionDriver::after_call() {
       FUZZ_CHECK(!std::ranges::equal(ConnectionTestAccess::key_c2s(conn_),
                                      ConnectionTestAccess::key_s2c(conn_)));
     }
-    FUZZ_CHECK(!conn_.poll_timeout().has_value());
+    // Established: a deadline only while a frame from the peer is in progress.
+    FUZZ_CHECK(conn_.poll_timeout().has_value() == ConnectionTestAccess::receiving_frame(conn_));
     const Transcript* transcript = ConnectionTestAccess::transcript(conn_);
     FUZZ_CHECK(transcript != nullptr);
     FUZZ_CHECK((conn_.role() == Role::kClient ? transcript->server_id : transcript->client_id) ==
@@ -153,8 +154,12 @@ Error ConnectionDriver::deliver_eof(Instant now) {
     if (was_handshaking) {
       FUZZ_CHECK(result.error == (now >= *deadline ? Error::kTimeout : Error::kConnectionClosed));
     } else {
-      // A stream that ends without close_notify is truncated, never a clean end.
-      FUZZ_CHECK(result.error == (conn_.peer_closed() ? Error::kNone : Error::kTruncated));
+      // A stream that ends without close_notify is truncated, never a clean end; past
+      // the deadline of a frame in progress it is that deadline's failure.
+      const bool expired = deadline && now >= *deadline;
+      FUZZ_CHECK(result.error == (conn_.peer_closed() ? Error::kNone
+                                  : expired           ? Error::kFrameTimeout
+                                                      : Error::kTruncated));
     }
   }
   if (result.error != Error::kNone) failed_seen_ = true;
@@ -173,6 +178,7 @@ void ConnectionDriver::release_idle() {
 
 Error ConnectionDriver::advance_to(Instant now) {
   const bool was_failed = conn_.error() != Error::kNone;
+  const bool was_handshaking = conn_.state() == ConnectionState::kHandshaking;
   const auto deadline = conn_.poll_timeout();
   const Error error = conn_.handle_timeout(now);
   FUZZ_CHECK(error == conn_.error());
@@ -180,7 +186,8 @@ Error ConnectionDriver::advance_to(Instant now) {
   after_call();
   if (!was_failed) {
     const bool expired = deadline && now >= *deadline;
-    FUZZ_CHECK(error == (expired ? Error::kTimeout : Error::kNone));
+    const Error deadline_error = was_handshaking ? Error::kTimeout : Error::kFrameTimeout;
+    FUZZ_CHECK(error == (expired ? deadline_error : Error::kNone));
   }
   if (error != Error::kNone) failed_seen_ = true;
   return error;

@@ -3,7 +3,8 @@
 // blocking_test.cc: the blocking driver never waits past its deadline: against a
 // server that accepts and says nothing, a session that receives nothing, and a port
 // where nobody listens. A handshake that ends at the caller's deadline still tells the
-// peer (Error 0x04), and Duration::max() timeouts saturate instead of overflowing.
+// peer (Error 0x04), and Duration::max() timeouts saturate instead of overflowing. A
+// frame left unfinished ends a receive at the frame deadline.
 // Plus the server's connection bound.
 #include <gtest/gtest.h>
 #include <sodium.h>
@@ -173,6 +174,55 @@ TEST_F(BlockingTest, ReceiveTimesOutAndTheSessionStaysUsable) {
   EXPECT_LT(elapsed, std::chrono::milliseconds(2000));
   std::string error;
   EXPECT_TRUE(echo_once(*session, "after a timeout", &error)) << error;
+}
+
+// The frame deadline in the blocking driver (issue 21 item 2): a peer that starts a
+// frame and stops is cut at ChannelConfig::frame_timeout, counted from the frame's
+// first byte, even when the caller waits longer; a caller's earlier deadline still
+// ends its own wait first, without failing the session.
+TEST_F(BlockingTest, ReceiveEndsAtTheFrameDeadlineOfAnUnfinishedFrame) {
+  net::Socket listener;
+  ASSERT_TRUE(net::listen_tcp(&listener, "127.0.0.1", 0, 4).ok());
+  std::uint16_t port = 0;
+  ASSERT_TRUE(net::local_port(listener, &port).ok());
+  net::Socket client_socket = connect_raw(port);
+  net::Socket accepted;
+  std::string peer;
+  unsigned ready = 0;
+  ASSERT_TRUE(
+      net::wait_ready(listener, net::kWaitReadable, net::deadline_after(kTestDeadline), &ready)
+          .ok());
+  ASSERT_TRUE(net::accept_tcp(listener, &accepted, &peer).ok());
+
+  ServerConfig server_config;
+  server_config.identity = &server_identity_;
+  std::unique_ptr<net::BlockingSession> server;
+  std::thread server_side([&] {
+    EXPECT_TRUE(net::BlockingSession::handshake_server(&server, accepted, server_config,
+                                                       net::deadline_after(kTestDeadline))
+                    .ok());
+  });
+  ClientConfig config;
+  config.identity = &client_identity_;
+  config.expected_server = server_identity_.public_key();
+  config.channel.frame_timeout = Duration{400};
+  std::unique_ptr<net::BlockingSession> session;
+  ASSERT_TRUE(net::BlockingSession::handshake_client(&session, client_socket, config,
+                                                     net::deadline_after(kTestDeadline))
+                  .ok());
+  server_side.join();
+  // A 16-byte frame announced, one byte of it sent.
+  const std::uint8_t started[] = {0x00, 0x00, 0x00, 0x10, 0xAB};
+  ASSERT_TRUE(send_all(accepted, started));
+  const auto first_byte = net::Clock::now();
+  ByteSpan message;
+  const net::Status early = session->receive(&message, net::deadline_after(Duration{100}));
+  EXPECT_EQ(early.code(), StatusCode::kTimeout);
+  EXPECT_EQ(early.engine_error(), Error::kNone);  // the caller's own deadline
+  const net::Status late = session->receive(&message, net::deadline_after(kTestDeadline));
+  EXPECT_EQ(late.code(), StatusCode::kTimeout) << late.message();
+  EXPECT_EQ(late.engine_error(), Error::kFrameTimeout);
+  EXPECT_GE(net::Clock::now() - first_byte, std::chrono::milliseconds(350));
 }
 
 TEST_F(BlockingTest, ConnectToAClosedPortFails) {

@@ -7,6 +7,7 @@
  *   - TCP sockets the caller connected and accepted, and a listener the caller made
  *     (with Winsock SOCKETs in the Windows build);
  *   - what is refused (not a socket, not a stream socket), left open and unchanged;
+ *   - what adopting changes (non-blocking, TCP_NODELAY) and what it leaves alone;
  *   - the session key of p2p_session_key, wiped at each way a session can end (a bad
  *     frame, a stream cut short, a peer gone, close_notify both ways), and kept when
  *     a receive only timed out.
@@ -31,6 +32,7 @@ typedef SOCKET native_socket;
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -168,6 +170,38 @@ static void adopt_tcp_sockets_from_the_caller(void) {
   p2p_socket_close(taken);
   p2p_socket_close(adopted_listener);
 }
+
+#ifndef _WIN32
+static int int_option(int fd, int level, int name) {
+  int value = -1;
+  socklen_t length = sizeof value;
+  REQUIRE(getsockopt(fd, level, name, &value, &length) == 0);
+  return value;
+}
+
+/* Adopting changes exactly what p2pnet.h says (non-blocking, TCP_NODELAY; no
+ * SO_NOSIGPIPE on Linux) and nothing else the caller set. */
+static void adopt_changes_only_what_it_documents(void) {
+  native_socket client, accepted, listener;
+  tcp_pair(&client, &accepted, &listener);
+  const int one = 1;
+  REQUIRE(setsockopt(client, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one) == 0);
+  REQUIRE(fcntl(client, F_SETFD, 0) == 0); /* close-on-exec off */
+  const int rcvbuf = int_option(client, SOL_SOCKET, SO_RCVBUF);
+  CHECK(int_option(client, IPPROTO_TCP, TCP_NODELAY) == 0);
+  CHECK((fcntl(client, F_GETFL) & O_NONBLOCK) == 0);
+  p2p_socket_t* sock = p2p_socket_adopt((intptr_t)client);
+  REQUIRE(sock != NULL);
+  CHECK((fcntl(client, F_GETFL) & O_NONBLOCK) != 0);
+  CHECK(int_option(client, IPPROTO_TCP, TCP_NODELAY) != 0);
+  CHECK((fcntl(client, F_GETFD) & FD_CLOEXEC) == 0);
+  CHECK(int_option(client, SOL_SOCKET, SO_KEEPALIVE) != 0);
+  CHECK(int_option(client, SOL_SOCKET, SO_RCVBUF) == rcvbuf);
+  p2p_socket_close(sock);
+  close_native(accepted);
+  close_native(listener);
+}
+#endif
 
 static void adopt_refuses_what_is_not_a_stream_socket(void) {
   CHECK(p2p_socket_adopt(-1) == NULL);
@@ -471,6 +505,9 @@ int main(void) {
 #endif
   RUN_TEST(adopt_tcp_sockets_from_the_caller);
   RUN_TEST(adopt_refuses_what_is_not_a_stream_socket);
+#ifndef _WIN32
+  RUN_TEST(adopt_changes_only_what_it_documents);
+#endif
 
   p2p_keypair_free(g_client_kp);
   p2p_keypair_free(g_server_kp);

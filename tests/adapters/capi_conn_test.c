@@ -477,6 +477,38 @@ static void established_misuse_and_send_buffer(void) {
   side_free(&server);
 }
 
+/* The frame deadline (issue 21): a frame begun must be whole within frame_timeout_ms
+ * of its first byte; next_timeout_ms gives it, handle_timeout fails with TIMEOUT. */
+static void frame_deadline_from_options(void) {
+  p2p_conn_options_t options;
+  p2p_conn_options_init(&options);
+  CHECK(options.frame_timeout_ms == P2P_DEFAULT_FRAME_TIMEOUT_MS);
+  options.frame_timeout_ms = 500;
+  Side client, server;
+  establish(&client, &server, &options);
+  CHECK(p2p_conn_next_timeout_ms(server.conn) == -1); /* no frame in progress */
+  const uint8_t message[] = "half of this frame";
+  CHECK_CODE(p2p_conn_send(client.conn, message, sizeof message), P2P_OK);
+  Buffer link = {0};
+  transmit(&client, &link);
+  size_t consumed = 0;
+  CHECK_CODE(p2p_conn_feed(server.conn, link.bytes, 10, 1000, &consumed), P2P_OK);
+  CHECK(consumed == 10);
+  CHECK(p2p_conn_next_timeout_ms(server.conn) == 1500);
+  /* More of the same frame does not move the deadline. */
+  CHECK_CODE(p2p_conn_feed(server.conn, link.bytes + 10, 5, 1400, &consumed), P2P_OK);
+  CHECK(p2p_conn_next_timeout_ms(server.conn) == 1500);
+  CHECK_CODE(p2p_conn_handle_timeout(server.conn, 1499), P2P_OK);
+  CHECK_CODE(p2p_conn_handle_timeout(server.conn, 1500), P2P_ERR_TIMEOUT);
+  CHECK_CODE(p2p_conn_error(server.conn), P2P_ERR_TIMEOUT);
+  CHECK(p2p_conn_next_timeout_ms(server.conn) == -1);
+  uint8_t out[64];
+  CHECK(p2p_conn_poll_transmit(server.conn, out, sizeof out) == 0); /* nothing sent */
+  buffer_free(&link);
+  side_free(&client);
+  side_free(&server);
+}
+
 static void message_data_lives_until_next_feed(void) {
   Side client, server;
   establish(&client, &server, NULL);
@@ -949,6 +981,7 @@ int main(void) {
   RUN_TEST(timeout_driven_by_callers_clock);
   RUN_TEST(misuse_gives_errors);
   RUN_TEST(established_misuse_and_send_buffer);
+  RUN_TEST(frame_deadline_from_options);
   RUN_TEST(message_data_lives_until_next_feed);
   RUN_TEST(keypair_and_allow_list_are_copied);
   RUN_TEST(refusals);

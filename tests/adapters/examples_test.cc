@@ -337,11 +337,16 @@ TEST_F(ExamplesTest, ServerCapsHandshakesPerAddress) {
             std::string::npos)
       << zero.output();
 
-  Child server({bin("10_secure_server"), key, "--port", "0", "--max-handshakes-per-address", "1"},
+  // The cap always (not only under pressure), in a table of 2 shared by two addresses:
+  // each address's share is then the cap, 1.
+  Child server({bin("10_secure_server"), key, "--port", "0", "--max-handshakes-per-address", "1",
+                "--max-handshakes", "2", "--per-address-limits-above", "0"},
                dir_ / "server.out");
   const std::string port_text = server.wait_for_line("[INFO] Listening on port ");
   ASSERT_FALSE(port_text.empty()) << server.output();
   const auto port = static_cast<std::uint16_t>(std::stoi(port_text));
+  net::Socket other = connect_from("127.0.0.4", port);
+  ASSERT_TRUE(server.wait_for_count("[OK] Client connected from 127.0.0.4:", 1)) << server.output();
   net::Socket first = connect_from("127.0.0.2", port);
   ASSERT_TRUE(server.wait_for_count("[OK] Client connected from 127.0.0.2:", 1)) << server.output();
   // A second handshake from 127.0.0.2 is one over its cap: Error 0x06, then closed.
@@ -349,9 +354,15 @@ TEST_F(ExamplesTest, ServerCapsHandshakesPerAddress) {
   const Bytes reply = receive_exactly(second, 2);
   EXPECT_EQ(reply, (Bytes{0xFF, 0x06}));
   EXPECT_TRUE(server.wait_for_count("[WARN] Refused 127.0.0.2:", 1)) << server.output();
-  // Another address is not affected.
+  // Another address is not affected (it makes room by evicting the oldest).
   net::Socket third = connect_from("127.0.0.3", port);
   EXPECT_TRUE(server.wait_for_count("[OK] Client connected from 127.0.0.3:", 1)) << server.output();
+  Child bad({bin("10_secure_server"), key, "--port", "0", "--per-address-limits-above", "101"},
+            dir_ / "bad.out");
+  EXPECT_EQ(bad.wait(), 1);
+  EXPECT_NE(bad.output().find("[ERROR] --per-address-limits-above needs a percentage 0..100"),
+            std::string::npos)
+      << bad.output();
   ASSERT_EQ(::kill(server.pid(), SIGTERM), 0);
   EXPECT_EQ(server.wait(), 0) << server.output();
 }

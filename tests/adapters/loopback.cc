@@ -48,6 +48,11 @@ std::vector<net::StatusCode> RunningServer::session_end_codes() const {
   return end_codes_;
 }
 
+std::vector<Error> RunningServer::session_end_errors() const {
+  std::lock_guard lock(mutex_);
+  return end_errors_;
+}
+
 bool RunningServer::wait_for(const std::function<bool(const net::ServerStats&)>& condition,
                              Duration timeout) const {
   const auto deadline = net::Clock::now() + timeout;
@@ -73,6 +78,7 @@ void RunningServer::on_message(net::ConnectionId id, ByteSpan message) {
 void RunningServer::on_closed(net::ConnectionId, const net::Status& reason) {
   std::lock_guard lock(mutex_);
   end_codes_.push_back(reason.code());
+  end_errors_.push_back(reason.engine_error());
 }
 
 net::Socket connect_raw(std::uint16_t port) {

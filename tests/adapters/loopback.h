@@ -35,6 +35,9 @@ class RunningServer final : public net::ServerHandler {
   std::vector<Error> handshake_failures() const;
   std::vector<net::StatusCode> handshake_failure_codes() const;
   std::vector<net::StatusCode> session_end_codes() const;
+  // session_end_errors: the engine error of every ended session (kNone when the
+  // server, not the engine, ended it: idle timeout, reset, clean close).
+  std::vector<Error> session_end_errors() const;
   // wait_for polls |condition| on the stats until it holds or |timeout| passes.
   bool wait_for(const std::function<bool(const net::ServerStats&)>& condition,
                 Duration timeout = kTestDeadline) const;
@@ -51,6 +54,7 @@ class RunningServer final : public net::ServerHandler {
   std::vector<Error> failures_;
   std::vector<net::StatusCode> failure_codes_;
   std::vector<net::StatusCode> end_codes_;
+  std::vector<Error> end_errors_;
 };
 
 // connect_raw connects to 127.0.0.1:port (asserting success).

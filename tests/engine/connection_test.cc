@@ -17,6 +17,7 @@ namespace p2pnet {
 namespace {
 
 using testing::Bytes;
+using testing::Inbox;
 using testing::Pair;
 
 class ConnectionTest : public ::testing::Test {
@@ -629,7 +630,7 @@ TEST_F(ConnectionTest, TimeoutDrivenThroughThePair) {
   EXPECT_EQ(pair.client.error(), Error::kTimeout);
 }
 
-TEST_F(ConnectionTest, EstablishedConnectionHasNoDeadline) {
+TEST_F(ConnectionTest, EstablishedConnectionHasNoDeadlineBetweenFrames) {
   const ClientConfig cc = client_config();
   const ServerConfig sc = server_config();
   Pair pair(cc, sc);
@@ -638,6 +639,146 @@ TEST_F(ConnectionTest, EstablishedConnectionHasNoDeadline) {
   pair.advance(Duration{3'600'000});
   EXPECT_TRUE(pair.client.is_established());
   EXPECT_EQ(pair.client.state_name(), "Open");
+}
+
+// The frame deadline (issue 21 item 2): a frame that has started must be whole within
+// ChannelConfig::frame_timeout, measured from its first byte on the caller's clock.
+class FrameDeadlineTest : public ConnectionTest {
+ protected:
+  static constexpr Duration kFrameTimeout{5'000};
+
+  // established: a handshake done at |now_|, and a sealed frame of |size| bytes from
+  // the client, not yet delivered.
+  void establish(std::size_t size = 100) {
+    cc_ = client_config();
+    sc_ = server_config();
+    sc_.channel.frame_timeout = kFrameTimeout;
+    pair_.emplace(cc_, sc_, now_);
+    pair_->drive();
+    ASSERT_TRUE(pair_->server.is_established());
+    ASSERT_EQ(pair_->client.send(Bytes(size, 0xAB)), Error::kNone);
+    frame_ = testing::take_output(pair_->client);
+    ASSERT_EQ(frame_.size(), size + kFrameOverhead);
+  }
+  // deliver gives the server frame_[from, to) at |at|.
+  Error deliver(std::size_t from, std::size_t to, Instant at) {
+    const ByteSpan part = ByteSpan(frame_).subspan(from, to - from);
+    return testing::feed(pair_->server, Bytes(part.begin(), part.end()), at, inbox_);
+  }
+
+  Instant now_{1'000};
+  ClientConfig cc_;
+  ServerConfig sc_;
+  std::optional<testing::Pair> pair_;
+  Bytes frame_;
+  testing::Inbox inbox_;
+};
+
+TEST_F(FrameDeadlineTest, TheFirstByteOfAFrameStartsTheDeadline) {
+  establish();
+  Connection& server = pair_->server;
+  EXPECT_EQ(server.poll_timeout(), std::nullopt);
+  ASSERT_EQ(deliver(0, 1, Instant{2'000}), Error::kNone);
+  EXPECT_EQ(server.poll_timeout(), Instant{2'000} + kFrameTimeout);
+  // More bytes of the same frame do not move it: trickling buys nothing.
+  ASSERT_EQ(deliver(1, 10, Instant{4'000}), Error::kNone);
+  EXPECT_EQ(server.poll_timeout(), Instant{2'000} + kFrameTimeout);
+  EXPECT_EQ(server.handle_timeout(Instant{6'999}), Error::kNone);
+  EXPECT_EQ(server.handle_timeout(Instant{7'000}), Error::kFrameTimeout);
+  EXPECT_EQ(server.state(), ConnectionState::kFailed);
+  EXPECT_EQ(server.error(), Error::kFrameTimeout);
+  EXPECT_EQ(server.poll_timeout(), std::nullopt);
+  EXPECT_TRUE(ConnectionTestAccess::key_holders(server).empty());
+  // Nothing is sent after the handshake (no Error message), and nothing more taken.
+  EXPECT_EQ(server.pending_transmit(), 0u);
+  EXPECT_EQ(deliver(10, frame_.size(), Instant{7'001}), Error::kFrameTimeout);
+  EXPECT_TRUE(inbox_.messages.empty());
+  EXPECT_EQ(server.send(Bytes{1}), Error::kFrameTimeout);
+}
+
+TEST_F(FrameDeadlineTest, AFrameFinishedInTimeClearsTheDeadline) {
+  establish();
+  Connection& server = pair_->server;
+  ASSERT_EQ(deliver(0, 3, Instant{2'000}), Error::kNone);
+  ASSERT_EQ(deliver(3, frame_.size(), Instant{6'999}), Error::kNone);
+  ASSERT_EQ(inbox_.messages.size(), 1u);
+  EXPECT_EQ(server.poll_timeout(), std::nullopt);
+  EXPECT_EQ(server.handle_timeout(Instant{1'000'000}), Error::kNone);
+  EXPECT_TRUE(server.is_established());
+}
+
+TEST_F(FrameDeadlineTest, ANewFrameInTheSameInputGetsItsOwnDeadline) {
+  establish();
+  Connection& server = pair_->server;
+  ASSERT_EQ(pair_->client.send(Bytes(50, 0xCD)), Error::kNone);
+  const Bytes second = testing::take_output(pair_->client);
+  frame_.insert(frame_.end(), second.begin(), second.end());
+  const std::size_t first_size = frame_.size() - second.size();
+  ASSERT_EQ(deliver(0, 2, Instant{2'000}), Error::kNone);
+  // The first frame ends and the second starts in one input at 6 s: 6 s + 5 s.
+  ASSERT_EQ(deliver(2, first_size + 7, Instant{6'000}), Error::kNone);
+  ASSERT_EQ(inbox_.messages.size(), 1u);
+  EXPECT_EQ(server.poll_timeout(), Instant{6'000} + kFrameTimeout);
+  EXPECT_EQ(server.handle_timeout(Instant{7'000}), Error::kNone);
+  EXPECT_EQ(server.handle_timeout(Instant{11'000}), Error::kFrameTimeout);
+}
+
+TEST_F(FrameDeadlineTest, InputAfterTheDeadlineFailsAsTheTimerWould) {
+  establish();
+  ASSERT_EQ(deliver(0, 1, Instant{2'000}), Error::kNone);
+  // The timer never fired (a busy loop): the late rest of the frame is not taken.
+  EXPECT_EQ(deliver(1, frame_.size(), Instant{7'000}), Error::kFrameTimeout);
+  EXPECT_TRUE(inbox_.messages.empty());
+  EXPECT_TRUE(ConnectionTestAccess::key_holders(pair_->server).empty());
+}
+
+TEST_F(FrameDeadlineTest, FramesThatArriveWholeNeverSetADeadline) {
+  establish();
+  Connection& server = pair_->server;
+  ASSERT_EQ(deliver(0, frame_.size(), Instant{2'000}), Error::kNone);
+  EXPECT_EQ(server.poll_timeout(), std::nullopt);
+  ASSERT_EQ(inbox_.messages.size(), 1u);
+}
+
+TEST_F(FrameDeadlineTest, DurationMaxMeansNoDeadlineAndZeroIsRefused) {
+  ServerConfig sc = server_config();
+  sc.channel.frame_timeout = Duration::max();
+  const ClientConfig cc = client_config();
+  Pair pair(cc, sc, Instant{5});
+  pair.drive();
+  ASSERT_EQ(pair.client.send(Bytes(10, 1)), Error::kNone);
+  const Bytes frame = testing::take_output(pair.client);
+  Inbox inbox;
+  ASSERT_EQ(testing::feed(pair.server, Bytes(frame.begin(), frame.begin() + 1), Instant{6}, inbox),
+            Error::kNone);
+  EXPECT_EQ(pair.server.poll_timeout(), Instant::max());  // saturated: never reached
+  EXPECT_EQ(pair.server.handle_timeout(Instant{Instant::max().count() - 1}), Error::kNone);
+
+  for (const Duration bad : {Duration{0}, Duration{-1}}) {
+    ServerConfig refused = server_config();
+    refused.channel.frame_timeout = bad;
+    EXPECT_FALSE(channel_config_is_valid(refused.channel));
+  }
+}
+
+// The same deadline on the client side, through the Pair's clock: the server's frame
+// stops half-way and the client gives up at the deadline.
+TEST_F(ConnectionTest, ClientFrameDeadlineThroughThePair) {
+  ClientConfig cc = client_config();
+  cc.channel.frame_timeout = Duration{1'000};
+  const ServerConfig sc = server_config();
+  Pair pair(cc, sc);
+  pair.drive();
+  ASSERT_EQ(pair.server.send(Bytes(40, 7)), Error::kNone);
+  const Bytes frame = testing::take_output(pair.server);
+  Inbox inbox;
+  ASSERT_EQ(testing::feed(pair.client, Bytes(frame.begin(), frame.begin() + 30), pair.now, inbox),
+            Error::kNone);
+  pair.advance(Duration{999});
+  EXPECT_TRUE(pair.client.is_established());
+  pair.advance(Duration{1});
+  EXPECT_EQ(pair.client.error(), Error::kFrameTimeout);
+  EXPECT_TRUE(pair.server.is_established());  // the peer is not told; its socket closes
 }
 
 }  // namespace

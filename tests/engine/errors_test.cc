@@ -11,14 +11,15 @@ namespace {
 
 TEST(ErrorsTest, EveryErrorHasANameAMessageAndACategory) {
   std::set<std::string> names;
-  const auto last = static_cast<int>(Error::kTimeout);
-  for (int i = 0; i <= last; ++i) {
+  for (int i = 0; i < kErrorCount; ++i) {
     const auto error = static_cast<Error>(i);
     EXPECT_FALSE(error_name(error).empty());
     EXPECT_FALSE(error_message(error).empty());
     EXPECT_TRUE(names.insert(std::string(error_name(error))).second) << error_name(error);
   }
   EXPECT_EQ(error_name(Error::kTimeout), "Timeout");
+  EXPECT_EQ(error_name(Error::kFrameTimeout), "FrameTimeout");
+  EXPECT_EQ(static_cast<int>(Error::kFrameTimeout), kErrorCount - 1);
   EXPECT_EQ(error_category(Error::kNone), ErrorCategory::kNone);
 }
 
@@ -29,6 +30,7 @@ TEST(ErrorsTest, LocalAndRemoteFailuresAreDifferentCategories) {
   EXPECT_EQ(error_category(Error::kFrameAuthFailed), ErrorCategory::kRemote);
   EXPECT_EQ(error_category(Error::kPeerAbortTimeout), ErrorCategory::kPeerAbort);
   EXPECT_EQ(error_category(Error::kTimeout), ErrorCategory::kTimeout);
+  EXPECT_EQ(error_category(Error::kFrameTimeout), ErrorCategory::kTimeout);
 }
 
 TEST(ErrorsTest, WireCodesFollowProtocolV1) {
@@ -42,6 +44,8 @@ TEST(ErrorsTest, WireCodesFollowProtocolV1) {
   EXPECT_EQ(wire_code_for(Error::kPeerAbortMalformed), WireErrorCode::kNone);
   EXPECT_EQ(wire_code_for(Error::kPeerAbortUnknownCode), WireErrorCode::kNone);
   EXPECT_EQ(wire_code_for(Error::kConnectionClosed), WireErrorCode::kNone);
+  // After the handshake there is no Error message: a frame deadline just ends it.
+  EXPECT_EQ(wire_code_for(Error::kFrameTimeout), WireErrorCode::kNone);
 }
 
 TEST(ErrorsTest, ReceivedWireCodesMapToPeerAbortErrors) {

@@ -360,8 +360,36 @@ TYPED_TEST_P(PeerResetTest, ClientSurvivesPeerResetAtEveryHandshakeStep) {
   }
 }
 
+// The frame deadline (issue 21 item 2) is the engine's, so the loop adapters enforce
+// it with the timer they arm for the handshake: a raw client that completes its
+// handshake, then sends the first bytes of a frame and nothing more, is cut when
+// ServerConfig::channel.frame_timeout has passed.
+TYPED_TEST_P(PeerResetTest, ServerCutsAFrameLeftUnfinishedAtItsDeadline) {
+  constexpr Duration kFrameTimeout{300};
+  TypeParam loop;
+  PeerState server;
+  Flood unused;
+  ServerConfig sc = this->server_config();
+  sc.channel.frame_timeout = kFrameTimeout;
+  const std::uint16_t port = loop.serve(sc, this->callbacks_for(false, server, unused));
+  RawSocket raw = RawSocket::connect_to(port);
+  ASSERT_TRUE(raw.valid());
+  RawHandshake client(Connection::client(this->client_config(), Instant{0}));
+  ASSERT_TRUE(this->drive(loop, &raw, &client, [&] { return client.engine().is_established(); }));
+  const std::uint8_t started[] = {0x00, 0x00, 0x00, 0x10, 0xAB};  // 16 bytes announced, 1 sent
+  ASSERT_TRUE(raw.send_all(started));
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(this->drive(loop, nullptr, nullptr, [&] { return server.seen.error.has_value(); }));
+  EXPECT_GE(std::chrono::steady_clock::now() - start, kFrameTimeout - Duration{20});
+  // Our side now waits for the peer to leave (its close_timeout): it does.
+  raw.reset_after_fin();
+  ASSERT_TRUE(this->drive(loop, nullptr, nullptr, [&] { return server.seen.closed; }));
+  this->expect_reported(server, true, Error::kFrameTimeout);
+}
+
 REGISTER_TYPED_TEST_SUITE_P(PeerResetTest, ServerSurvivesPeerResetAtEveryHandshakeStep,
-                            ClientSurvivesPeerResetAtEveryHandshakeStep);
+                            ClientSurvivesPeerResetAtEveryHandshakeStep,
+                            ServerCutsAFrameLeftUnfinishedAtItsDeadline);
 
 }  // namespace p2pnet::loops
 

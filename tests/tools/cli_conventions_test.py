@@ -72,6 +72,11 @@ def conventions():
            stderr_prefix="p2pnet serve: error: ")
     expect(run("serve", "x.key", "--port", "8o8o"), 2, "--port 8o8o", stdout_empty=True)
     expect(run("serve", "x.key", "--allow=not-a-key"), 2, "--allow=not-a-key", stdout_empty=True)
+    expect(run("serve", "x.key", "--frame-timeout=0"), 2, "--frame-timeout=0", stdout_empty=True)
+    expect(run("serve", "x.key", "--max-connections-per-address=0"), 2,
+           "--max-connections-per-address=0", stdout_empty=True)
+    expect(run("serve", "x.key", "--per-address-limits-above=101"), 2,
+           "--per-address-limits-above=101", stdout_empty=True)
     expect(run("connect", "x.key"), 2, "connect without SERVER_PUBKEY", stdout_empty=True)
     expect(run("connect", "x.key", "A" * 43, "--timeout=-1"), 2, "--timeout=-1", stdout_empty=True)
     expect(run("pubkey"), 2, "pubkey without KEYFILE", stdout_empty=True)
@@ -103,7 +108,9 @@ def identities():
 
 def session(keys):
     log = open("server.log", "w")
-    server = subprocess.Popen([TOOL, "serve", "server.key", "--port=0", "--allow=" + keys["client"], "--verbose"],
+    server = subprocess.Popen([TOOL, "serve", "server.key", "--port=0", "--allow=" + keys["client"], "--verbose",
+                               "--frame-timeout=5", "--max-connections-per-address=4",
+                               "--per-address-limits-above=50"],
                               stdout=log, stderr=subprocess.PIPE, text=True)
     try:
         port = None
@@ -322,6 +329,36 @@ def keys_starting_with_dash(keys):
         expect(r, 1, "a client not on a '-' allow-list is refused", stderr_prefix="p2pnet connect: error: Handshake failed")
     stop_server(server, "serve --allow -KEY")
 
+def workers(keys):
+    """--workers 2: the connection ids in the shared log are unique, W.N (issue 21 item 7)."""
+    if not sys.platform.startswith("linux"):
+        return  # SO_REUSEPORT spreads connections among workers on Linux
+    log = open("workers.log", "w")
+    server = subprocess.Popen([TOOL, "serve", "server.key", "--port=0", "--workers=2", "--verbose"],
+                              stdout=log, stderr=subprocess.PIPE, text=True)
+    try:
+        port = None
+        for _ in range(100):
+            m = re.search(r"Listening on port (\d+)", open("workers.log").read())
+            if m:
+                port = m.group(1)
+                break
+            time.sleep(0.05)
+        check(port is not None, "serve --workers=2 logs its port")
+        if port is None:
+            return
+        for i in range(8):
+            r = run("connect", "client.key", keys["server"], "--port", port, stdin="w%d\n" % i)
+            expect(r, 0, "a client of two workers")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.communicate(timeout=20)
+        log.close()
+    ids = re.findall(r"\[INFO\] connection (\S+): handshake complete", open("workers.log").read())
+    check(len(ids) == 8, "each of 8 handshakes logged once by --verbose: %r" % ids)
+    check(len(set(ids)) == len(ids), "connection ids are unique across workers: %r" % ids)
+    check(all(re.match(r"^[12]\.\d+$", i) for i in ids), "worker ids read W.N: %r" % ids)
+
 
 def main():
     global TOOL
@@ -335,6 +372,8 @@ def main():
     session(keys)
     key_log_refusals(keys)
     keys_starting_with_dash(keys)
+
+    workers(keys)
     for failure in FAILURES:
         print("FAIL: " + failure)
     print("cli conventions: %d checks" % CHECKS)

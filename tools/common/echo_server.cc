@@ -121,6 +121,8 @@ int run_echo_server(ServeSettings settings, const Output& out) {
   std::vector<std::unique_ptr<net::Server>> servers;
   for (unsigned w = 0; w < settings.workers; ++w) {
     handlers.push_back(std::make_unique<EchoHandler>(out));
+    // Workers number their connections W.N (W from 1), so a shared log is unambiguous.
+    settings.options.worker = settings.workers > 1 ? w + 1 : 0;
     std::unique_ptr<net::Server> server;
     const std::uint16_t port = servers.empty() ? settings.port : servers.front()->port();
     if (const Status s =

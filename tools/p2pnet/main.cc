@@ -126,8 +126,8 @@ struct Observability {
                                          std::string_view message) {
       if (!verbose && level < p2pnet::LogLevel::kWarning) return;
       static constexpr const char* kTags[] = {"[DEBUG]", "[INFO]", "[WARN]", "[ERROR]"};
-      out.line(std::string(kTags[static_cast<int>(level)]) + " connection " + std::to_string(id) +
-               ": " + std::string(message));
+      out.line(std::string(kTags[static_cast<int>(level)]) + " connection " +
+               p2pnet::net::connection_id_text(id) + ": " + std::string(message));
     };
     if (keylog_path.empty()) {
       // The environment is read here, by the tool, never by the library.
@@ -193,7 +193,8 @@ static int run(int argc, char** argv) {
   // serve
   p2pnet::tools::ServeSettings serve;
   std::string serve_port = "8080", handshake_timeout, idle_timeout, max_message, max_handshakes,
-              max_per_address, max_connections, workers;
+              max_per_address, max_connections, workers, frame_timeout, max_connections_per_address,
+              limits_above;
   std::vector<std::string> allow;
   Observability serve_obs;
   CLI::App* serve_cmd =
@@ -214,6 +215,11 @@ static int run(int argc, char** argv) {
   serve_cmd->add_option("--idle-timeout", idle_timeout, "Close a silent session after this [300]")
       ->check(kSeconds)
       ->option_text("SECONDS");
+  serve_cmd
+      ->add_option("--frame-timeout", frame_timeout,
+                   "A frame a client has started must be whole within this [30]")
+      ->check(kSeconds)
+      ->option_text("SECONDS");
   serve_cmd->add_option("--max-message", max_message, "Largest message [1048576]")
       ->check(number(1, p2pnet::kMaxMessageSizeLimit))
       ->option_text("BYTES");
@@ -222,9 +228,19 @@ static int run(int argc, char** argv) {
       ->option_text("N");
   serve_cmd
       ->add_option("--max-handshakes-per-address", max_per_address,
-                   "Per IPv4 address or IPv6 /64 [8]")
+                   "Per IPv4 address or IPv6 /64, under pressure [8]")
       ->check(number(1, 1'000'000))
       ->option_text("N");
+  serve_cmd
+      ->add_option("--max-connections-per-address", max_connections_per_address,
+                   "Handshakes and sessions per IPv4 address or IPv6 /64, under pressure [32]")
+      ->check(number(1, 1'000'000))
+      ->option_text("N");
+  serve_cmd
+      ->add_option("--per-address-limits-above", limits_above,
+                   "Apply the per-address limits only above this % of the bounds [50]")
+      ->check(number(0, 100))
+      ->option_text("PERCENT");
   serve_cmd->add_option("--max-connections", max_connections, "Handshakes and sessions [1024]")
       ->check(number(1, 1'000'000))
       ->option_text("N");
@@ -284,10 +300,15 @@ static int run(int argc, char** argv) {
     if (!handshake_timeout.empty())
       o.handshake_timeout = *p2pnet::tools::parse_seconds(handshake_timeout);
     if (!idle_timeout.empty()) o.idle_timeout = *p2pnet::tools::parse_seconds(idle_timeout);
+    if (!frame_timeout.empty()) o.frame_timeout = *p2pnet::tools::parse_seconds(frame_timeout);
     if (!max_message.empty()) o.max_message_size = to_size(max_message);
     if (!max_handshakes.empty()) o.max_handshakes = to_size(max_handshakes);
     if (!max_per_address.empty()) o.max_handshakes_per_address = to_size(max_per_address);
     if (!max_connections.empty()) o.max_connections = to_size(max_connections);
+    if (!max_connections_per_address.empty())
+      o.max_connections_per_address = to_size(max_connections_per_address);
+    if (!limits_above.empty())
+      o.per_address_limits_above = static_cast<unsigned>(to_size(limits_above));
     if (!workers.empty()) serve.workers = static_cast<unsigned>(to_size(workers));
     if (!serve_obs.start(out)) return 1;
     o.log_hook = &serve_obs.log_hook;

@@ -53,6 +53,9 @@ extern "C" {
 /* 43 characters of URL-safe base64 and the terminating NUL. */
 #define P2P_PUBLIC_KEY_TEXT_SIZE 44
 #define P2P_DEFAULT_TIMEOUT_MS 10000u
+/* A frame from the peer that has started must be complete within this time
+ * (p2p_conn_options_t.frame_timeout_ms; every session of the blocking API too). */
+#define P2P_DEFAULT_FRAME_TIMEOUT_MS 30000u
 /* The longest allow-list a server takes (p2p_handshake_server, p2p_conn_server):
  * 2^20 keys. A longer one is INVALID_ARGUMENT. */
 #define P2P_MAX_ALLOWED_PEERS 1048576u
@@ -121,10 +124,15 @@ P2P_API void p2p_socket_close(p2p_socket_t* sock);
 /* p2p_socket_adopt takes ownership of a socket the caller made: a file descriptor,
  * or a SOCKET on Windows. It must be a stream socket (TCP, or AF_UNIX on POSIX),
  * connected or listening; the blocking handshake and session calls then work on it.
- * It is made non-blocking (the flag is on the open file, so dup()ed descriptors see
- * it too); close-on-exec and other settings stay as they were. On success
- * p2p_socket_close closes it. NULL on failure (INVALID_ARGUMENT: not a socket or not
- * a stream socket; SYSTEM), and then the caller still owns it, unchanged. */
+ * Adopting changes three settings, no others: the socket is made non-blocking (on
+ * POSIX the flag is on the open file, so dup()ed descriptors see it too), TCP_NODELAY
+ * is set on a TCP socket (Nagle off: handshake messages and frames go out at once),
+ * and SO_NOSIGPIPE where the system has it (macOS, the BSDs; Linux and Windows need none), so a
+ * write to a closed peer gives an error instead of SIGPIPE. Close-on-exec, buffer sizes, keep-alive
+ * and the rest stay as they were. On success p2p_socket_close closes it. NULL on failure
+ * (INVALID_ARGUMENT: not a socket or not a stream socket; SYSTEM), and then the caller still owns
+ * it, with its settings as they were (a failure after the non-blocking flag was set clears it
+ * again). */
 P2P_API p2p_socket_t* p2p_socket_adopt(intptr_t fd_or_socket);
 
 /* --- Keypairs (docs/c-api.md "Keypairs") ------------------------------------------ */
@@ -274,6 +282,8 @@ typedef struct p2p_conn_options {
   uint64_t log_id;                  /* passed to log as connection_id */
   p2p_key_log_fn key_log;           /* NULL: no key log (the default); DANGEROUS */
   void* key_log_context;            /* passed to key_log as it is */
+  uint32_t frame_timeout_ms;        /* 0: P2P_DEFAULT_FRAME_TIMEOUT_MS (30 s); a frame
+                                       begun must be whole by then, else TIMEOUT */
 } p2p_conn_options_t;
 
 /* p2p_conn_options_init: fills *options with the defaults. NULL is ignored. */
@@ -325,12 +335,15 @@ P2P_API size_t p2p_conn_poll_transmit(p2p_conn_t* c, uint8_t* out, size_t capaci
 /* p2p_conn_pending_transmit: how many bytes p2p_conn_poll_transmit would give now. */
 P2P_API size_t p2p_conn_pending_transmit(const p2p_conn_t* c);
 /* p2p_conn_next_timeout_ms: the instant, on the caller's now_ms clock, at which to
- * call p2p_conn_handle_timeout (the handshake deadline); -1 when none (established,
- * failed, or c is NULL). */
+ * call p2p_conn_handle_timeout: the handshake deadline, then, once established, the
+ * deadline of a frame from the peer that has begun and not ended (frame_timeout_ms
+ * after its first byte); -1 when none (no frame in progress, failed, or c is NULL).
+ * It changes with every feed: re-read it after each call. */
 P2P_API int64_t p2p_conn_next_timeout_ms(const p2p_conn_t* c);
 /* p2p_conn_handle_timeout: a handshake whose deadline has passed fails with TIMEOUT
- * (and queues Error 0x04 for the peer); otherwise nothing happens. Returns P2P_OK or
- * the terminal error. */
+ * (and queues Error 0x04 for the peer); an established connection whose frame
+ * deadline has passed fails with TIMEOUT (nothing is sent: close the socket);
+ * otherwise nothing happens. Returns P2P_OK or the terminal error. */
 P2P_API p2p_error_t p2p_conn_handle_timeout(p2p_conn_t* c, uint64_t now_ms);
 /* p2p_conn_send seals one message of 1..max_message_size bytes for poll_transmit.
  * Errors, none of them terminal unless the connection had already failed:

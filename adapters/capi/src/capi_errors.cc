@@ -70,7 +70,8 @@ p2p_error_t from_engine(Error error) noexcept {
     case Error::kPeerAbortReplayedChallenge:
     case Error::kPeerAbortInternal:
     case Error::kPeerAbortUnknownCode: return P2P_ERR_REJECTED_BY_PEER;
-    case Error::kTimeout: return P2P_ERR_TIMEOUT;
+    case Error::kTimeout:
+    case Error::kFrameTimeout: return P2P_ERR_TIMEOUT;
   }
   return P2P_ERR_INTERNAL;
 }

@@ -51,6 +51,9 @@ bool read_options(const p2p_conn_options_t* options, Options* out) {
   if (options->handshake_timeout_ms != 0) {
     out->handshake_timeout = p2pnet::Duration(options->handshake_timeout_ms);
   }
+  if (options->frame_timeout_ms != 0) {
+    out->channel.frame_timeout = p2pnet::Duration(options->frame_timeout_ms);
+  }
   if (options->max_message_size != 0) out->channel.max_message_size = options->max_message_size;
   out->channel.max_pending_output = options->max_pending_output;
   if (!p2pnet::channel_config_is_valid(out->channel)) {
@@ -167,6 +170,7 @@ void p2p_conn_options_init(p2p_conn_options_t* options) {
   std::memset(options, 0, sizeof *options);
   options->struct_size = sizeof *options;
   options->handshake_timeout_ms = P2P_DEFAULT_TIMEOUT_MS;
+  options->frame_timeout_ms = P2P_DEFAULT_FRAME_TIMEOUT_MS;
   options->max_message_size = P2P_DEFAULT_MAX_MESSAGE_SIZE;
   ok();
 }

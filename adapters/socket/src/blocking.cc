@@ -1,7 +1,8 @@
 // Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
 //
 // blocking.cc: the blocking driver. Every wait goes through wait_ready, bounded by
-// the caller's deadline, or during the handshake by the engine's deadline.
+// the caller's deadline, or during the handshake by the engine's deadline; after it,
+// by the earlier of the caller's and the engine's (a frame in progress).
 //
 // A handshake that gives up must tell the peer (protocol-v1 "Timeouts": Error 0x04),
 // and only the engine writes that message, when its own deadline passes. So the
@@ -183,16 +184,26 @@ Status BlockingSession::read_and_handle(Deadline deadline) {
   // During the handshake the engine's deadline is the one to wait for: the start of
   // the handshake made it no later than the caller's (see the top of this file),
   // except by under a millisecond when the caller's deadline had already passed.
+  // Once established the engine's deadline is that of a frame in progress
+  // (ChannelConfig::frame_timeout), and the earlier of the two ends the wait.
   const std::optional<Instant> engine_deadline = connection_.poll_timeout();
-  const Deadline wait_until = engine_deadline ? to_deadline(*engine_deadline) : deadline;
+  const bool handshaking = connection_.state() == ConnectionState::kHandshaking;
+  Deadline wait_until = deadline;
+  if (engine_deadline) {
+    wait_until = handshaking ? to_deadline(*engine_deadline)
+                             : std::min(deadline, to_deadline(*engine_deadline));
+  }
   unsigned ready = 0;
   if (Status s = wait_ready(*socket_, kWaitReadable, wait_until, &ready); !s.ok()) {
     if (s.code() != StatusCode::kTimeout) return s;
     if (engine_deadline) {
       // The handshake deadline: the engine fails with kTimeout and queues Error 0x04,
-      // which goes out (without waiting) before the timeout is reported.
+      // which goes out (without waiting) before the timeout is reported. A frame
+      // deadline fails it with kFrameTimeout, and nothing is sent.
       if (connection_.handle_timeout(engine_now()) != Error::kNone) return fail_with_engine_error();
-      return Status();  // not quite reached (the clock rounds to milliseconds): wait again
+      // Not quite reached (the clock rounds to milliseconds), or the caller's deadline
+      // is still ahead: wait again.
+      if (handshaking || Clock::now() < deadline) return Status();
     }
     return Status(StatusCode::kTimeout, "timed out waiting for the peer");
   }

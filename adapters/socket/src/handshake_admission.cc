@@ -1,12 +1,16 @@
 // Copyright The P2PNet Authors. SPDX-License-Identifier: Apache-2.0
 //
 // handshake_admission.cc: the server's handshake admission policy (see the header).
+// Its invariants are P2PNET_ASSERTs (p2pnet/internal/assert.h): a test build aborts
+// where one breaks; a release build fails closed (refuses, or adds nothing), so a
+// bug can never let the table grow past its bounds.
 #include "handshake_admission.h"
 
 #include <sodium.h>
 
 #include <algorithm>
-#include <cassert>
+
+#include "p2pnet/internal/assert.h"
 
 namespace p2pnet::net {
 
@@ -22,12 +26,12 @@ SourceKey source_key(const IpAddress& address) {
   return key;
 }
 
-HandshakeAdmission::SourceHash::SourceHash() {
+SourceHash::SourceHash() {
   static_assert(sizeof key_ == crypto_shorthash_KEYBYTES);
   randombytes_buf(key_.data(), key_.size());
 }
 
-std::size_t HandshakeAdmission::SourceHash::operator()(const SourceKey& key) const {
+std::size_t SourceHash::operator()(const SourceKey& key) const {
   std::array<std::uint8_t, crypto_shorthash_BYTES> hash{};
   crypto_shorthash(hash.data(), key.bytes.data(), key.bytes.size(), key_.data());
   std::size_t out = 0;
@@ -35,65 +39,86 @@ std::size_t HandshakeAdmission::SourceHash::operator()(const SourceKey& key) con
   return out;
 }
 
-HandshakeAdmission::HandshakeAdmission(std::size_t capacity, std::size_t per_source_cap)
-    : capacity_(capacity), per_source_cap_(per_source_cap) {}
+bool above_share(std::size_t used, std::size_t capacity, unsigned percent) {
+  // In long double: used * 100 cannot overflow, and the sizes are far below 2^64.
+  return static_cast<long double>(used) * 100 > static_cast<long double>(capacity) * percent;
+}
+
+void SourceCounts::remove(const SourceKey& source) {
+  const auto it = counts_.find(source);
+  if (!P2PNET_ASSERT(it != counts_.end() && it->second > 0)) return;  // nothing to undo
+  if (--it->second == 0) counts_.erase(it);
+}
+
+std::size_t SourceCounts::count(const SourceKey& source) const {
+  const auto it = counts_.find(source);
+  return it == counts_.end() ? 0 : it->second;
+}
+
+HandshakeAdmission::HandshakeAdmission(std::size_t capacity, std::size_t per_source_cap,
+                                       unsigned limits_above_percent)
+    : capacity_(capacity),
+      per_source_cap_(per_source_cap),
+      limits_above_percent_(limits_above_percent) {}
 
 HandshakeAdmission::Decision HandshakeAdmission::decide(const SourceKey& source) const {
-  if (count(source) >= per_source_cap_) return {Verdict::kRefuseSourceAtCap, 0};
+  if (under_pressure() && count(source) >= share(source)) return {Verdict::kRefuseSourceAtCap, 0};
   if (entries_.size() < capacity_) return {Verdict::kAdmit, 0};
   const std::optional<Id> id = victim();
-  // capacity_ > 0 and the table is full, so some queue holds a handshake.
-  assert(id.has_value() && "full table with empty queues");
-  if (!id) return {Verdict::kRefuseSourceAtCap, 0};
+  // capacity_ > 0 and the table is full, so some source holds a handshake. If not,
+  // refuse the newcomer: the table never grows past its capacity.
+  if (!P2PNET_ASSERT(id.has_value())) return {Verdict::kRefuseSourceAtCap, 0};
   return {Verdict::kEvictThenAdmit, *id};
 }
 
+std::size_t HandshakeAdmission::share(const SourceKey& source) const {
+  // The addresses that would hold a handshake, the newcomer's included.
+  const std::size_t sources = per_source_.size() + (per_source_.contains(source) ? 0 : 1);
+  return std::max(per_source_cap_, capacity_ / sources);
+}
+
 std::optional<HandshakeAdmission::Id> HandshakeAdmission::victim() const {
-  // The least progress first, and within a step the one that reached it first.
-  for (const std::list<Id>& queue : queues_) {
-    if (!queue.empty()) return queue.front();
+  // The source with the most handshakes; between equals, the one whose oldest is
+  // older. O(sources), at most the capacity, and only when the table is full.
+  const std::list<Id>* chosen = nullptr;
+  std::uint64_t chosen_arrival = 0;
+  for (const auto& [source, ids] : per_source_) {
+    if (ids.empty()) continue;
+    const std::uint64_t arrival = entries_.at(ids.front()).arrival;
+    if (chosen == nullptr || ids.size() > chosen->size() ||
+        (ids.size() == chosen->size() && arrival < chosen_arrival)) {
+      chosen = &ids;
+      chosen_arrival = arrival;
+    }
   }
-  return std::nullopt;
+  if (chosen == nullptr) return std::nullopt;
+  return chosen->front();
 }
 
-void HandshakeAdmission::add(Id id, const SourceKey& source) {
-  assert(entries_.size() < capacity_ && count(source) < per_source_cap_ && !entries_.contains(id));
-  std::list<Id>& queue = queues_[0];
-  queue.push_back(id);
-  entries_.emplace(id, Entry{source, 0, std::prev(queue.end())});
-  ++per_source_[source];
-}
-
-void HandshakeAdmission::advance(Id id) {
-  const auto it = entries_.find(id);
-  if (it == entries_.end()) return;
-  Entry& entry = it->second;
-  const std::uint8_t next = static_cast<std::uint8_t>(std::min<int>(entry.step + 1, kSteps - 1));
-  // Re-queued even at the last step: "stalled since" restarts with each message.
-  std::list<Id>& to = queues_[next];
-  to.splice(to.end(), queues_[entry.step], entry.position);
-  entry.step = next;
+bool HandshakeAdmission::add(Id id, const SourceKey& source) {
+  const bool room = entries_.size() < capacity_;
+  const bool within_share = !under_pressure() || count(source) < share(source);
+  if (!P2PNET_ASSERT(room && within_share && !entries_.contains(id))) return false;
+  std::list<Id>& ids = per_source_[source];
+  ids.push_back(id);
+  entries_.emplace(id, Entry{source, next_arrival_++, std::prev(ids.end())});
+  return true;
 }
 
 void HandshakeAdmission::remove(Id id) {
   const auto it = entries_.find(id);
   if (it == entries_.end()) return;
-  const Entry& entry = it->second;
-  queues_[entry.step].erase(entry.position);
-  const auto count_it = per_source_.find(entry.source);
-  assert(count_it != per_source_.end() && count_it->second > 0);
-  if (--count_it->second == 0) per_source_.erase(count_it);
+  const auto ids = per_source_.find(it->second.source);
+  if (P2PNET_ASSERT(ids != per_source_.end())) {
+    ids->second.erase(it->second.position);
+    if (ids->second.empty()) per_source_.erase(ids);
+  }
   entries_.erase(it);
 }
 
 std::size_t HandshakeAdmission::count(const SourceKey& source) const {
   const auto it = per_source_.find(source);
-  return it == per_source_.end() ? 0 : it->second;
-}
-
-int HandshakeAdmission::step(Id id) const {
-  const auto it = entries_.find(id);
-  return it == entries_.end() ? -1 : it->second.step;
+  return it == per_source_.end() ? 0 : it->second.size();
 }
 
 }  // namespace p2pnet::net

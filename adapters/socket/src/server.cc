@@ -2,14 +2,16 @@
 //
 // server.cc: the non-blocking server loop. One pass of run_once:
 //   1. wait for readiness, at most until the nearest handshake or idle deadline;
-//   2. accept pending connections: refuse those from an address at its cap; when the
-//      handshake table or the connection bound is full, evict the handshake with the
-//      least progress for the longest (handshake_admission.h), or refuse when there
-//      is none (every connection an established session);
+//   2. accept pending connections: under pressure, refuse those from an address at
+//      its cap of connections or handshakes; when the handshake table or the
+//      connection bound is full, evict the oldest handshake of the address with the
+//      most (handshake_admission.h), or refuse when there is none (every connection
+//      an established session);
 //   3. for each ready connection: write what is queued, read once if it may, feed
 //      the engine and deliver its events (the feed loop every driver shares,
 //      p2pnet/stream/feed.h), write again (pump);
-//   4. expire deadlines; 5. forget closed connections; 6. tell the handler the pass
+//   4. expire deadlines (the engine's: a handshake's, a session's frame in progress;
+//      the idle timeout); 5. forget closed connections; 6. tell the handler the pass
 //      is over (ServerHandler::on_pass_end).
 // A connection's interest set is recomputed after every change: readable only while
 // there is no unconsumed input and room for a reply, writable only while output waits.
@@ -39,27 +41,32 @@ constexpr std::uint8_t kOverloadMessage[] = {0xFF, 0x06};
 }  // namespace
 
 struct Server::Peer {
-  Peer(ConnectionId id_in, Socket socket_in, std::string address_in, Connection connection_in)
+  Peer(ConnectionId id_in, Socket socket_in, std::string address_in, const SourceKey& source_in,
+       Connection connection_in)
       : id(id_in),
         socket(std::move(socket_in)),
         address(std::move(address_in)),
+        source(source_in),
         connection(std::move(connection_in)) {}
 
   ConnectionId id;
   Socket socket;
   std::string address;
+  SourceKey source;  // what max_*_per_address count against
   Connection connection;
   std::vector<std::uint8_t> input;  // unconsumed bytes of the last read
   std::size_t input_begin = 0;
   // Output is written straight from the engine's queue (peek_transmit): what the
   // socket has not accepted yet is the engine's pending_transmit().
   bool handshaking = true;
-  std::size_t handshake_consumed = 0;  // handshake bytes the engine took (progress)
-  bool end_of_stream = false;          // the peer sent FIN
-  bool closing = false;  // close once output is written (after close_notify both ways)
+  bool end_of_stream = false;  // the peer sent FIN
+  bool closing = false;        // close once output is written (after close_notify both ways)
   bool dead = false;
   unsigned interest = kWaitReadable;
-  Deadline last_activity = Clock::now();
+  Deadline last_activity = Clock::now();  // the last byte read or written (buffers)
+  // The last complete message either way (idle_timeout): bytes that end no message,
+  // such as a frame trickled a byte at a time, do not count.
+  Deadline last_message = Clock::now();
   bool may_hold_buffers = false;  // traffic since the buffers were last released
   std::size_t buffered = 0;       // what account() last counted for this peer
 
@@ -82,10 +89,12 @@ class Server::PeerSink final : public stream::FeedSink {
     server_.counters_.active_handshakes.fetch_sub(1);
     server_.counters_.active_sessions.fetch_add(1);
     server_.counters_.handshakes_completed.fetch_add(1);
+    peer_.last_message = Clock::now();
     server_.handler_.on_handshake_complete(peer_.id, *peer_.connection.peer_identity());
   }
   void on_message(ByteSpan message) override {
     server_.counters_.messages_received.fetch_add(1);
+    peer_.last_message = Clock::now();
     server_.handler_.on_message(peer_.id, message);
   }
   bool on_peer_closed() override {
@@ -100,8 +109,17 @@ class Server::PeerSink final : public stream::FeedSink {
   Peer& peer_;
 };
 
+std::string connection_id_text(ConnectionId id) {
+  const ConnectionId worker = id >> kConnectionWorkerShift;
+  const ConnectionId serial = id & ((ConnectionId{1} << kConnectionWorkerShift) - 1);
+  if (worker == 0) return std::to_string(serial);
+  return std::to_string(worker) + "." + std::to_string(serial);
+}
+
 Server::Server(const ServerOptions& options, ServerHandler& handler)
-    : options_(options), handler_(handler) {}
+    : options_(options),
+      handler_(handler),
+      next_id_((ConnectionId{options.worker} << kConnectionWorkerShift) | 1) {}
 
 Server::~Server() {
   for (auto& [id, peer] : peers_) {
@@ -114,15 +132,22 @@ Status Server::create(std::unique_ptr<Server>* out, const ServerOptions& options
   if (options.identity == nullptr)
     return Status(StatusCode::kInvalidArgument, "server needs an identity");
   if (options.max_handshakes == 0 || options.max_handshakes_per_address == 0 ||
-      options.max_connections == 0) {
+      options.max_connections_per_address == 0 || options.max_connections == 0) {
     return Status(StatusCode::kInvalidArgument, "connection bounds must be positive");
   }
   if (options.max_message_size == 0 || options.max_message_size > kMaxMessageSizeLimit) {
     return Status(StatusCode::kInvalidArgument,
                   "max message size must be 1.." + std::to_string(kMaxMessageSizeLimit));
   }
-  if (options.handshake_timeout.count() <= 0 || options.idle_timeout.count() <= 0) {
+  if (options.handshake_timeout.count() <= 0 || options.idle_timeout.count() <= 0 ||
+      options.frame_timeout.count() <= 0) {
     return Status(StatusCode::kInvalidArgument, "timeouts must be positive");
+  }
+  if (options.worker > kMaxWorker) {
+    return Status(StatusCode::kInvalidArgument, "worker must be 0.." + std::to_string(kMaxWorker));
+  }
+  if (options.per_address_limits_above > 100) {
+    return Status(StatusCode::kInvalidArgument, "per_address_limits_above is a percentage, 0..100");
   }
   std::unique_ptr<Server> server(new Server(options, handler));
   server->config_.identity = options.identity;
@@ -133,12 +158,14 @@ Status Server::create(std::unique_ptr<Server>* out, const ServerOptions& options
   server->config_.log_hook = options.log_hook;
   server->config_.key_log = options.key_log;
   server->config_.channel.max_message_size = options.max_message_size;
+  server->config_.channel.frame_timeout = options.frame_timeout;
   // Room for two full frames: one being written while the reply to the next waits.
   server->output_limit_ = 2 * (options.max_message_size + kFrameOverhead);
   server->config_.channel.max_pending_output = server->output_limit_;
   server->read_buffer_.resize(kReadSize);
-  server->admission_ = std::make_unique<HandshakeAdmission>(options.max_handshakes,
-                                                            options.max_handshakes_per_address);
+  server->admission_ = std::make_unique<HandshakeAdmission>(
+      options.max_handshakes, options.max_handshakes_per_address, options.per_address_limits_above);
+  server->connections_per_source_ = std::make_unique<SourceCounts>();
 
   if (Status s = Poller::create(&server->poller_); !s.ok()) return s;
   if (Status s =
@@ -170,18 +197,16 @@ Status Server::run(const std::atomic<bool>& stop) {
 }
 
 Deadline Server::idle_deadline(const Peer& peer) const {
-  return add_saturated(peer.last_activity, options_.idle_timeout);  // Duration::max(): never
+  return add_saturated(peer.last_message, options_.idle_timeout);  // Duration::max(): never
 }
 
 Deadline Server::next_deadline(Deadline cap) const {
   Deadline next = cap;
   for (const auto& [id, peer] : peers_) {
     if (peer->dead) continue;
-    if (peer->handshaking) {
-      if (const auto t = peer->connection.poll_timeout()) next = std::min(next, to_deadline(*t));
-    } else {
-      next = std::min(next, idle_deadline(*peer));
-    }
+    // The engine's deadline: the handshake's, or a session's frame in progress.
+    if (const auto t = peer->connection.poll_timeout()) next = std::min(next, to_deadline(*t));
+    if (!peer->handshaking) next = std::min(next, idle_deadline(*peer));
   }
   return next;
 }
@@ -219,9 +244,20 @@ void Server::accept_pending() {
     }
     counters_.accepted.fetch_add(1);
     const SourceKey source = source_key(ip);
+    const std::size_t live = peers_.size() - dead_.size();
+    // The per-address share of connections, under pressure only (as the handshake
+    // table's, handshake_admission.h): one address may hold at most
+    // max_connections_per_address once the server is more than
+    // per_address_limits_above full, so it never holds every slot.
+    if (above_share(live, options_.max_connections, options_.per_address_limits_above) &&
+        connections_per_source_->count(source) >= options_.max_connections_per_address) {
+      counters_.refused_per_address.fetch_add(1);
+      refuse(socket, address);
+      continue;
+    }
     HandshakeAdmission::Decision decision = admission_->decide(source);
     if (decision.verdict == HandshakeAdmission::Verdict::kAdmit &&
-        peers_.size() - dead_.size() >= options_.max_connections) {
+        live >= options_.max_connections) {
       // The connection bound is full though the table is not: a handshake makes room
       // the same way if there is one. Established sessions are never evicted.
       const std::optional<ConnectionId> victim = admission_->victim();
@@ -241,10 +277,14 @@ void Server::accept_pending() {
     }
     const ConnectionId id = next_id_++;
     config_.log_id = id;
-    auto peer = std::make_unique<Peer>(id, std::move(socket), address,
+    auto peer = std::make_unique<Peer>(id, std::move(socket), address, source,
                                        Connection::server(config_, engine_now()));
-    if (!poller_->add(peer->socket.native(), id, kWaitReadable).ok()) continue;
-    admission_->add(id, source);
+    if (!admission_->add(id, source)) continue;  // a broken bound (assert.h): refused
+    if (!poller_->add(peer->socket.native(), id, kWaitReadable).ok()) {
+      admission_->remove(id);
+      continue;
+    }
+    connections_per_source_->add(source);
     counters_.active_handshakes.fetch_add(1);
     Peer& ref = *peer;
     peers_.emplace(id, std::move(peer));
@@ -275,18 +315,8 @@ void Server::evict(Peer& peer) {
     (void)receive_some(peer.socket, discard);
   }
   finish(peer, Status(StatusCode::kOverloaded,
-                      "evicted from the full handshake table: least progress for the longest"));
+                      "evicted from the full handshake table: the oldest of the largest share"));
   counters_.handshakes_evicted.fetch_add(1);
-}
-
-void Server::note_progress(Peer& peer, std::size_t consumed) {
-  // Progress is complete client messages (handshake_admission.h). Handshake messages
-  // have fixed sizes, so the ClientHello is complete once that many bytes were taken;
-  // a complete KeyExchange ends the handshake, which removes it from the table.
-  const std::size_t before = peer.handshake_consumed;
-  peer.handshake_consumed += consumed;
-  if (before < kClientHelloSize && peer.handshake_consumed >= kClientHelloSize)
-    admission_->advance(peer.id);
 }
 
 void Server::on_ready(Peer& peer, bool readable, bool writable) {
@@ -334,10 +364,8 @@ bool Server::has_room_for_reply(const Peer& peer) const {
 }
 
 std::size_t Server::feed(Peer& peer, ByteSpan data) {
-  const bool handshaking = peer.handshaking;
   PeerSink sink(*this, peer);
   const stream::FeedResult result = stream::feed(peer.connection, data, engine_now(), sink);
-  if (handshaking) note_progress(peer, result.consumed);
   switch (result.stop) {
     case stream::FeedStop::kInputUsed:
     case stream::FeedStop::kPaused: break;
@@ -427,6 +455,11 @@ void Server::expire_timers() {
         (void)peer->connection.handle_timeout(engine_time);  // queues Error 0x04
         fail(*peer, Status::engine(Error::kTimeout));
       }
+    } else if (const auto frame_deadline = peer->connection.poll_timeout();
+               frame_deadline && engine_time >= *frame_deadline) {
+      // A frame started and not finished in time (ChannelConfig::frame_timeout).
+      (void)peer->connection.handle_timeout(engine_time);
+      fail(*peer, Status::engine(Error::kFrameTimeout));
     } else if (now >= idle_deadline(*peer)) {
       fail(*peer, Status(StatusCode::kTimeout, "session idle for too long"));
     } else if (peer->may_hold_buffers && now - peer->last_activity >= kReleaseBuffersAfter) {
@@ -466,6 +499,7 @@ void Server::finish(Peer& peer, const Status& reason) {
     counters_.sessions_closed.fetch_add(1);
     counters_.active_sessions.fetch_sub(1);
   }
+  connections_per_source_->remove(peer.source);
   poller_->remove(peer.socket.native());
   peer.socket.close();
   buffered_now_ -= peer.buffered;
@@ -488,7 +522,9 @@ const Connection* Server::connection(ConnectionId id) const {
 Error Server::send(ConnectionId id, ByteSpan message) {
   const auto it = peers_.find(id);
   if (it == peers_.end() || it->second->dead || it->second->handshaking) return Error::kWrongState;
-  return it->second->connection.send(message);
+  const Error error = it->second->connection.send(message);
+  if (error == Error::kNone) it->second->last_message = Clock::now();
+  return error;
 }
 
 void Server::close(ConnectionId id) {

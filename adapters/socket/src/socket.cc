@@ -449,9 +449,31 @@ Status adopt_stream_socket(NativeSocket handle, Socket* out) {
     return Status(StatusCode::kInvalidArgument,
                   "not a socket: " + system_error_text(last_system_error()));
   }
-  if (type != SOCK_STREAM)
+  if (type != SOCK_STREAM) {
     return Status(StatusCode::kInvalidArgument, "not a stream socket (SO_TYPE)");
-  if (!prepare(handle)) return system_status("socket options", last_system_error());
+  }
+  // What adopting changes (docs/c-api.md, "Adopting a socket"): non-blocking mode,
+  // SO_NOSIGPIPE where the system has it, TCP_NODELAY on TCP. A failure puts the
+  // first back, so a refused socket is the caller's as it came: SO_NOSIGPIPE is the
+  // only step after it that can fail, and a failed setsockopt changes nothing, and
+  // TCP_NODELAY is set last and only at best (its failure is ignored; AF_UNIX has none).
+#ifdef _WIN32
+  // Winsock cannot read a socket's blocking mode back, but nothing after FIONBIO can
+  // fail here (no SO_NOSIGPIPE on Windows), so there is nothing to restore.
+  if (!set_nonblocking(handle)) return system_status("socket options", last_system_error());
+#else
+  const int flags = ::fcntl(handle, F_GETFL, 0);
+  if (flags < 0 || ::fcntl(handle, F_SETFL, flags | O_NONBLOCK) != 0)
+    return system_status("socket options", last_system_error());
+  if (!forbid_sigpipe(handle)) {
+    const int code = last_system_error();
+    (void)::fcntl(handle, F_SETFL, flags);  // as the caller had it
+    return system_status("SO_NOSIGPIPE", code);
+  }
+#endif
+  int one = 1;
+  ::setsockopt(to_sys(handle), IPPROTO_TCP, TCP_NODELAY, reinterpret_cast<const char*>(&one),
+               sizeof one);
   *out = Socket(handle);
   return Status();
 }

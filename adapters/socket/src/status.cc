@@ -27,9 +27,11 @@ std::string_view status_code_name(StatusCode code) {
 
 Status Status::engine(Error error) {
   if (error == Error::kNone) return Status();
-  // A handshake deadline is a timeout to the caller whichever layer noticed it.
-  Status status(error == Error::kTimeout ? StatusCode::kTimeout : StatusCode::kEngine,
-                std::string(error_message(error)));
+  // An engine deadline (the handshake's, a frame's) is a timeout to the caller
+  // whichever layer noticed it.
+  Status status(
+      error_category(error) == ErrorCategory::kTimeout ? StatusCode::kTimeout : StatusCode::kEngine,
+      std::string(error_message(error)));
   status.engine_error_ = error;
   return status;
 }

@@ -21,6 +21,7 @@
 namespace p2pnet {
 
 inline constexpr Duration kDefaultHandshakeTimeout{10'000};
+inline constexpr Duration kDefaultFrameTimeout{30'000};
 inline constexpr std::size_t kDefaultMaxMessageSize = std::size_t{1} << 20;  // 1 MiB
 inline constexpr std::size_t kMaxMessageSizeLimit = std::size_t{16} << 20;   // 16 MiB
 // Bytes a frame adds to its message on the wire: the 4-byte length and the 16-byte
@@ -39,12 +40,20 @@ struct ChannelConfig {
   // fits once the queue is drained. send() refuses with kSendBufferFull past it, so a
   // stalled peer cannot grow memory.
   std::size_t max_pending_output = 0;
+  // A frame from the peer that has started (its first byte arrived) must be complete
+  // within this time, or the connection fails with kFrameTimeout: a peer that
+  // trickles a frame a byte at a time cannot hold the connection open. Must be
+  // positive; Duration::max() means no deadline. The deadline is the connection's
+  // poll_timeout() (connection.h), so it needs nothing from the embedder but the
+  // timer it already arms for the handshake. Set it well above the time the largest
+  // message takes on the slowest link you serve (1 MiB at 35 KB/s is 30 s).
+  Duration frame_timeout = kDefaultFrameTimeout;
 };
 
-// channel_config_is_valid: max_message_size within 1..kMaxMessageSizeLimit, and
+// channel_config_is_valid: max_message_size within 1..kMaxMessageSizeLimit,
 // max_pending_output 0 or at least one full frame of max_message_size (a smaller
-// bound would refuse the largest message forever). Checked when a connection or
-// channel starts, so a bad limit fails it with kInvalidArgument before any byte.
+// bound would refuse the largest message forever), and frame_timeout positive. Checked when a
+// connection or channel starts, so a bad limit fails it with kInvalidArgument before any byte.
 bool channel_config_is_valid(const ChannelConfig& config);
 
 struct ClientConfig {

@@ -76,11 +76,19 @@ class Connection {
   // (kFrameTooLarge, kFrameAuthFailed, kDataAfterClose, kTruncated,
   // kCounterExhaustedRemote), and from anywhere kOutOfMemory, kHookFailed (a hook
   // threw when the handshake completed: the connection never reports completion) and
-  // kInternalError; all terminal.
+  // kInternalError; all terminal. Input (or its end) that arrives after a deadline
+  // fails as handle_timeout would: kTimeout while handshaking, kFrameTimeout after.
   [[nodiscard]] ReadResult handle_bytes(ByteSpan input, Instant now) noexcept;
-  // handle_timeout fails a handshake whose deadline has passed. Returns error().
+  // handle_timeout fails the connection whose deadline (poll_timeout) has passed: a
+  // handshake with kTimeout (Error 0x04 queued for the peer), an established
+  // connection in the middle of a frame with kFrameTimeout (nothing sent: the caller
+  // closes the socket). Before the deadline it changes nothing. Returns error().
   Error handle_timeout(Instant now) noexcept;
-  // poll_timeout: the handshake deadline, or nullopt once established or failed.
+  // poll_timeout: when to call handle_timeout: the handshake deadline while
+  // handshaking; once established, the deadline of the frame being received
+  // (ChannelConfig::frame_timeout after its first byte arrived), or nullopt when no
+  // frame is in progress; nullopt once failed or closed. It changes after
+  // handle_bytes, so re-arm the timer after every call.
   std::optional<Instant> poll_timeout() const noexcept;
 
   // poll_event: the next event, if any. A connection whose hook failed at completion

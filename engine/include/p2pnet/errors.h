@@ -20,7 +20,7 @@ enum class ErrorCategory : std::uint8_t {
   kLocal,      // the embedder used the API wrongly or asked for something refused
   kRemote,     // the peer sent bytes that break the protocol or fail authentication
   kPeerAbort,  // the peer ended the handshake with an Error message
-  kTimeout,    // the handshake deadline passed
+  kTimeout,    // a deadline passed: the handshake's, or a started frame's
 };
 
 // Wire codes of the Error message (protocol-v1 "Error codes").
@@ -72,7 +72,9 @@ enum class WireErrorCode : std::uint8_t {
   /* An Error with a code protocol-v1 does not define: an abort all the same. */               \
   X(kPeerAbortUnknownCode, kPeerAbort, kNone, "peer reported an undefined error code")         \
   /* Time. */                                                                                  \
-  X(kTimeout, kTimeout, kTimeout, "handshake timed out")
+  X(kTimeout, kTimeout, kTimeout, "handshake timed out")                                       \
+  /* After the handshake no Error message is sent: the connection just ends. */                \
+  X(kFrameTimeout, kTimeout, kNone, "a started frame was not finished within frame_timeout")
 
 // Error: every failure the engine reports. kNone means success.
 enum class Error : std::uint8_t {
@@ -80,6 +82,16 @@ enum class Error : std::uint8_t {
   P2PNET_ERROR_LIST(P2PNET_ERROR_ENUM)
 #undef P2PNET_ERROR_ENUM
 };
+
+// kErrorCount is how many rows the list has, kNone included: the enumerators are
+// 0..kErrorCount - 1, so a loop over every error needs no name of the last one.
+inline constexpr int kErrorCount = [] {
+  int count = 0;
+#define P2PNET_ERROR_COUNT(name, category, wire, message) ++count;
+  P2PNET_ERROR_LIST(P2PNET_ERROR_COUNT)
+#undef P2PNET_ERROR_COUNT
+  return count;
+}();
 
 // error_name returns the enumerator's name without the leading 'k', e.g. "Timeout".
 std::string_view error_name(Error error);

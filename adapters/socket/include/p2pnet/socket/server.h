@@ -4,13 +4,17 @@
 // one thread. One Connection per TCP connection; readiness from a Poller (epoll on
 // Linux, poll/WSAPoll elsewhere); all sockets non-blocking, so no peer can make the
 // loop wait. What keeps one bad client from hurting the others (docs/adapters.md):
-//   - handshake deadlines: the engine's poll_timeout/handle_timeout (Error 0x04 sent);
+//   - deadlines, all the engine's (poll_timeout/handle_timeout): a handshake's (Error
+//     0x04 sent) and, in a session, a frame's: a frame that has started must be whole
+//     within frame_timeout, so a client trickling bytes cannot hold a session;
 //   - bounds on connections and on handshakes, in all and per source address (IPv4
-//     address, IPv6 /64): a connection from an address that already has
-//     max_handshakes_per_address handshakes is sent Error 0x06 (overload) and closed
-//     at once; when the handshake table or the connection bound is full, the
-//     handshake that has made the least progress for the longest is evicted (Error
-//     0x06) to make room, so silent connections cannot lock clients out; only when
+//     address, IPv6 /64). The per-address ones bite under pressure (the table or the
+//     connection bound more than per_address_limits_above full): then a connection
+//     from an address that already has max_handshakes_per_address handshakes, or
+//     max_connections_per_address connections, is sent Error 0x06 (overload) and
+//     closed at once. When the handshake table or the connection bound is full, the
+//     oldest handshake of the address with the most is evicted (Error 0x06) to make
+//     room, so silent or churning connections cannot lock clients out; only when
 //     every connection is an established session is the newcomer refused
 //     (docs/adapters.md, "Handshake admission");
 //   - bounded buffers: at most one read (16 KiB) of unconsumed input per connection,
@@ -19,7 +23,8 @@
 //     reply; otherwise the server stops reading from that client until it drains
 //     (backpressure), so a client that sends but never reads cannot grow memory;
 //   - partial reads and writes are normal; resets and errors close one connection;
-//     a session idle in both directions past idle_timeout is closed (half-open peers).
+//     a session with no complete message either way for idle_timeout is closed
+//     (half-open peers, and peers that send bytes but never a whole message).
 //
 // Events are delivered to a ServerHandler during run_once. A handler may call send()
 // and close() for the connection it is told about; message bytes are valid only
@@ -41,8 +46,17 @@
 
 namespace p2pnet::net {
 
+// ConnectionId names a connection in the server's events and in the log hook's calls
+// (its log_id). The top 16 bits are ServerOptions::worker, the rest count up from 1
+// per server, so servers that share a port (workers) never give two connections the
+// same id; connection_id_text shows one as "W.N" (or "N" for worker 0).
 using ConnectionId = std::uint64_t;
+inline constexpr int kConnectionWorkerShift = 48;
+inline constexpr unsigned kMaxWorker = 0xFFFF;
+// connection_id_text: "N" when the worker bits are 0, else "W.N".
+std::string connection_id_text(ConnectionId id);
 class HandshakeAdmission;  // the admission policy (src/handshake_admission.h)
+class SourceCounts;        // connections per source (src/handshake_admission.h)
 
 struct ServerOptions {
   const Identity* identity = nullptr;  // required; borrowed, must outlive the server
@@ -50,15 +64,32 @@ struct ServerOptions {
   Duration handshake_timeout = kDefaultHandshakeTimeout;
   std::size_t max_message_size = kDefaultMaxMessageSize;
   std::size_t max_handshakes = 256;            // concurrent handshakes; when full, one is evicted
-  std::size_t max_handshakes_per_address = 8;  // from one IPv4 address / IPv6 /64; more are refused
+  std::size_t max_handshakes_per_address = 8;  // from one IPv4 address / IPv6 /64, under pressure
   std::size_t max_connections = 1024;          // handshakes + sessions; when full, a handshake is
                                                // evicted, or the newcomer refused if there is none
-  Duration idle_timeout{300'000};              // a session with no traffic at all is closed
+  // Handshakes and sessions from one address (IPv4 address / IPv6 /64), under pressure:
+  // past it the newcomer is refused (Error 0x06), so one address cannot hold every
+  // session (docs/adapters.md, "Bounds, and why").
+  std::size_t max_connections_per_address = 32;
+  // The pressure rule: the per-address limits above apply only while the handshake
+  // table (for max_handshakes_per_address) or the connection bound (for
+  // max_connections_per_address) is more than this percentage full, so an idle
+  // server serves many clients behind one address. 0: always; 100: never. 0..100.
+  unsigned per_address_limits_above = 50;
+  // A session with no complete message either way for this long is closed. Bytes that
+  // complete no message (a frame trickled a byte at a time) do not count.
+  Duration idle_timeout{300'000};
+  // A frame from a client that has started must be complete within this time, or the
+  // session is closed (ChannelConfig::frame_timeout: the engine's deadline).
+  Duration frame_timeout = kDefaultFrameTimeout;
   int listen_backlog = 1024;
   // reuse_port: listen with SO_REUSEPORT, so several servers (one per thread, each its
   // own loop) can listen on one port and the kernel spreads connections among them.
   // The bounds above are then per server. Not on Windows (kInvalidArgument there).
   bool reuse_port = false;
+  // worker: the number put in the top bits of every ConnectionId (0..kMaxWorker), so
+  // that ids stay unique in a log shared by several servers (workers numbered from 1).
+  unsigned worker = 0;
   // The engine's log hook (log.h), called with the ConnectionId as connection id:
   // it names refused clients in full. Optional, borrowed, called on run()'s thread.
   const LogHook* log_hook = nullptr;
@@ -150,7 +181,6 @@ class Server {
   void accept_pending();
   void refuse(Socket& socket, const std::string& address);
   void evict(Peer& peer);
-  void note_progress(Peer& peer, std::size_t consumed);
   void on_ready(Peer& peer, bool readable, bool writable);
   void read_from(Peer& peer);
   std::size_t feed(Peer& peer, ByteSpan data);
@@ -174,9 +204,10 @@ class Server {
   std::uint16_t port_ = 0;
   std::unique_ptr<Poller> poller_;
   std::unordered_map<ConnectionId, std::unique_ptr<Peer>> peers_;
-  std::unique_ptr<HandshakeAdmission> admission_;  // the handshakes among peers_
+  std::unique_ptr<HandshakeAdmission> admission_;         // the handshakes among peers_
+  std::unique_ptr<SourceCounts> connections_per_source_;  // every live peer, by source
   std::vector<ConnectionId> dead_;
-  ConnectionId next_id_ = 1;  // 0 is the listener's token
+  ConnectionId next_id_;  // worker bits | serial from 1 (0 is the listener's token)
   std::vector<ReadyEvent> ready_;
   std::vector<std::uint8_t> read_buffer_;
   Deadline accept_paused_until_{};

@@ -104,10 +104,11 @@ Status accept_tcp(const Socket& listener, Socket* out, std::string* peer,
 // adopt_stream_socket takes over a socket the caller created (a SOCKET on Windows, a
 // descriptor elsewhere): it must be a stream socket (SO_TYPE is SOCK_STREAM), either
 // connected or listening. It is made non-blocking, like every socket here, and gets
-// SO_NOSIGPIPE where MSG_NOSIGNAL is missing and TCP_NODELAY when it is TCP; close-on-
-// exec and every other setting stay as the caller left them. On success *out owns it.
-// Errors, with the handle untouched and still the caller's: kInvalidArgument (not a
-// socket, not a stream socket), kSystem (making it non-blocking failed).
+// SO_NOSIGPIPE where the system has it (macOS, the BSDs) and TCP_NODELAY when
+// it is TCP; close-on-exec and every other setting stay as the caller left them. On
+// success *out owns it. Errors, with the handle still the caller's and as it came
+// (a failure after the non-blocking flag was set puts the flag back): kInvalidArgument
+// (not a socket, not a stream socket), kSystem (an option could not be set).
 Status adopt_stream_socket(NativeSocket handle, Socket* out);
 
 // What one send or receive did.

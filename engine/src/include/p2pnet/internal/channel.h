@@ -136,6 +136,12 @@ class Channel {
     return state_ == ChannelState::kPeerClosed || state_ == ChannelState::kClosed;
   }
   std::size_t max_message_size() const { return max_message_size_; }
+  // receiving_frame: part of a frame has arrived (at least one byte of its header)
+  // and the rest has not. Connection times it (ChannelConfig::frame_timeout).
+  bool receiving_frame() const { return header_size_ != 0; }
+  // frames_received counts the frames opened so far, close_notify included: when it
+  // moves during a call, the frame being received (if any) started in that call.
+  std::uint64_t frames_received() const { return receive_counter_; }
 
   // session_key: the session key (docs/protocol.md "Keys"), empty once wiped: after a
   // failure, once close_notify went both ways, or when the channel was made without

@@ -38,11 +38,24 @@ struct Connection::Impl {
   // log_failure_once tells the log hook about the connection's error, the first time
   // there is one; it runs after every call that may fail the connection.
   void log_failure_once() noexcept;
+  // time_frame keeps frame_deadline after the channel took input at |now|:
+  // |frames_before| is channel->frames_received() before it did. A frame that started
+  // in this call (none was in progress, or one or more completed first) gets
+  // now + frame_timeout; a frame still in progress keeps its deadline; no frame in
+  // progress, none.
+  void time_frame(std::uint64_t frames_before, Instant now) noexcept;
+  // frame_expired fails the channel with kFrameTimeout when frame_deadline has passed
+  // at |now| (checked by handle_timeout, and by handle_bytes before it takes input, as
+  // the handshake does with its own deadline). Returns whether it did.
+  bool frame_expired(Instant now) noexcept;
 
   Handshake handshake;
   ChannelConfig channel_config;
   std::optional<Channel> channel;  // holds every key once the handshake completes
   bool handshake_event_pending = false;
+  // When the frame being received must be complete (ChannelConfig::frame_timeout);
+  // nullopt while no frame is in progress.
+  std::optional<Instant> frame_deadline;
   Hooks hooks;
   bool failure_logged = false;
 };

@@ -63,6 +63,13 @@ struct ConnectionTestAccess {
     return impl.channel ? &*impl.channel : nullptr;
   }
 
+  // receiving_frame: the channel holds part of a frame from the peer (the frame
+  // deadline runs); false before the handshake completes.
+  static bool receiving_frame(const Connection& connection) {
+    const Connection::Impl& impl = connection.impl();
+    return impl.channel && impl.channel->receiving_frame();
+  }
+
   // Impossible handshake states, for the P2PNET_ASSERT sites of handshake.cc
   // (tests/engine/assert_test.cc):
   // leave_no_room_for_output: the handshake's output buffer, sized for the worst case,
