@@ -11,8 +11,10 @@
 -- is a HandshakeState and a Transcript, as in the engine (engine/src/handshake.cc,
 -- key_schedule.h). Which sessions exist is fixed by the scenario, chosen in the start
 -- state: in PAIRS each of A and B runs one client and one server session (every role
--- pair), in REPLAY and REPLAY_CACHED A runs two client sessions against one server
--- session of B, without and with a ReplayCache (the engine's default is none).
+-- pair), in REPLAY and REPLAY_CACHED A runs two client sessions against B's server
+-- sessions, without and with a ReplayCache (the engine's default is none), and in the
+-- two STEAL scenarios one client and one server run while identity keys can be stolen.
+-- The scenarios' state spaces add up; one with every session and key theft would not.
 --
 -- The attacker is the network. Everything an honest session sends is public the moment
 -- it is sent, and every message an honest session receives is one the attacker chose to
