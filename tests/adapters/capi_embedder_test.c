@@ -308,12 +308,12 @@ static void state_after_every_kind_of_failure(void) {
     Side client = {p2p_conn_client_ex(g_client_kp, expected, &client_options, 0), 0, 0, 0};
     Side server = {p2p_conn_server_ex(g_server_kp, allowed, 1, &server_options, 0), 0, 0, 0};
     REQUIRE(client.conn != NULL && server.conn != NULL);
-    static const uint8_t garbage[] = {0x42, 0x42};
+    static const uint8_t kGarbage[] = {0x42, 0x42};
     switch ((Scenario)scenario) {
       case kTimeout:
         CHECK_CODE(p2p_conn_handle_timeout(client.conn, P2P_DEFAULT_TIMEOUT_MS), P2P_ERR_TIMEOUT);
         break;
-      case kGarbageInHandshake: (void)feed_all(&client, garbage, sizeof garbage); break;
+      case kGarbageInHandshake: (void)feed_all(&client, kGarbage, sizeof kGarbage); break;
       case kEndOfStreamInHandshake: (void)feed_all(&server, NULL, 0); break;
       case kForgedSignature: run_flights(&client, &server, 1); break;
       case kTruncatedSession:
@@ -323,7 +323,7 @@ static void state_after_every_kind_of_failure(void) {
         break;
       case kTamperedFrame: {
         run_flights(&client, &server, 0);
-        CHECK_CODE(p2p_conn_send(client.conn, garbage, sizeof garbage), P2P_OK);
+        CHECK_CODE(p2p_conn_send(client.conn, kGarbage, sizeof kGarbage), P2P_OK);
         Log link = {{0}, 0};
         take_all(client.conn, &link);
         link.bytes[link.size - 1] ^= 1;
@@ -347,8 +347,9 @@ static void state_after_every_kind_of_failure(void) {
       /* Terminal: it stays FAILED with the same error, whatever comes next. */
       CHECK_CODE(p2p_conn_handle_timeout(s->conn, UINT64_C(1) << 40), expected_errors[i]);
       size_t consumed = 0;
-      CHECK_CODE(p2p_conn_feed(s->conn, garbage, sizeof garbage, 0, &consumed), expected_errors[i]);
-      CHECK_CODE(p2p_conn_send(s->conn, garbage, 1), expected_errors[i]);
+      CHECK_CODE(p2p_conn_feed(s->conn, kGarbage, sizeof kGarbage, 0, &consumed),
+                 expected_errors[i]);
+      CHECK_CODE(p2p_conn_send(s->conn, kGarbage, 1), expected_errors[i]);
       CHECK_CODE(p2p_conn_close(s->conn), expected_errors[i]);
       p2p_event_t event;
       CHECK(p2p_conn_poll_event(s->conn, &event) == 0);
@@ -662,9 +663,9 @@ static void peek_consume_partial_and_misuse(void) {
   CHECK_CODE(p2p_conn_error(client), P2P_OK); /* misuse is never terminal */
 
   /* A failed handshake shows its Error message, as poll_transmit would. */
-  static const uint8_t garbage[] = {0x42};
+  static const uint8_t kGarbage[] = {0x42};
   size_t consumed = 0;
-  CHECK_CODE(p2p_conn_feed(client, garbage, 1, 0, &consumed), P2P_ERR_PROTOCOL);
+  CHECK_CODE(p2p_conn_feed(client, kGarbage, 1, 0, &consumed), P2P_ERR_PROTOCOL);
   CHECK_CODE(p2p_conn_peek_transmit(client, &data, &length), P2P_OK);
   CHECK(length == 2 && data[0] == 0xFF && data[1] == 0x01);
   CHECK_CODE(p2p_conn_consume_transmit(client, 2), P2P_OK);
