@@ -43,9 +43,10 @@ struct Options {
 };
 
 // The earlier layout of p2p_conn_options_t ended at key_log_context; every field
-// after it was appended later. A caller built with that layout passes its size and
-// gets the defaults for the newer fields (the struct's alignment is unchanged: every
-// field added since is a pointer).
+// after it was appended later (new fields go at the end, never in between). A caller
+// built with that layout passes its size and gets the defaults for the newer fields
+// (the rounding to the struct's alignment holds while no field added since needs a
+// stricter one than the first layout's).
 constexpr std::size_t kFirstOptionsSize = (offsetof(p2p_conn_options_t, key_log_context) +
                                            sizeof(void*) + alignof(p2p_conn_options_t) - 1) /
                                           alignof(p2p_conn_options_t) * alignof(p2p_conn_options_t);
@@ -79,7 +80,9 @@ bool read_options(const p2p_conn_options_t* options, Options* out) {
   out->log_id = options->log_id;
   out->key_log = options->key_log;
   out->key_log_context = options->key_log_context;
-  if (current) {  // the fields the first layout does not have
+  // Every field after key_log_context is read here only: past the first layout's end
+  // an older caller's struct has no bytes to read.
+  if (current) {
     out->random = options->random;
     out->random_context = options->random_context;
   }
