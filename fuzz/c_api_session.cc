@@ -22,13 +22,22 @@
 //     expected peer's key; p2p_conn_next_timeout_ms is start + timeout until then,
 //     then -1 or a frame's deadline, and handle_timeout fails exactly when the
 //     deadline it gave has passed; send and close return what the rules in p2pnet.h predict;
+//   - p2p_conn_state agrees with p2p_conn_error, the events and the closes;
+//   - output taken with peek/consume_transmit (when the output chunk is odd) is the
+//     same stream as poll_transmit's; consuming past the view is refused, unchanged;
+//   - p2p_conn_release_buffers (every third action) frees only what is idle: 1 while
+//     handshaking or failed, and the connection carries on as before;
 //   - established on both sides: the same session key (read behind the C type);
 // and liveness when the link was not tampered with, no stream ended, the configs
 // agree and no deadline passed: both sides establish and receive everything.
 //
-// Randomness: the connections use the default source. In a fuzzing build it is the
-// deterministic one (random.h), reset per input from the input's seed; the corpus
-// replay test of an ordinary build uses the system RNG, which no check depends on.
+// Randomness: with options, each connection gets a C random source
+// (p2p_conn_options_t.random) over a DeterministicRandom seeded from the input, so the
+// input alone decides every byte in any build; for one seed in 16 one side's source
+// fails at its first, second or third draw (P2P_ERR_RANDOM). Without options the
+// connections use the default source: in a fuzzing build the deterministic one
+// (random.h), reset per input from the input's seed; the corpus replay test of an
+// ordinary build uses the system RNG, which no check depends on.
 #include <algorithm>
 #include <array>
 #include <cstddef>
@@ -36,12 +45,14 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <span>
 #include <utility>
 #include <vector>
 
 #include "FuzzedDataProvider.h"
 #include "capi_internal.h"
 #include "p2pnet.h"
+#include "p2pnet/random.h"
 #include "support/fixtures.h"
 #include "support/fuzz_check.h"
 
@@ -158,8 +169,10 @@ class CSide {
     after_result(rc);
   }
 
-  // take_output moves everything pending onto |link|, |chunk| bytes at a time.
+  // take_output moves everything pending onto |link|, |chunk| bytes at a time: with
+  // poll_transmit, or for an odd |chunk| in place with peek/consume_transmit.
   void take_output(Bytes& link, std::size_t chunk) {
+    if (chunk % 2 == 1) return take_output_in_place(link, chunk);
     std::vector<std::uint8_t> buffer(std::max<std::size_t>(chunk, 1));
     for (;;) {
       const std::size_t pending = p2p_conn_pending_transmit(conn_);
@@ -170,6 +183,39 @@ class CSide {
       if (n == 0) break;
       link.insert(link.end(), buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(n));
     }
+  }
+
+  void take_output_in_place(Bytes& link, std::size_t chunk) {
+    for (;;) {
+      const std::size_t pending = p2p_conn_pending_transmit(conn_);
+      const std::uint8_t* data = nullptr;
+      std::size_t length = 0;
+      FUZZ_CHECK(p2p_conn_peek_transmit(conn_, &data, &length) == P2P_OK);
+      FUZZ_CHECK(length <= pending && (length == 0) == (pending == 0));
+      FUZZ_CHECK((data == nullptr) == (length == 0));
+      if (length == 0) break;
+      const std::size_t n = std::min(length, chunk);
+      link.insert(link.end(), data, data + n);
+      // Consuming more than the view is refused and changes nothing.
+      FUZZ_CHECK(p2p_conn_consume_transmit(conn_, length + 1) == P2P_ERR_INVALID_ARGUMENT);
+      FUZZ_CHECK(p2p_conn_pending_transmit(conn_) == pending);
+      FUZZ_CHECK(p2p_conn_consume_transmit(conn_, n) == P2P_OK);
+      FUZZ_CHECK(p2p_conn_pending_transmit(conn_) == pending - n);
+    }
+  }
+
+  // release_buffers gives back idle buffers: always possible while handshaking or
+  // once failed; it never changes the error, the state or the pending output.
+  void release_buffers() {
+    const std::size_t pending = p2p_conn_pending_transmit(conn_);
+    const p2p_conn_state_t state = p2p_conn_state(conn_);
+    const int released = p2p_conn_release_buffers(conn_);
+    FUZZ_CHECK(p2p_last_error() == P2P_OK);
+    if (state == P2P_STATE_HANDSHAKING || state == P2P_STATE_FAILED) FUZZ_CHECK(released == 1);
+    if (pending != 0 && state == P2P_STATE_ESTABLISHED) FUZZ_CHECK(released == 0);
+    FUZZ_CHECK(p2p_conn_pending_transmit(conn_) == pending);
+    FUZZ_CHECK(p2p_conn_state(conn_) == state);
+    check_unchanged();
   }
 
   // misuse makes one wrong call; it must be refused and change nothing.
@@ -240,6 +286,18 @@ class CSide {
       FUZZ_CHECK(timeout >= -1);  // a frame deadline only while a frame is in progress
     } else {
       FUZZ_CHECK(timeout == static_cast<std::int64_t>(deadline_));
+    }
+    // Every event was pulled before this runs, so the state follows from what was seen.
+    const p2p_conn_state_t state = p2p_conn_state(conn_);
+    FUZZ_CHECK(p2p_last_error() == P2P_OK);
+    if (error_ != P2P_OK) {
+      FUZZ_CHECK(state == P2P_STATE_FAILED);
+    } else if (!handshake_seen_) {
+      FUZZ_CHECK(state == P2P_STATE_HANDSHAKING);
+    } else if (sent_close_ && peer_closed_) {
+      FUZZ_CHECK(state == P2P_STATE_CLOSED);
+    } else {
+      FUZZ_CHECK(state == P2P_STATE_ESTABLISHED);
     }
   }
 
@@ -361,6 +419,29 @@ bool deliver(FuzzedDataProvider& fdp, Bytes& link, CSide& to, std::uint64_t now)
   return fault != Fault::kNone;
 }
 
+// SeededSource: a p2p_random_fn over DeterministicRandom that fails at draw
+// |fail_at| (1-based; 0: never).
+class SeededSource {
+ public:
+  SeededSource(std::uint64_t seed, std::uint64_t fail_at) : random_(seed), fail_at_(fail_at) {}
+  static p2p_error_t fill(void* context, std::uint8_t* out, std::size_t length) {
+    auto* self = static_cast<SeededSource*>(context);
+    ++self->draws_;
+    if (self->draws_ == self->fail_at_) {
+      self->failed_ = true;
+      return P2P_ERR_RANDOM;
+    }
+    return self->random_.fill(std::span(out, length)) ? P2P_OK : P2P_ERR_RANDOM;
+  }
+  bool failed() const { return failed_; }
+
+ private:
+  DeterministicRandom random_;
+  std::uint64_t fail_at_;
+  std::uint64_t draws_ = 0;
+  bool failed_ = false;
+};
+
 bool is_prefix(const std::vector<Bytes>& got, const std::vector<Bytes>& sent) {
   return got.size() <= sent.size() && std::equal(got.begin(), got.end(), sent.begin());
 }
@@ -392,6 +473,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const bool use_options = fdp.ConsumeBool();
   p2p_conn_options_t options;
   p2p_conn_options_init(&options);
+  // The C random sources (with options only): seeded from the input; for one seed in
+  // 16 the client's or the server's source (bit 4 of the seed) fails at draw 1, 2 or 3.
+  const bool source_fails = seed % 16 == 15;
+  const std::uint64_t fail_at = 1 + (seed >> 5) % 3;
+  SeededSource client_random(seed, source_fails && (seed >> 4) % 2 == 1 ? fail_at : 0);
+  SeededSource server_random(seed + 1, source_fails && (seed >> 4) % 2 == 0 ? fail_at : 0);
   bool options_valid = true;
   // Declared before the connections, so it is freed after them: they borrow it.
   std::unique_ptr<p2p_replay_cache_t, decltype(&p2p_replay_cache_free)> cache(
@@ -447,7 +534,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   p2p_conn_options_t server_options = options;
   server_options.replay_cache = nullptr;  // clients only
+  server_options.random = SeededSource::fill;
+  server_options.random_context = &server_random;
   options.replay_cache = cache.get();
+  options.random = SeededSource::fill;
+  options.random_context = &client_random;
   p2p_conn_t* client_conn =
       p2p_conn_client_ex(client_keypair(), expected, use_options ? &options : nullptr, now);
   p2p_conn_t* server_conn = p2p_conn_server_ex(server_keypair(), allow_list, allow_count,
@@ -472,13 +563,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   bool tampered = false;
   bool stream_ended = false;
   std::size_t chunk = 4096;
+  int action = 0;
   const auto collect = [&] {
     client.take_output(to_server, chunk);
     server.take_output(to_client, chunk);
+    if (action % 3 == 2) {
+      client.release_buffers();
+      server.release_buffers();
+    }
   };
   collect();
 
-  for (int i = 0; i < kMaxActions && fdp.remaining_bytes() > 0; ++i) {
+  for (int i = 0; i < kMaxActions && fdp.remaining_bytes() > 0; ++i, ++action) {
     switch (fdp.ConsumeEnum<Action>()) {
       case Action::kDeliverToServer: tampered |= deliver(fdp, to_server, server, now); break;
       case Action::kDeliverToClient: tampered |= deliver(fdp, to_client, client, now); break;
@@ -535,8 +631,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   // Liveness, when nothing stood in the way.
   const bool configs_agree = expect_mode <= 2 && allow_mode <= 2;
-  const bool undisturbed =
-      !tampered && !stream_ended && now - start < timeout && now <= P2P_MAX_NOW_MS;
+  const bool undisturbed = !tampered && !stream_ended && now - start < timeout &&
+                           now <= P2P_MAX_NOW_MS && !client_random.failed() &&
+                           !server_random.failed();
+  if (client_random.failed()) FUZZ_CHECK(client.error() == P2P_ERR_RANDOM);
+  if (server_random.failed()) FUZZ_CHECK(server.error() == P2P_ERR_RANDOM);
   if (configs_agree && undisturbed) {
     FUZZ_CHECK(client.established() && server.established());
     FUZZ_CHECK(client.received() == server.sent());

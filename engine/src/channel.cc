@@ -245,7 +245,10 @@ Error Channel::seal(ByteSpan plaintext) {
 }
 
 bool Channel::release_idle_buffers() {
-  if (pending_event_ == PendingEvent::kMessage || body_size_ != 0 || pending_transmit() != 0) {
+  // A failed channel has nothing left to deliver or send (fail() wiped both buffers),
+  // whatever partial frame it was reading: its buffers always go.
+  if (state_ != ChannelState::kFailed &&
+      (pending_event_ == PendingEvent::kMessage || body_size_ != 0 || pending_transmit() != 0)) {
     return false;
   }
   rx_.release();

@@ -7,8 +7,9 @@
 // handshake, a short and a long message each way, timeouts, close both ways) runs
 // once per allocation it makes, with that allocation failing. Every time, the process
 // survives, every call's result agrees with p2p_last_error(), a connection that
-// failed reports the same error from p2p_conn_error() and sends no frame (a handshake
-// Error message at most), and every message that arrives is one that was sent. The
+// failed reports the same error from p2p_conn_error() (and P2P_STATE_FAILED from
+// p2p_conn_state()) and sends no frame (a handshake Error message at most), and
+// every message that arrives is one that was sent. The
 // blocking API gets the same over a socketpair, with a peer thread that never fails:
 // a session that failed says so from every later call and holds no session key.
 #include <gtest/gtest.h>
@@ -166,6 +167,8 @@ class Session {
       return false;
     }
     EXPECT_IN_SESSION(CODE(p2p_conn_error(client_.conn)) == P2P_OK);
+    EXPECT_IN_SESSION(p2p_conn_state(client_.conn) == P2P_STATE_CLOSED);
+    EXPECT_IN_SESSION(p2p_conn_state(server_.conn) == P2P_STATE_CLOSED);
     return client_.messages == 1 && server_.messages == 1 && client_.peer_closed &&
            server_.peer_closed;
   }
@@ -177,6 +180,7 @@ class Session {
     if (rc == P2P_OK) return true;
     side.failure = rc;
     EXPECT_IN_SESSION(CODE(p2p_conn_error(side.conn)) == rc);
+    EXPECT_IN_SESSION(p2p_conn_state(side.conn) == P2P_STATE_FAILED);
     // A handshake that failed may still owe its peer an Error message (0xFF, code),
     // nothing else; a connection that failed later owes nothing.
     const std::size_t left =
@@ -322,6 +326,7 @@ TEST(CapiOutOfMemoryTest, TheCompletionPathFailsClosedFromC) {
       EXPECT_EQ(rc, P2P_ERR_OUT_OF_MEMORY);
       EXPECT_EQ(last, rc);
       EXPECT_EQ(p2p_conn_error(side), rc);
+      EXPECT_EQ(p2p_conn_state(side), P2P_STATE_FAILED);  // never ESTABLISHED, even briefly
       EXPECT_FALSE(complete);
       EXPECT_EQ(p2p_conn_poll_transmit(side, link.data(), link.size()), 0u);
       const std::uint8_t byte = 1;

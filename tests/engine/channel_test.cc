@@ -133,6 +133,20 @@ TEST_F(ChannelTest, IdleBuffersAreReleasedOnlyWhenEmpty) {
   }
 }
 
+// A channel that failed in the middle of a frame still gives its buffers back: it
+// has nothing left to deliver or send.
+TEST_F(ChannelTest, FailedChannelReleasesItsBuffersEvenMidFrame) {
+  ASSERT_EQ(client.send(message_of(20000)), Error::kNone);
+  const Bytes frame = drain(client);
+  EXPECT_EQ(feed(server, Bytes(frame.begin(), frame.begin() + 5000)).error, Error::kNone);
+  EXPECT_FALSE(server.release_idle_buffers());  // healthy, half a frame in
+  EXPECT_EQ(feed(server, {}, 0, /*eof=*/true).error, Error::kTruncated);
+  EXPECT_GT(server.buffer_capacity(), 0u);
+  EXPECT_TRUE(server.release_idle_buffers());
+  EXPECT_EQ(server.buffer_capacity(), 0u);
+  EXPECT_EQ(server.error(), Error::kTruncated);  // still failed, the same error
+}
+
 TEST_F(ChannelTest, CloseNotifyIsAnEmptyFrameAndEndsCleanly) {
   ASSERT_EQ(client.close(), Error::kNone);
   const Bytes frame = drain(client);

@@ -217,6 +217,10 @@ P2P_API p2p_error_t p2p_session_close(p2p_session_t* session);
  *      each message until the caller takes it. End of stream: feed with length 0.
  *   3. Wake at p2p_conn_next_timeout_ms; then p2p_conn_handle_timeout.
  *   4. After P2P_EVENT_HANDSHAKE_COMPLETE: p2p_conn_send, p2p_conn_close.
+ * Instead of copying with p2p_conn_poll_transmit, a caller may write straight from
+ * the connection (p2p_conn_peek_transmit, p2p_conn_consume_transmit); p2p_conn_state
+ * says where the connection is, and p2p_conn_release_buffers gives back an idle
+ * connection's buffers.
  * Failure is terminal: afterwards feed, send, close and handle_timeout return the
  * same error, and p2p_conn_error reports it.
  * Drain p2p_conn_poll_transmit once more (a failed handshake may leave an Error
@@ -240,8 +244,9 @@ typedef enum p2p_event_type {
   P2P_EVENT_PEER_CLOSED             /* the peer sent close_notify; nothing more comes */
 } p2p_event_type_t;
 
-/* p2p_event_t: data is valid until the next p2p_conn_feed or p2p_conn_free on the
- * same connection (other calls leave it intact); NULL and 0 unless a message. */
+/* p2p_event_t: data is valid until the next p2p_conn_feed, p2p_conn_release_buffers
+ * or p2p_conn_free on the same connection (other calls leave it intact); NULL and 0
+ * unless a message. */
 typedef struct p2p_event {
   p2p_event_type_t type;
   const uint8_t* data;
@@ -268,8 +273,24 @@ typedef void (*p2p_log_fn)(void* context, p2p_log_level_t level, uint64_t connec
  * INVALID_ARGUMENT. */
 typedef void (*p2p_key_log_fn)(void* context, const char* line);
 
+/* p2p_random_fn: a random source (p2p_conn_options_t.random), for tests and fuzzers
+ * that replay a handshake byte for byte, or an embedder with its own CSPRNG. It
+ * fills out[0, length) with random bytes and returns P2P_OK. Any other return is a
+ * failure: the connection that asked fails closed with P2P_ERR_RANDOM (it sends no
+ * message built on the bytes, only the protocol's Error message for "internal"), and
+ * no weaker source is tried. It is called whenever the protocol needs fresh bytes
+ * (ephemeral keys, challenges), from inside the p2p_conn_* call that needs them; it
+ * must not call back into that connection, and it and its context must stay valid
+ * until p2p_conn_free. DANGEROUS: the bytes become the session's secrets, so
+ * anything but a cryptographically secure generator breaks its security; a seeded
+ * generator is for tests only. */
+typedef p2p_error_t (*p2p_random_fn)(void* context, uint8_t* out, size_t length);
+
 /* p2p_conn_options_t: settings beyond the defaults. Initialise with
- * p2p_conn_options_init, then change fields; a zero field means its default. */
+ * p2p_conn_options_init, then change fields; a zero field means its default.
+ * struct_size tells the library which layout the caller was built with: this
+ * header's, or the earlier one that ended at key_log_context (the fields after it
+ * then keep their defaults). */
 typedef struct p2p_conn_options {
   size_t struct_size;               /* set by p2p_conn_options_init; do not change */
   uint32_t handshake_timeout_ms;    /* 0: P2P_DEFAULT_TIMEOUT_MS (10 s) */
@@ -282,8 +303,11 @@ typedef struct p2p_conn_options {
   uint64_t log_id;                  /* passed to log as connection_id */
   p2p_key_log_fn key_log;           /* NULL: no key log (the default); DANGEROUS */
   void* key_log_context;            /* passed to key_log as it is */
-  uint32_t frame_timeout_ms;        /* 0: P2P_DEFAULT_FRAME_TIMEOUT_MS (30 s); a frame
-                                       begun must be whole by then, else TIMEOUT */
+  /* Added after the first layout (see struct_size above): */
+  uint32_t frame_timeout_ms; /* 0: P2P_DEFAULT_FRAME_TIMEOUT_MS (30 s); a frame
+                                begun must be whole by then, else TIMEOUT */
+  p2p_random_fn random;      /* NULL: the system source (libsodium's CSPRNG) */
+  void* random_context;      /* passed to random as it is */
 } p2p_conn_options_t;
 
 /* p2p_conn_options_init: fills *options with the defaults. NULL is ignored. */
@@ -356,6 +380,59 @@ P2P_API p2p_error_t p2p_conn_send(p2p_conn_t* c, const uint8_t* data, size_t len
  * STATE (before HANDSHAKE_COMPLETE, or already closed), SEND_BUFFER_FULL, the
  * terminal error. */
 P2P_API p2p_error_t p2p_conn_close(p2p_conn_t* c);
+/* p2p_conn_peek_transmit: the next bytes to send, in place, without a copy: *data
+ * points into the connection and *length bytes are there (NULL and 0 when nothing
+ * waits). Write them to the peer, then p2p_conn_consume_transmit what was written.
+ * The view may hold fewer than p2p_conn_pending_transmit (the last handshake message
+ * and the first frames sit in two buffers): consume, then peek again. It is the
+ * same bytes p2p_conn_poll_transmit would copy, and the two may be mixed. The view
+ * stays valid until the next call on c other than p2p_conn_peek_transmit,
+ * p2p_conn_pending_transmit, p2p_conn_next_timeout_ms, p2p_conn_state,
+ * p2p_conn_error and p2p_conn_peer_public_key: any other (feed, poll_event,
+ * poll_transmit, consume_transmit, send, close, handle_timeout, release_buffers,
+ * free) may move, wipe or free the bytes. A connection that failed gives what
+ * poll_transmit would: a handshake's Error message at most. Errors:
+ * INVALID_ARGUMENT (c, data or length NULL; then *data and *length are NULL and 0
+ * where they can be written). */
+P2P_API p2p_error_t p2p_conn_peek_transmit(p2p_conn_t* c, const uint8_t** data, size_t* length);
+/* p2p_conn_consume_transmit marks the first n bytes of the current view (what
+ * p2p_conn_peek_transmit gives now) as sent; 0 does nothing. Errors:
+ * INVALID_ARGUMENT (c NULL, or n larger than the view, which would mark bytes as sent
+ * that the caller has not seen): nothing is consumed. Never terminal. */
+P2P_API p2p_error_t p2p_conn_consume_transmit(p2p_conn_t* c, size_t n);
+
+/* p2p_conn_state_t: where a connection is. It only moves forward:
+ * HANDSHAKING -> ESTABLISHED -> CLOSED, and to FAILED from any of them. */
+typedef enum p2p_conn_state {
+  P2P_STATE_HANDSHAKING = 1, /* from creation until the handshake completes */
+  P2P_STATE_ESTABLISHED = 2, /* the handshake completed (P2P_EVENT_HANDSHAKE_COMPLETE
+                                is queued or taken); open both ways or half-closed */
+  P2P_STATE_CLOSED = 3,      /* close_notify went both ways: a clean end, every key
+                                wiped, p2p_conn_error is P2P_OK; bytes fed afterwards
+                                fail it (PROTOCOL) */
+  P2P_STATE_FAILED = 4       /* terminal: p2p_conn_error says why */
+} p2p_conn_state_t;
+
+/* p2p_conn_state: c's state. It agrees with the rest of the API: FAILED exactly when
+ * p2p_conn_error is not P2P_OK; ESTABLISHED or CLOSED exactly when
+ * p2p_conn_peer_public_key is not NULL and the connection has not failed; send is
+ * allowed only when ESTABLISHED. NULL c: P2P_STATE_FAILED and INVALID_ARGUMENT. */
+P2P_API p2p_conn_state_t p2p_conn_state(const p2p_conn_t* c);
+/* p2p_conn_state_name: a static name, e.g. "P2P_STATE_ESTABLISHED". */
+P2P_API const char* p2p_conn_state_name(p2p_conn_state_t state);
+
+/* p2p_conn_release_buffers frees c's traffic buffers (receive, send, and the crypto
+ * library's contexts) if nothing is in them: no output waiting to be taken, no
+ * partial frame received, no message waiting for p2p_conn_poll_event. They grow again
+ * with the next message. Call it for a connection that has been quiet for a while
+ * (the project's socket server does after 1 s): an idle established connection then
+ * holds no heap beyond the p2p_conn_t itself. Returns 1 when c holds no buffer now
+ * (always while handshaking, whose state lives inside the p2p_conn_t, and after a
+ * failure or a close both ways), 0 when something is still in them (nothing was
+ * freed: drain, poll, and try again later) or c is NULL (INVALID_ARGUMENT). The data
+ * of an event taken earlier and the peek_transmit view are invalid afterwards. */
+P2P_API int p2p_conn_release_buffers(p2p_conn_t* c);
+
 /* p2p_conn_peer_public_key: the authenticated peer's 32-byte key, owned by c, from
  * P2P_EVENT_HANDSHAKE_COMPLETE on (even if the connection fails later); NULL before
  * (STATE). */

@@ -11,8 +11,10 @@
 #ifndef P2PNET_CAPI_INTERNAL_H_
 #define P2PNET_CAPI_INTERNAL_H_
 
+#include <cstdint>
 #include <new>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <type_traits>
 #include <utility>
@@ -21,6 +23,7 @@
 #include "p2pnet.h"
 #include "p2pnet/connection.h"
 #include "p2pnet/identity.h"
+#include "p2pnet/random.h"
 #include "p2pnet/replay_cache.h"
 
 struct p2p_keypair {
@@ -33,6 +36,27 @@ struct p2p_replay_cache {
   p2pnet::ReplayCache cache;  // challenges are public: nothing here is secret
 };
 
+namespace p2pnet::capi {
+
+// CRandom is the C random source of p2p_conn_options_t (p2p_random_fn) as the
+// engine's RandomSource: P2P_OK is a fill, anything else a failure, which the engine
+// turns into kRandomFailure. A C function cannot throw; should a C++ embedder's
+// function throw anyway, the engine counts it as a failure too (random.h).
+class CRandom final : public RandomSource {
+ public:
+  CRandom(p2p_random_fn fn, void* context) : fn_(fn), context_(context) {}
+  [[nodiscard]] bool fill(std::span<std::uint8_t> out) override {
+    if (out.empty()) return true;
+    return fn_(context_, out.data(), out.size()) == P2P_OK;
+  }
+
+ private:
+  p2p_random_fn fn_;
+  void* context_;
+};
+
+}  // namespace p2pnet::capi
+
 // p2p_conn owns everything its engine borrows (config.h: the identity and the
 // allow-list are borrowed), so the caller may free its keypair and allow-list as soon
 // as p2p_conn_client/server returns. The replay cache is the caller's (shared by
@@ -44,6 +68,8 @@ struct p2p_conn {
   // The C hooks of p2p_conn_options_t, wrapped: the engine borrows these.
   p2pnet::LogHook log_hook;
   p2pnet::KeyLogHook key_log;
+  // The C random source of p2p_conn_options_t, wrapped; empty: the system source.
+  std::optional<p2pnet::capi::CRandom> random;
   std::optional<p2pnet::Connection> connection;
 };
 

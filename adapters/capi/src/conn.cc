@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include <array>
+#include <cstddef>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -37,21 +38,35 @@ struct Options {
   std::uint64_t log_id = 0;
   p2p_key_log_fn key_log = nullptr;
   void* key_log_context = nullptr;
+  p2p_random_fn random = nullptr;
+  void* random_context = nullptr;
 };
 
+// The earlier layout of p2p_conn_options_t ended at key_log_context; every field
+// after it was appended later (new fields go at the end, never in between). A caller
+// built with that layout passes its size and gets the defaults for the newer fields
+// (the rounding to the struct's alignment holds while no field added since needs a
+// stricter one than the first layout's).
+constexpr std::size_t kFirstOptionsSize = (offsetof(p2p_conn_options_t, key_log_context) +
+                                           sizeof(void*) + alignof(p2p_conn_options_t) - 1) /
+                                          alignof(p2p_conn_options_t) * alignof(p2p_conn_options_t);
+static_assert(kFirstOptionsSize < sizeof(p2p_conn_options_t));
+
 // read_options checks |options| (NULL: the defaults) into *out. A struct_size other
-// than this header's is refused rather than guessed at: a caller built against a
-// newer header may have set a field this library would silently ignore.
+// than this header's or the first layout's is refused rather than guessed at: a
+// caller built against a newer header may have set a field this library would
+// silently ignore.
 bool read_options(const p2p_conn_options_t* options, Options* out) {
   if (options == nullptr) return true;
-  if (options->struct_size != sizeof(p2p_conn_options_t)) {
+  const bool current = options->struct_size == sizeof(p2p_conn_options_t);
+  if (!current && options->struct_size != kFirstOptionsSize) {
     invalid("options->struct_size is not sizeof(p2p_conn_options_t): use p2p_conn_options_init");
     return false;
   }
   if (options->handshake_timeout_ms != 0) {
     out->handshake_timeout = p2pnet::Duration(options->handshake_timeout_ms);
   }
-  if (options->frame_timeout_ms != 0) {
+  if (current && options->frame_timeout_ms != 0) {
     out->channel.frame_timeout = p2pnet::Duration(options->frame_timeout_ms);
   }
   if (options->max_message_size != 0) out->channel.max_message_size = options->max_message_size;
@@ -68,6 +83,12 @@ bool read_options(const p2p_conn_options_t* options, Options* out) {
   out->log_id = options->log_id;
   out->key_log = options->key_log;
   out->key_log_context = options->key_log_context;
+  // Every field after key_log_context is read here only: past the first layout's end
+  // an older caller's struct has no bytes to read.
+  if (current) {
+    out->random = options->random;
+    out->random_context = options->random_context;
+  }
   return true;
 }
 
@@ -81,10 +102,14 @@ p2p_log_level_t to_c(p2pnet::LogLevel level) {
   return P2P_LOG_ERROR;  // unreachable: every enumerator is listed
 }
 
-// attach_hooks wraps the C hooks of |settings| in |conn| and points |config| at them:
-// the C side gets NUL-terminated text, and the key log line's copy is wiped.
+// attach_hooks wraps the C hooks of |settings| (random source, log, key log) in |conn|
+// and points |config| at them: the C side gets NUL-terminated text, and the key log
+// line's copy is wiped.
 template <typename Config>
 void attach_hooks(const Options& settings, p2p_conn* conn, Config* config) {
+  if (settings.random != nullptr) {
+    config->random = &conn->random.emplace(settings.random, settings.random_context);
+  }
   if (settings.log != nullptr) {
     conn->log_hook = [fn = settings.log, context = settings.log_context](
                          p2pnet::LogLevel level, std::uint64_t id, std::string_view message) {
@@ -341,6 +366,69 @@ p2p_error_t p2p_conn_close(p2p_conn_t* c) {
   return guard<p2p_error_t>(P2P_ERR_INTERNAL, [&]() -> p2p_error_t {
     if (c == nullptr) return invalid("connection is NULL");
     return record_engine(c->connection->close());
+  });
+}
+
+p2p_error_t p2p_conn_peek_transmit(p2p_conn_t* c, const uint8_t** data, size_t* length) {
+  return guard<p2p_error_t>(P2P_ERR_INTERNAL, [&]() -> p2p_error_t {
+    if (data != nullptr) *data = nullptr;
+    if (length != nullptr) *length = 0;
+    if (c == nullptr || data == nullptr || length == nullptr) {
+      return invalid("connection, data or length is NULL");
+    }
+    const p2pnet::ByteSpan view = c->connection->peek_transmit();
+    if (!view.empty()) {
+      *data = view.data();
+      *length = view.size();
+    }
+    return ok();
+  });
+}
+
+p2p_error_t p2p_conn_consume_transmit(p2p_conn_t* c, size_t n) {
+  return guard<p2p_error_t>(P2P_ERR_INTERNAL, [&]() -> p2p_error_t {
+    if (c == nullptr) return invalid("connection is NULL");
+    // The engine would count a larger n as the view's size; here it is a caller's
+    // mistake (it cannot have written bytes it was not shown), refused unchanged.
+    if (n > c->connection->peek_transmit().size()) {
+      return invalid("n is larger than what p2p_conn_peek_transmit gives: nothing consumed");
+    }
+    c->connection->consume_transmit(n);
+    return ok();
+  });
+}
+
+p2p_conn_state_t p2p_conn_state(const p2p_conn_t* c) {
+  return guard<p2p_conn_state_t>(P2P_STATE_FAILED, [&]() -> p2p_conn_state_t {
+    if (c == nullptr) return invalid("connection is NULL"), P2P_STATE_FAILED;
+    ok();
+    switch (c->connection->state()) {
+      case p2pnet::ConnectionState::kHandshaking: return P2P_STATE_HANDSHAKING;
+      case p2pnet::ConnectionState::kEstablished: return P2P_STATE_ESTABLISHED;
+      case p2pnet::ConnectionState::kClosed: return P2P_STATE_CLOSED;
+      case p2pnet::ConnectionState::kFailed: return P2P_STATE_FAILED;
+    }
+    return P2P_STATE_FAILED;  // unreachable: every enumerator is listed
+  });
+}
+
+// Like p2p_error_name, it leaves the thread's last error alone, so a caller may name
+// a state while reporting an error.
+const char* p2p_conn_state_name(p2p_conn_state_t state) {
+  switch (state) {
+    case P2P_STATE_HANDSHAKING: return "P2P_STATE_HANDSHAKING";
+    case P2P_STATE_ESTABLISHED: return "P2P_STATE_ESTABLISHED";
+    case P2P_STATE_CLOSED: return "P2P_STATE_CLOSED";
+    case P2P_STATE_FAILED: return "P2P_STATE_FAILED";
+  }
+  return "P2P_STATE_UNKNOWN";
+}
+
+int p2p_conn_release_buffers(p2p_conn_t* c) {
+  return guard<int>(0, [&]() -> int {
+    if (c == nullptr) return invalid("connection is NULL"), 0;
+    ok();
+    return c->connection->release_idle_buffers() ? 1 : 0;
   });
 }
 

@@ -111,8 +111,8 @@ class Connection {
   // contexts when nothing is in them (docs/architecture.md, "Idle memory"); a message
   // span from poll_event is invalid afterwards. A driver calls it for a
   // connection that has been quiet for a while (the socket server: 1 s). Returns
-  // whether the connection now owns no heap (always, before the channel starts: the
-  // handshake lives in fixed arrays).
+  // whether the connection now owns no heap (always before the channel starts, since
+  // the handshake lives in fixed arrays, and always once failed).
   bool release_idle_buffers() noexcept;
 
   // send seals |message| (1..max_message_size bytes) for poll_transmit. Errors, which

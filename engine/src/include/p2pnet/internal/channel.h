@@ -120,8 +120,9 @@ class Channel {
   // release_idle_buffers frees the receive and send buffers and the OpenSSL
   // contexts when nothing is in them (no queued frame, no partial frame, no message
   // waiting), so an idle channel owns no heap; they grow again with the next message
-  // (docs/architecture.md, "Idle memory"). A message span from poll_event is invalid
-  // afterwards. Returns whether the channel now owns no buffer.
+  // (docs/architecture.md, "Idle memory"). A failed channel frees them always. A
+  // message span from poll_event is invalid afterwards. Returns whether the channel
+  // now owns no buffer.
   bool release_idle_buffers();
   std::size_t buffer_capacity() const { return rx_.capacity() + tx_.capacity(); }
 
