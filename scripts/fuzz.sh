@@ -25,7 +25,8 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 
 targets=(wire_codec server_connection client_connection channel_frames aead_backends
-         identity_file public_key_text pair_session replay_cache c_api_session)
+         identity_file public_key_text pair_session replay_cache c_api_session
+         libp2p_codecs)
 parallel=2
 fuzz_dir=build/fuzz
 sanitize_flags="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
