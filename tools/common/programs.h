@@ -30,9 +30,13 @@ struct KeygenSettings {
 // after "[OK] Public key: ".
 int run_keygen(const KeygenSettings& settings, const Output& out);
 
-// run_pubkey prints the full public key of the identity file at |path|, alone on
-// its line (the tool's `pubkey`).
-int run_pubkey(const std::string& path, const Output& out);
+// KeyText: how `pubkey` names a key: the project's 43-character text, or the libp2p
+// peer ID ("12D3KooW...", docs/libp2p.md) that libp2p peers know the identity by.
+enum class KeyText : std::uint8_t { kPublicKey, kPeerId };
+
+// run_pubkey prints the full public key (or peer ID) of the identity file at |path|,
+// alone on its line (the tool's `pubkey`).
+int run_pubkey(const std::string& path, KeyText text, const Output& out);
 
 struct ServeSettings {
   std::string key_path;

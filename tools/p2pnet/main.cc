@@ -2,7 +2,7 @@
 //
 // p2pnet: the installed command-line tool (docs/cli.md).
 //   p2pnet keygen [--out PATH] [--force]
-//   p2pnet pubkey KEYFILE
+//   p2pnet pubkey [--peer-id] KEYFILE
 //   p2pnet serve KEYFILE [--host ADDR] [--port N] [--allow PUBKEY]... [limits] [--keylog FILE]
 //   [--verbose] p2pnet connect KEYFILE SERVER_PUBKEY [--host ADDR] [--port N] [--timeout SECONDS]
 //   [--keylog FILE] [--verbose]
@@ -141,9 +141,12 @@ static int run(int argc, char** argv) {
 
   // pubkey
   std::string pubkey_path;
+  bool pubkey_peer_id = false;
   CLI::App* pubkey_cmd =
       app.add_subcommand("pubkey", "Print the 43-character public key of an identity file");
   pubkey_cmd->add_option("KEYFILE", pubkey_path, "Identity file")->required();
+  pubkey_cmd->add_flag("--peer-id", pubkey_peer_id,
+                       "Print the libp2p peer ID (12D3KooW...) instead of the key");
 
   // serve
   p2pnet::tools::ServeSettings serve;
@@ -228,7 +231,10 @@ static int run(int argc, char** argv) {
   if (keygen_cmd->parsed())
     return p2pnet::tools::run_keygen(keygen, Output(Style::kTool, "p2pnet keygen"));
   if (pubkey_cmd->parsed())
-    return p2pnet::tools::run_pubkey(pubkey_path, Output(Style::kTool, "p2pnet pubkey"));
+    return p2pnet::tools::run_pubkey(
+        pubkey_path,
+        pubkey_peer_id ? p2pnet::tools::KeyText::kPeerId : p2pnet::tools::KeyText::kPublicKey,
+        Output(Style::kTool, "p2pnet pubkey"));
   if (serve_cmd->parsed()) {
     const Output out(Style::kTool, "p2pnet serve");
     serve.port = static_cast<std::uint16_t>(to_size(serve_port));
