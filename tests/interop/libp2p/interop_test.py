@@ -7,7 +7,7 @@ per package-lock.json), then runs the named cases. Every process it starts has a
 deadline of its own and is stopped by this driver. Exit status 77 (skipped) only when
 node or npm is missing, or npm cannot reach its registry; the reason is printed.
 
-usage: interop_test.py --js-dir DIR --work DIR [--peer LIBP2P_PEER] CASE...
+usage: interop_test.py --js-dir DIR --work DIR [--peer LIBP2P_PEER] [--tool P2PNET] CASE...
 cases:
   js-selftest   js-to-js: a js-libp2p node dialled by another (noise + yamux), and
                 secureInbound/secureOutbound on a plain TCP socket in both roles with
@@ -238,6 +238,17 @@ def dial(args):
         first = next((l.split()[1] for l in lines if l.startswith("first ")), "")
         check(status == 0 and first.startswith(header),
               "without a muxer its first message decrypts to a multistream-select header", lines)
+        # The tool: `p2pnet connect --libp2p MULTIADDR` prints the peer ID and the first bytes.
+        if args.tool:
+            keyfile = os.path.join(args.work, "interop.key")
+            subprocess.run([args.tool, "keygen", "--out", keyfile, "--force"], capture_output=True,
+                           timeout=30, check=True)
+            tool = Process([args.tool, "connect", keyfile, "--libp2p", str(address), "--timeout", "20"],
+                           args.work, "p2pnet")
+            status, lines = tool.finish(60)
+            check(status == 0 and any(l.endswith("[OK] Secured with /noise: peer " + str(peer_id)) for l in lines)
+                  and any(" [DATA] 12 bytes: 00" in l for l in lines) and any(l.endswith("[OK] Closed") for l in lines),
+                  "p2pnet connect --libp2p: the node's peer ID, its first bytes (a yamux frame), closed", lines)
         # A dialer that expects another peer fails the handshake.
         ours = peer(args, "--role", "dial", "--port", port, "--negotiate", "--expect-peer",
                     "12D3KooWBtg3aaRMjxwedh83aGiUkwSxDwUZkzuJcfaqUmo7R3pq", "--timeout", "30")
@@ -391,8 +402,12 @@ def main():
     parser.add_argument("--js-dir", required=True)
     parser.add_argument("--work", required=True)
     parser.add_argument("--peer", help="the project's libp2p_peer program")
+    parser.add_argument("--tool", help="the p2pnet tool (its connect --libp2p)")
     parser.add_argument("cases", nargs="+", choices=sorted(CASES))
     args = parser.parse_args()
+    for name in ("peer", "tool", "work", "js_dir"):
+        if getattr(args, name):
+            setattr(args, name, os.path.abspath(getattr(args, name)))
     install(args.js_dir, args.work)
     started = time.monotonic()
     for case in args.cases:
