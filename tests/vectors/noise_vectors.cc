@@ -12,11 +12,13 @@
 // without libcrypto) is skipped and counted, never passed.
 //
 // Usage: noise_vectors FILE...   Exit status 0 if nothing failed and something ran.
-#include <cstdio>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <span>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -211,38 +213,48 @@ Outcome run(const nlohmann::json& vector) {
   return outcome;
 }
 
-}  // namespace
-}  // namespace p2pnet
-
-int main(int argc, char** argv) {
+int run_files(std::span<char* const> files) {
   std::size_t passed = 0, failed = 0, skipped = 0;
   std::map<std::string, std::size_t> skip_reasons;
-  for (int i = 1; i < argc; ++i) {
-    std::ifstream file(argv[i]);
+  for (const char* path : files) {
+    std::ifstream file(path);
     const nlohmann::json document = nlohmann::json::parse(file, nullptr, false);
     if (document.is_discarded() || !document.contains("vectors")) {
-      std::printf("%s: not a vector file\n", argv[i]);
+      std::cout << path << ": not a vector file\n";
       return 1;
     }
     for (const auto& vector : document.at("vectors")) {
-      const p2pnet::Outcome outcome = p2pnet::run(vector);
+      const Outcome outcome = run(vector);
       const std::string name = vector.at("protocol_name").get<std::string>();
       switch (outcome.kind) {
-        case p2pnet::Outcome::kPassed: ++passed; break;
-        case p2pnet::Outcome::kFailed:
+        case Outcome::kPassed: ++passed; break;
+        case Outcome::kFailed:
           ++failed;
-          std::printf("FAILED %s (%s): %s\n", name.c_str(), argv[i], outcome.reason.c_str());
+          std::cout << "FAILED " << name << " (" << path << "): " << outcome.reason << "\n";
           break;
-        case p2pnet::Outcome::kSkipped:
+        case Outcome::kSkipped:
           ++skipped;
           ++skip_reasons[outcome.reason];
           break;
       }
     }
   }
-  std::printf("%zu passed, %zu failed, %zu skipped\n", passed, failed, skipped);
+  std::cout << passed << " passed, " << failed << " failed, " << skipped << " skipped\n";
   for (const auto& [reason, count] : skip_reasons) {
-    std::printf("  skipped %zu: %s\n", count, reason.c_str());
+    std::cout << "  skipped " << count << ": " << reason << "\n";
   }
   return failed == 0 && passed > 0 ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace p2pnet
+
+int main(int argc, char** argv) {
+  try {
+    return p2pnet::run_files(
+        std::span<char* const>(argv, static_cast<std::size_t>(argc)).subspan(1));
+  } catch (const std::exception& e) {  // a vector file that is not what the format says
+    std::cout << "error: " << e.what() << "\n";
+    return 1;
+  }
 }

@@ -27,7 +27,7 @@ std::size_t hash_block_len(HashKind kind) {
 
 std::string_view dh_name(DhKind kind) {
   switch (kind) {
-    case DhKind::k25519: return "25519";
+    case DhKind::kCurve25519: return "25519";
   }
   return "";
 }

@@ -17,12 +17,14 @@
 namespace p2pnet::noise {
 namespace {
 
+#ifdef P2PNET_HAVE_OPENSSL_AEAD
 // AESGCM's nonce: 4 zero bytes || n big-endian (section 12.4).
 std::array<std::uint8_t, 12> aesgcm_nonce(std::uint64_t n) {
   std::array<std::uint8_t, 12> nonce{};
   for (std::size_t i = 0; i < 8; ++i) nonce[4 + i] = static_cast<std::uint8_t>(n >> (56 - 8 * i));
   return nonce;
 }
+#endif
 
 }  // namespace
 

@@ -351,6 +351,7 @@ Error HandshakeState::split(CipherState* send, CipherState* receive) {
     case HandshakeStatus::kReadMessage:
     case HandshakeStatus::kSplit: return Error::kWrongState;
   }
+  if (send == receive) return Error::kInvalidArgument;  // nothing changes
   const bool initiator = role_ == Role::kInitiator;
   CipherState* c1 = initiator ? send : receive;
   CipherState* c2 = initiator ? receive : send;

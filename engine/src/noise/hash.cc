@@ -19,9 +19,9 @@ namespace {
 constexpr std::uint8_t kInnerPad = 0x36;
 constexpr std::uint8_t kOuterPad = 0x5c;
 
-template <typename Variant>
-void wipe_state(Variant* state) {
-  std::visit([](auto& active) { sodium_memzero(&active, sizeof(active)); }, *state);
+template <typename State>
+void wipe_state(State* state) {
+  sodium_memzero(state, sizeof(*state));
 }
 
 }  // namespace
@@ -85,16 +85,11 @@ Error Hash::init(HashKind kind) {
 
 bool Hash::start() {
   switch (kind_) {
-    case HashKind::kSha256:
-      sodium_.emplace<crypto_hash_sha256_state>();
-      return crypto_hash_sha256_init(&std::get<crypto_hash_sha256_state>(sodium_)) == 0;
-    case HashKind::kSha512:
-      sodium_.emplace<crypto_hash_sha512_state>();
-      return crypto_hash_sha512_init(&std::get<crypto_hash_sha512_state>(sodium_)) == 0;
+    case HashKind::kSha256: return crypto_hash_sha256_init(&sodium_.sha256) == 0;
+    case HashKind::kSha512: return crypto_hash_sha512_init(&sodium_.sha512) == 0;
     case HashKind::kBlake2b:
-      sodium_.emplace<crypto_generichash_blake2b_state>();
-      return crypto_generichash_blake2b_init(&std::get<crypto_generichash_blake2b_state>(sodium_),
-                                             nullptr, 0, crypto_generichash_blake2b_BYTES_MAX) == 0;
+      return crypto_generichash_blake2b_init(&sodium_.blake2b, nullptr, 0,
+                                             crypto_generichash_blake2b_BYTES_MAX) == 0;
     case HashKind::kBlake2s:
 #ifdef P2PNET_HAVE_OPENSSL_AEAD
       return evp_ != nullptr && openssl::blake2s_start(evp_, evp_md_);
@@ -109,14 +104,11 @@ bool Hash::update(ByteSpan data) {
   if (data.empty()) return true;
   switch (kind_) {
     case HashKind::kSha256:
-      return crypto_hash_sha256_update(&std::get<crypto_hash_sha256_state>(sodium_), data.data(),
-                                       data.size()) == 0;
+      return crypto_hash_sha256_update(&sodium_.sha256, data.data(), data.size()) == 0;
     case HashKind::kSha512:
-      return crypto_hash_sha512_update(&std::get<crypto_hash_sha512_state>(sodium_), data.data(),
-                                       data.size()) == 0;
+      return crypto_hash_sha512_update(&sodium_.sha512, data.data(), data.size()) == 0;
     case HashKind::kBlake2b:
-      return crypto_generichash_blake2b_update(&std::get<crypto_generichash_blake2b_state>(sodium_),
-                                               data.data(), data.size()) == 0;
+      return crypto_generichash_blake2b_update(&sodium_.blake2b, data.data(), data.size()) == 0;
     case HashKind::kBlake2s:
 #ifdef P2PNET_HAVE_OPENSSL_AEAD
       return openssl::blake2s_update(evp_, data);
@@ -132,16 +124,13 @@ bool Hash::finish(HashOutput* out) {
   bool ok = false;
   switch (kind_) {
     case HashKind::kSha256:
-      ok = crypto_hash_sha256_final(&std::get<crypto_hash_sha256_state>(sodium_),
-                                    out->bytes.data()) == 0;
+      ok = crypto_hash_sha256_final(&sodium_.sha256, out->bytes.data()) == 0;
       break;
     case HashKind::kSha512:
-      ok = crypto_hash_sha512_final(&std::get<crypto_hash_sha512_state>(sodium_),
-                                    out->bytes.data()) == 0;
+      ok = crypto_hash_sha512_final(&sodium_.sha512, out->bytes.data()) == 0;
       break;
     case HashKind::kBlake2b:
-      ok = crypto_generichash_blake2b_final(&std::get<crypto_generichash_blake2b_state>(sodium_),
-                                            out->bytes.data(),
+      ok = crypto_generichash_blake2b_final(&sodium_.blake2b, out->bytes.data(),
                                             crypto_generichash_blake2b_BYTES_MAX) == 0;
       break;
     case HashKind::kBlake2s:

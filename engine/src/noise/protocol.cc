@@ -88,13 +88,13 @@ Error parse_protocol_name(Protocol* out, std::string_view name) {
   const std::string_view cipher = next_section(&rest);
   const std::string_view hash = next_section(&rest);
   if (!rest.empty() || hash.empty()) return Error::kInvalidArgument;
-  if (dh != dh_name(DhKind::k25519)) return Error::kInvalidArgument;
+  if (dh != dh_name(DhKind::kCurve25519)) return Error::kInvalidArgument;
   const std::optional<CipherKind> cipher_kind = cipher_named(cipher);
   const std::optional<HashKind> hash_kind = hash_named(hash);
   if (!cipher_kind || !hash_kind) return Error::kInvalidArgument;
   Protocol protocol;
   if (parse_pattern(&protocol.pattern, pattern) != Error::kNone) return Error::kInvalidArgument;
-  protocol.dh = DhKind::k25519;
+  protocol.dh = DhKind::kCurve25519;
   protocol.cipher = *cipher_kind;
   protocol.hash = *hash_kind;
   *out = protocol;

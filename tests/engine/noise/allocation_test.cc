@@ -9,6 +9,7 @@
 // operator new and routes libcrypto's malloc through it.
 #include <gtest/gtest.h>
 
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -65,7 +66,8 @@ TEST(NoiseAllocationTest, NothingPerHandshakeOrMessage) {
   for (const std::string pattern : {"XX", "IKpsk2", "NNpsk0+psk2", "X1K1"}) {
     for (const std::string cipher : {"ChaChaPoly", "AESGCM"}) {
       for (const std::string hash : {"SHA256", "SHA512", "BLAKE2b"}) {
-        const std::string name = "Noise_" + pattern + "_25519_" + cipher + "_" + hash;
+        std::string name = "Noise_";
+        name.append(pattern).append("_25519_").append(cipher).append("_").append(hash);
         if (!cipher_available(cipher == "AESGCM" ? CipherKind::kAesGcm : CipherKind::kChaChaPoly)) {
           continue;
         }
@@ -86,8 +88,8 @@ TEST(NoiseAllocationTest, Blake2sAllocatesPerHashOnlyInTheHandshake) {
   EXPECT_GT(counts.handshake, 0U);  // one provider context per hash computation
   EXPECT_EQ(counts.transport, 0U);
   RecordProperty("blake2s_xx_handshake_allocations", std::to_string(counts.handshake));
-  std::printf("Noise_XX_25519_ChaChaPoly_BLAKE2s: %llu allocations per handshake (both sides)\n",
-              static_cast<unsigned long long>(counts.handshake));
+  std::cout << "Noise_XX_25519_ChaChaPoly_BLAKE2s: " << counts.handshake
+            << " allocations per handshake (both sides)\n";
 }
 
 TEST(NoiseAllocationTest, TheFirstHandshakeMakesTheContextsOnce) {

@@ -153,6 +153,8 @@ TEST(NoiseHandshakeStateTest, PreMessageEphemeral) {
   HandshakeState initiator;
   HandshakeState responder;
   // Without the keys the pre-message names, initialize refuses.
+  initiator_config.ephemeral_key = nullptr;
+  responder_config.remote_ephemeral = {};
   EXPECT_EQ(initiator.initialize(initiator_config), Error::kInvalidArgument);
   EXPECT_EQ(responder.initialize(responder_config), Error::kInvalidArgument);
   initiator_config.ephemeral_key = &e.private_key;
@@ -299,6 +301,8 @@ TEST(NoiseHandshakeStateTest, SplitOnceKeepsTheHashAndReuses) {
   EXPECT_EQ(h.initiator.status(), HandshakeStatus::kComplete);
   const Bytes hash(h.initiator.handshake_hash().begin(), h.initiator.handshake_hash().end());
   CipherState send, receive;
+  EXPECT_EQ(h.initiator.split(&send, &send), Error::kInvalidArgument);
+  EXPECT_EQ(h.initiator.status(), HandshakeStatus::kComplete);
   ASSERT_EQ(h.initiator.split(&send, &receive), Error::kNone);
   EXPECT_EQ(h.initiator.status(), HandshakeStatus::kSplit);
   EXPECT_TRUE(std::ranges::equal(h.initiator.handshake_hash(), hash));

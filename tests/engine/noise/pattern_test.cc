@@ -31,7 +31,7 @@ std::vector<std::string> render(const Pattern& pattern) {
 }
 
 Pattern make(std::string_view initiator_pre, std::string_view responder_pre,
-             std::vector<std::string_view> messages) {
+             const std::vector<std::string_view>& messages) {
   Pattern pattern;
   EXPECT_TRUE(pattern.set_name("TEST"));
   EXPECT_TRUE(parse_message_pattern(&pattern.initiator_premessage, initiator_pre));

@@ -17,7 +17,7 @@ TEST(NoiseProtocolTest, ParsesTheParts) {
   ASSERT_EQ(parse_protocol_name(&protocol, "Noise_XXpsk0+psk3_25519_AESGCM_SHA512"), Error::kNone);
   EXPECT_EQ(protocol.pattern.name(), "XXpsk0+psk3");
   EXPECT_EQ(protocol.pattern.psk_count(), 2U);
-  EXPECT_EQ(protocol.dh, DhKind::k25519);
+  EXPECT_EQ(protocol.dh, DhKind::kCurve25519);
   EXPECT_EQ(protocol.cipher, CipherKind::kAesGcm);
   EXPECT_EQ(protocol.hash, HashKind::kSha512);
   ASSERT_EQ(parse_protocol_name(&protocol, "Noise_N_25519_ChaChaPoly_BLAKE2s"), Error::kNone);
@@ -31,8 +31,13 @@ TEST(NoiseProtocolTest, EveryNameRoundTrips) {
     for (const std::string modifiers : {"", "psk0", "psk1", "psk0+psk2", "psk1+psk2"}) {
       for (const std::string cipher : {"ChaChaPoly", "AESGCM"}) {
         for (const std::string hash : {"SHA256", "SHA512", "BLAKE2s", "BLAKE2b"}) {
-          const std::string name =
-              "Noise_" + std::string(pattern.name()) + modifiers + "_25519_" + cipher + "_" + hash;
+          std::string name = "Noise_";
+          name += pattern.name();
+          name += modifiers;
+          name += "_25519_";
+          name += cipher;
+          name += "_";
+          name += hash;
           Protocol protocol;
           const bool fits =
               modifiers.find("psk2") == std::string::npos || pattern.message_count >= 2;

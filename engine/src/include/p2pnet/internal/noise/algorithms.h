@@ -15,7 +15,7 @@
 
 namespace p2pnet::noise {
 
-enum class DhKind : std::uint8_t { k25519 };
+enum class DhKind : std::uint8_t { kCurve25519 };
 enum class CipherKind : std::uint8_t { kChaChaPoly, kAesGcm };
 enum class HashKind : std::uint8_t { kSha256, kSha512, kBlake2s, kBlake2b };
 

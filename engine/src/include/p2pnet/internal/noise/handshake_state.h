@@ -31,9 +31,12 @@
 //   err = hs.split(&send, &receive);   // transport keys for this role
 //   // hs.handshake_hash() stays readable for channel binding.
 //
-// Every call that fails leaves the state in kFailed with its secrets wiped, and every
-// later call returns the same error; initialize starts over (keeping the libcrypto
-// contexts of the last suite, so reusing one HandshakeState never allocates).
+// A failure from initialize until the handshake completes leaves the state in kFailed
+// with its secrets wiped, and every later call returns the same error. A call that
+// does not fit a state outside the handshake (before initialize, after completion, a
+// second split) returns kWrongState and changes nothing. initialize starts over,
+// keeping the libcrypto contexts of the last suite: reusing one HandshakeState and
+// the same two transport CipherStates never allocates (BLAKE2s aside: hash.h).
 #ifndef P2PNET_INTERNAL_NOISE_HANDSHAKE_STATE_H_
 #define P2PNET_INTERNAL_NOISE_HANDSHAKE_STATE_H_
 
@@ -149,7 +152,9 @@ class HandshakeState {
   // initiator's receive) is disabled (CipherState::disable). The handshake's secrets
   // (ck, keys, PSKs) are wiped; h stays. The CipherStates take this state's libcrypto
   // contexts, or keep their own (no allocation either way). Errors: kWrongState
-  // unless status() is kComplete, and those of SymmetricState::split (terminal).
+  // unless status() is kComplete, kInvalidArgument if |send| and |receive| are the
+  // same object (the state is unchanged), and those of SymmetricState::split
+  // (terminal).
   [[nodiscard]] Error split(CipherState* send, CipherState* receive);
 
   // handshake_hash: h once the handshake is complete (kComplete or kSplit), HASHLEN

@@ -19,7 +19,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
-#include <variant>
 
 #include "p2pnet/byte_span.h"
 #include "p2pnet/errors.h"
@@ -79,8 +78,13 @@ class Hash {
 
   HashKind kind_ = HashKind::kSha256;
   bool ready_ = false;
-  std::variant<crypto_hash_sha256_state, crypto_hash_sha512_state, crypto_generichash_blake2b_state>
-      sodium_{};
+  // The libsodium state of the computation under way; kind_ says which member.
+  union SodiumState {
+    crypto_hash_sha256_state sha256;
+    crypto_hash_sha512_state sha512;
+    crypto_generichash_blake2b_state blake2b;
+  };
+  SodiumState sodium_{};
   void* evp_ = nullptr;     // EVP_MD_CTX* for BLAKE2s
   void* evp_md_ = nullptr;  // EVP_MD* fetched once for BLAKE2s
 };

@@ -22,7 +22,7 @@ inline constexpr std::size_t kMaxProtocolNameLen = 255;
 
 struct Protocol {
   Pattern pattern;
-  DhKind dh = DhKind::k25519;
+  DhKind dh = DhKind::kCurve25519;
   CipherKind cipher = CipherKind::kChaChaPoly;
   HashKind hash = HashKind::kBlake2b;
 };
