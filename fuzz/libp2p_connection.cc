@@ -114,8 +114,8 @@ struct Keys {
 };
 
 const Keys& keys() {
-  static const Keys k;
-  return k;
+  static const Keys kKeys;
+  return kKeys;
 }
 
 constexpr std::string_view kMuxerNames[] = {"/yamux/1.0.0", "/mplex/6.7.0", "/other/1"};

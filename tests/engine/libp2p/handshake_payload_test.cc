@@ -110,17 +110,14 @@ TEST(HandshakePayloadTest, SkipsUnknownFieldsOfEveryUsableWireType) {
 TEST(HandshakePayloadTest, RefusesWhatProtobufWouldAcceptButNoPeerSends) {
   const std::string key_field = std::string("0a24") + kKeyHex;
   const char* cases[] = {
-      "0a0100"
-      "0a0100",  // identity_key twice
-      "120100"
-      "120100",  // identity_sig twice
-      "2200"
-      "2200",        // extensions twice
-      "0801",        // identity_key as a varint
-      "1501020304",  // identity_sig as fixed32
-      "2001",        // extensions as a varint
-      "0b",          // a group start
-      "0c",          // a group end
+      "0a01000a0100",  // identity_key twice
+      "120100120100",  // identity_sig twice
+      "22002200",      // extensions twice
+      "0801",          // identity_key as a varint
+      "1501020304",    // identity_sig as fixed32
+      "2001",          // extensions as a varint
+      "0b",            // a group start
+      "0c",            // a group end
       "0e",
       "0f",                        // wire types 6 and 7
       "0201",                      // field number 0
