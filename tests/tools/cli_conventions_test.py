@@ -87,6 +87,15 @@ def conventions():
     expect(run("connect", "x.key", "A" * 43, "--timeout=-1"), 2, "--timeout=-1", stdout_empty=True)
     expect(run("pubkey"), 2, "pubkey without KEYFILE", stdout_empty=True)
     expect(run("pubkey", "--peer-id"), 2, "pubkey --peer-id without KEYFILE", stdout_empty=True)
+    expect(run("connect", "x.key", "--libp2p", "/dns/example/tcp/1"), 2, "--libp2p with a DNS address",
+           stdout_empty=True, stderr_prefix="p2pnet connect: error: ")
+    expect(run("connect", "x.key", "--libp2p=/ip4/127.0.0.1/tcp/0"), 2, "--libp2p with port 0",
+           stdout_empty=True)
+    expect(run("connect", "x.key", "--libp2p", "/ip4/127.0.0.1/tcp/1/p2p/QmYyQSo1c1Ym7orWxLYvCrM2EmxFTANf8wXmmE7DWjhx5N"),
+           2, "--libp2p with a peer ID that is not Ed25519", stdout_empty=True)
+    expect(run("connect", "x.key", "A" * 43, "--libp2p", "/ip4/127.0.0.1/tcp/1"), 2,
+           "SERVER_PUBKEY and --libp2p together", stdout_empty=True, stderr_prefix="p2pnet connect: error: ")
+    check("--libp2p" in run("connect", "--help").stdout, "connect --help lists --libp2p")
     check("--peer-id" in run("pubkey", "--help").stdout, "pubkey --help lists --peer-id")
 
 
