@@ -19,6 +19,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "p2pnet/connection.h"
@@ -27,6 +28,7 @@
 #include "p2pnet/internal/channel_test_access.h"
 #include "p2pnet/internal/key_schedule.h"
 #include "p2pnet/internal/noise/pattern.h"
+#include "p2pnet/peer_id.h"
 #include "support/fixtures.h"
 
 namespace p2pnet::fuzz {
@@ -293,6 +295,56 @@ void seed_identities(SeedWriter& out) {
   out.add("public_key_text", Bytes(kPublicKeySize, 0));
   const std::string zero = encode_public_key(PublicKey{});
   out.add("public_key_text", Bytes(zero.begin(), zero.end()));
+}
+
+Bytes hex_bytes(std::string_view hex) {
+  Bytes out;
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
+    out.push_back(static_cast<std::uint8_t>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
+  }
+  return out;
+}
+
+Bytes text_bytes(std::string_view text) { return Bytes(text.begin(), text.end()); }
+
+void seed_libp2p_codecs(SeedWriter& out) {
+  // Varints of each size, and refused ones.
+  for (const char* hex : {"00", "7f", "8001", "ac02", "ffffffff0f", "ffffffffffffffff7f", "8000",
+                          "ffffffffffffffffff01"}) {
+    out.add("libp2p_codecs", hex_bytes(hex));
+  }
+  // multistream-select: the header with the /noise proposal, "na", an oversized length.
+  const Bytes header = concat({hex_bytes("13"), text_bytes("/multistream/1.0.0\n")});
+  const Bytes proposal = concat({header, hex_bytes("07"), text_bytes("/noise\n")});
+  out.add("libp2p_codecs", header);
+  out.add("libp2p_codecs", proposal);
+  out.add("libp2p_codecs", concat({hex_bytes("03"), text_bytes("na\n")}));
+  out.add("libp2p_codecs", hex_bytes("8108"));
+  // NoiseHandshakePayload as js-libp2p writes it (key, signature, two muxers), with
+  // empty extensions, and with unknown fields to skip.
+  const std::string key =
+      "0a24080112201ed1e8fae2c4a144b8be8fd4b47bf3d3b34b871c3cacf6010f0e42d474fce27e";
+  const std::string sig =
+      "124044efa7a2af61f03c927b209ef0546d03b632835258cf08c2b9ac36f67d10fe193aef0b03ab79a99681261"
+      "20c53928bb5187888dfbb58563e38cb1edbd4088d0e";
+  out.add("libp2p_codecs",
+          hex_bytes(key + sig + "221c120c2f79616d75782f312e302e30120c2f6d706c65782f362e372e30"));
+  out.add("libp2p_codecs", hex_bytes(key + sig + "2200"));
+  out.add("libp2p_codecs", hex_bytes(key + "1a03616263"
+                                           "28ff01"
+                                           "3d01020304"
+                                           "22040a00"
+                                           "1200"));
+  // The PublicKey protobuf and peer ID of the libp2p specification's Ed25519 vector,
+  // binary and text, and a SHA-256 peer ID.
+  out.add("libp2p_codecs", hex_bytes(key.substr(4)));
+  out.add("libp2p_codecs", hex_bytes("0024" + key.substr(4)));
+  out.add("libp2p_codecs", text_bytes("12D3KooWBtg3aaRMjxwedh83aGiUkwSxDwUZkzuJcfaqUmo7R3pq"));
+  out.add("libp2p_codecs", text_bytes("QmYyQSo1c1Ym7orWxLYvCrM2EmxFTANf8wXmmE7DWjhx5N"));
+  for (const Identity* identity : {&client_identity(), &server_identity()}) {
+    const std::string text = encode_peer_id(identity->public_key());
+    out.add("libp2p_codecs", text_bytes(text));
+  }
 }
 
 void seed_replay_cache(SeedWriter& out) {
@@ -808,6 +860,7 @@ int main(int argc, char** argv) {
   seed_replay_cache(out);
   seed_pair_session(out);
   seed_c_api_session(out);
+  seed_libp2p_codecs(out);
   try {
     seed_noise_handshake(out);
   } catch (const std::exception& error) {  // a vector file that does not parse

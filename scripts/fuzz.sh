@@ -26,7 +26,7 @@ root=$(pwd)
 
 targets=(wire_codec server_connection client_connection channel_frames aead_backends
          identity_file public_key_text pair_session replay_cache c_api_session
-         noise_handshake)
+         noise_handshake libp2p_codecs libp2p_connection)
 parallel=2
 fuzz_dir=build/fuzz
 sanitize_flags="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"

@@ -13,6 +13,7 @@ public keys that start with '-' accepted as SERVER_PUBKEY and by --allow.
 
 usage: cli_conventions_test.py P2PNET_TOOL
 """
+import base64
 import os
 import pwd
 import re
@@ -53,6 +54,20 @@ def expect(result, code, what, stdout_empty=None, stderr_prefix=None):
         check(result.stderr.startswith(stderr_prefix), "%s: stderr starts with %r" % (what, stderr_prefix), result)
 
 
+def peer_id_of(key_text):
+    """The libp2p peer ID of a 43-character key, computed here from the libp2p
+    specifications alone (not by the project's code): base58btc of the identity
+    multihash (00 24) of the Ed25519 PublicKey protobuf (08 01 12 20 || key)."""
+    key = base64.urlsafe_b64decode(key_text + "=")
+    data = bytes.fromhex("0024" "08011220") + key
+    alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+    number, text = int.from_bytes(data, "big"), ""
+    while number:
+        number, digit = divmod(number, 58)
+        text = alphabet[digit] + text
+    return "1" * (len(data) - len(data.lstrip(b"\0"))) + text
+
+
 def conventions():
     for flag in ("--help", "-h"):
         r = run(flag)
@@ -80,6 +95,17 @@ def conventions():
     expect(run("connect", "x.key"), 2, "connect without SERVER_PUBKEY", stdout_empty=True)
     expect(run("connect", "x.key", "A" * 43, "--timeout=-1"), 2, "--timeout=-1", stdout_empty=True)
     expect(run("pubkey"), 2, "pubkey without KEYFILE", stdout_empty=True)
+    expect(run("pubkey", "--peer-id"), 2, "pubkey --peer-id without KEYFILE", stdout_empty=True)
+    expect(run("connect", "x.key", "--libp2p", "/dns/example/tcp/1"), 2, "--libp2p with a DNS address",
+           stdout_empty=True, stderr_prefix="p2pnet connect: error: ")
+    expect(run("connect", "x.key", "--libp2p=/ip4/127.0.0.1/tcp/0"), 2, "--libp2p with port 0",
+           stdout_empty=True)
+    expect(run("connect", "x.key", "--libp2p", "/ip4/127.0.0.1/tcp/1/p2p/QmYyQSo1c1Ym7orWxLYvCrM2EmxFTANf8wXmmE7DWjhx5N"),
+           2, "--libp2p with a peer ID that is not Ed25519", stdout_empty=True)
+    expect(run("connect", "x.key", "A" * 43, "--libp2p", "/ip4/127.0.0.1/tcp/1"), 2,
+           "SERVER_PUBKEY and --libp2p together", stdout_empty=True, stderr_prefix="p2pnet connect: error: ")
+    check("--libp2p" in run("connect", "--help").stdout, "connect --help lists --libp2p")
+    check("--peer-id" in run("pubkey", "--help").stdout, "pubkey --help lists --peer-id")
 
 
 def identities():
@@ -97,6 +123,12 @@ def identities():
     check(r.stdout == server_key + "\n", "pubkey prints the key keygen printed, alone", r)
     expect(run("pubkey", "missing.key"), 1, "pubkey of a missing file", stdout_empty=True,
            stderr_prefix="p2pnet pubkey: error: ")
+    r = run("pubkey", "--peer-id", "server.key")
+    expect(r, 0, "pubkey --peer-id")
+    check(r.stdout == peer_id_of(server_key) + "\n", "pubkey --peer-id prints the libp2p peer ID, alone", r)
+    check(run("pubkey", "server.key", "--peer-id").stdout == r.stdout, "--peer-id after KEYFILE")
+    expect(run("pubkey", "--peer-id", "missing.key"), 1, "pubkey --peer-id of a missing file",
+           stdout_empty=True, stderr_prefix="p2pnet pubkey: error: ")
     keys = {"server": server_key}
     for name in ("client", "stranger"):
         keys[name] = run("keygen", "--out", name + ".key").stdout.split("Public key: ")[1].strip()

@@ -11,6 +11,7 @@
 #define P2PNET_TOOLS_COMMON_PROGRAMS_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,9 +31,13 @@ struct KeygenSettings {
 // after "[OK] Public key: ".
 int run_keygen(const KeygenSettings& settings, const Output& out);
 
-// run_pubkey prints the full public key of the identity file at |path|, alone on
-// its line (the tool's `pubkey`).
-int run_pubkey(const std::string& path, const Output& out);
+// KeyText: how `pubkey` names a key: the project's 43-character text, or the libp2p
+// peer ID ("12D3KooW...", docs/libp2p.md) that libp2p peers know the identity by.
+enum class KeyText : std::uint8_t { kPublicKey, kPeerId };
+
+// run_pubkey prints the full public key (or peer ID) of the identity file at |path|,
+// alone on its line (the tool's `pubkey`).
+int run_pubkey(const std::string& path, KeyText text, const Output& out);
 
 struct ServeSettings {
   std::string key_path;
@@ -61,6 +66,26 @@ struct ConnectSettings {
 // run_secure_client connects, sends each line of standard input and prints each
 // echo, then closes with close_notify both ways.
 int run_secure_client(const ConnectSettings& settings, const Output& out);
+
+// Libp2pAddress: a libp2p multiaddr over TCP, /ip4/ADDR/tcp/PORT[/p2p/PEER_ID] (or ip6).
+struct Libp2pAddress {
+  std::string host;
+  std::uint16_t port = 0;
+  std::optional<PublicKey> peer;
+};
+// parse_multiaddr reads such an address; nullopt for anything else (another transport,
+// a bad port, a peer ID that is not an Ed25519 one).
+std::optional<Libp2pAddress> parse_multiaddr(const std::string& text);
+
+struct Libp2pClientSettings {
+  std::string key_path;
+  Libp2pAddress address;
+  Duration timeout{10'000};
+};
+
+// run_libp2p_client dials a libp2p node, completes the libp2p Noise handshake, prints
+// the peer ID and the first bytes the node sends (hex), and closes (docs/cli.md).
+int run_libp2p_client(const Libp2pClientSettings& settings, const Output& out);
 
 }  // namespace p2pnet::tools
 

@@ -2,11 +2,12 @@
 //
 // p2pnet: the installed command-line tool (docs/cli.md).
 //   p2pnet keygen [--out PATH] [--force]
-//   p2pnet pubkey KEYFILE
+//   p2pnet pubkey [--peer-id] KEYFILE
 //   p2pnet serve KEYFILE [--host ADDR] [--port N] [--allow PUBKEY]... [limits] [--keylog FILE]
 //   [--verbose]
 //   p2pnet connect KEYFILE SERVER_PUBKEY [--host ADDR] [--port N] [--timeout SECONDS]
 //   [--keylog FILE] [--verbose]
+//   p2pnet connect KEYFILE --libp2p MULTIADDR [--timeout SECONDS]
 // Conventions: --help/-h on standard output with exit 0, --version, "--opt value" and
 // "--opt=value"; usage errors on standard error with exit 2, runtime failures on
 // standard error with exit 1, both prefixed with the program name. Logs go to
@@ -186,9 +187,12 @@ static int run(int argc, char** argv) {
 
   // pubkey
   std::string pubkey_path;
+  bool pubkey_peer_id = false;
   CLI::App* pubkey_cmd =
       app.add_subcommand("pubkey", "Print the 43-character public key of an identity file");
   pubkey_cmd->add_option("KEYFILE", pubkey_path, "Identity file")->required();
+  pubkey_cmd->add_flag("--peer-id", pubkey_peer_id,
+                       "Print the libp2p peer ID (12D3KooW...) instead of the key");
 
   // serve
   p2pnet::tools::ServeSettings serve;
@@ -258,8 +262,20 @@ static int run(int argc, char** argv) {
       "connect", "Connect to a server, send each line of standard input, print each echo");
   connect_cmd->add_option("KEYFILE", connect.key_path, "The client's identity file")->required();
   connect_cmd->add_option("SERVER_PUBKEY", server_key, "The server's public key")
-      ->required()
       ->check(kPublicKey);
+  std::string libp2p_address;
+  connect_cmd
+      ->add_option("--libp2p", libp2p_address,
+                   "Dial a libp2p node instead (/ip4/ADDR/tcp/PORT/p2p/PEER_ID): complete the "
+                   "libp2p Noise handshake, show the first bytes it sends, close")
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            return p2pnet::tools::parse_multiaddr(text)
+                       ? ""
+                       : "needs /ip4/ADDR/tcp/PORT[/p2p/PEER_ID] (or /ip6/...)";
+          },
+          "MULTIADDR"))
+      ->option_text("MULTIADDR");
   connect_cmd->add_option("--host", connect.host, "Server address [127.0.0.1]")
       ->option_text("ADDR");
   connect_cmd->add_option("-p,--port", connect_port, "Server port [8080]")
@@ -291,7 +307,10 @@ static int run(int argc, char** argv) {
   if (keygen_cmd->parsed())
     return p2pnet::tools::run_keygen(keygen, Output(Style::kTool, "p2pnet keygen"));
   if (pubkey_cmd->parsed())
-    return p2pnet::tools::run_pubkey(pubkey_path, Output(Style::kTool, "p2pnet pubkey"));
+    return p2pnet::tools::run_pubkey(
+        pubkey_path,
+        pubkey_peer_id ? p2pnet::tools::KeyText::kPeerId : p2pnet::tools::KeyText::kPublicKey,
+        Output(Style::kTool, "p2pnet pubkey"));
   if (serve_cmd->parsed()) {
     const Output out(Style::kTool, "p2pnet serve");
     serve.port = static_cast<std::uint16_t>(to_size(serve_port));
@@ -315,7 +334,20 @@ static int run(int argc, char** argv) {
     o.key_log = serve_obs.key_log_hook();
     return p2pnet::tools::run_echo_server(serve, out);
   }
+  if (server_key.empty() == libp2p_address.empty()) {
+    std::fprintf(stderr,
+                 "p2pnet connect: error: give SERVER_PUBKEY or --libp2p MULTIADDR, one of them\n"
+                 "Run 'p2pnet connect --help' for usage.\n");
+    return kUsageError;
+  }
   const Output out(Style::kTool, "p2pnet connect");
+  if (!libp2p_address.empty()) {
+    p2pnet::tools::Libp2pClientSettings settings;
+    settings.key_path = connect.key_path;
+    settings.address = *p2pnet::tools::parse_multiaddr(libp2p_address);
+    if (!timeout.empty()) settings.timeout = *p2pnet::tools::parse_seconds(timeout);
+    return p2pnet::tools::run_libp2p_client(settings, out);
+  }
   connect.server_key = *p2pnet::decode_public_key(server_key);
   connect.port = static_cast<std::uint16_t>(to_size(connect_port));
   if (!timeout.empty()) connect.timeout = *p2pnet::tools::parse_seconds(timeout);

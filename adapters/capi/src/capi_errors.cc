@@ -62,7 +62,8 @@ p2p_error_t from_engine(Error error) noexcept {
     case Error::kFrameTooLarge:
     case Error::kFrameAuthFailed:
     case Error::kDataAfterClose:
-    case Error::kCounterExhaustedRemote: return P2P_ERR_PROTOCOL;
+    case Error::kCounterExhaustedRemote:
+    case Error::kProtocolNotSupported: return P2P_ERR_PROTOCOL;
     case Error::kPeerAbortMalformed:
     case Error::kPeerAbortAuthenticationFailed:
     case Error::kPeerAbortNotAccepted:

@@ -62,6 +62,8 @@ enum class WireErrorCode : std::uint8_t {
   X(kFrameAuthFailed, kRemote, kNone, "frame failed authentication")                           \
   X(kDataAfterClose, kRemote, kNone, "bytes received after close_notify")                      \
   X(kCounterExhaustedRemote, kRemote, kNone, "peer exceeded the frame counter limit")          \
+  X(kProtocolNotSupported, kRemote, kNone,                                                     \
+    "peer does not support the proposed protocol (multistream-select na)")                     \
   /* The peer sent an Error message (wire code in the name). */                                \
   X(kPeerAbortMalformed, kPeerAbort, kNone, "peer reported: malformed message")                \
   X(kPeerAbortAuthenticationFailed, kPeerAbort, kNone, "peer reported: authentication failed") \
