@@ -55,7 +55,7 @@ TEST(PeerIdTest, RefusesWhatIsNotAnEd25519PeerId) {
       "",
       good.substr(0, 51),
       good + "1",
-      "2" + good.substr(1),                              // another number
+      std::string("2").append(good, 1),                  // another number
       good.substr(0, 51) + "0",                          // outside the alphabet
       "QmYyQSo1c1Ym7orWxLYvCrM2EmxFTANf8wXmmE7DWjhx5N",  // a SHA-256 peer ID (RSA)
       "bafzaajaiaejcaxuaa7nfmbkxrc6nwcp4yfshdfz3dqoboel7c2jdqwvzh6rkyvx",  // CIDv1 text
