@@ -6,6 +6,10 @@
 //                     between them, both kHandshakeComplete events, then teardown
 //   handshake-floor   the libsodium calls protocol-v1 obliges both sides to make
 //                     (crypto_floor.h)
+//   noise-engine      protocol v2's handshake, Noise_XX_25519_ChaChaPoly_BLAKE2b with
+//                     its prologue and payloads, through the engine's Noise core, both
+//                     sides (noise_floor.h)
+//   noise-floor       the libsodium calls that handshake obliges both sides to make
 //   message-engine    one SIZE-byte message (default 16 KiB): send() on an established
 //                     client, its frame handed to the server's handle_bytes straight
 //                     from the client's queue (peek_transmit/consume_transmit, as the
@@ -26,6 +30,7 @@
 #include <vector>
 
 #include "crypto_floor.h"
+#include "noise_floor.h"
 #include "p2pnet/internal/aead.h"
 #include "p2pnet/random.h"
 #include "raw_aead.h"
@@ -52,6 +57,14 @@ bool handshakes(long count) {
     Connection client = Connection::client(peers.client_config(), Instant{0});
     Connection server = Connection::server(peers.server_config(), Instant{0});
     if (!complete_handshake(client, server, buffer)) return false;
+  }
+  return true;
+}
+
+bool noise_handshakes(long count, bool floor) {
+  const NoiseIdentities ids;
+  for (long i = 0; i < count; ++i) {
+    if (!(floor ? noise_xx_floor(ids) : noise_xx_engine(ids))) return false;
   }
   return true;
 }
@@ -120,6 +133,7 @@ int main(int argc, char** argv) {
       sodium_init() < 0) {
     std::fprintf(stderr,
                  "usage: p2pnet_instruction_counts handshake-engine|handshake-floor|"
+                 "noise-engine|noise-floor|"
                  "message-engine|message-engine-copy|message-raw|library N [SIZE]\n");
     return 2;
   }
@@ -135,6 +149,10 @@ int main(int argc, char** argv) {
     ok = handshakes(count);
   } else if (mode == "handshake-floor") {
     ok = floors(count);
+  } else if (mode == "noise-engine") {
+    ok = noise_handshakes(count, false);
+  } else if (mode == "noise-floor") {
+    ok = noise_handshakes(count, true);
   } else if (mode == "message-engine") {
     ok = engine_messages(count, size, false);
   } else if (mode == "message-engine-copy") {

@@ -459,6 +459,10 @@ def report(args):
         w("|---|---:|---:|---:|---:|")
         w(f"| Instructions per both-sides handshake (floor: crypto only) | {instructions['handshake_engine']:,} | "
           f"{instructions['handshake_floor']:,} | {instructions['handshake_ratio']:.4f} | ≤ {instructions['handshake_gate']} |")
+        if "noise_engine" in instructions:
+            w(f"| Instructions per both-sides Noise XX handshake of protocol v2, Noise core (floor: its libsodium calls, bench/noise_floor.h) | "
+              f"{instructions['noise_engine']:,} | {instructions['noise_floor']:,} | "
+              f"{instructions['noise_ratio']:.4f} | ≤ {instructions['noise_gate']} |")
         w("")
         if "messages" in instructions:
             w("Per message (seal + open), the gate is on the engine's own instructions: the "

@@ -8,13 +8,16 @@
 // the result into corpus/<target>/.
 //
 // Usage: p2pnet_fuzz_seed_corpus OUT_DIR  (creates OUT_DIR/<target>/seed-NNN files)
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -23,6 +26,7 @@
 #include "p2pnet/internal/channel.h"
 #include "p2pnet/internal/channel_test_access.h"
 #include "p2pnet/internal/key_schedule.h"
+#include "p2pnet/internal/noise/pattern.h"
 #include "support/fixtures.h"
 
 namespace p2pnet::fuzz {
@@ -616,6 +620,174 @@ void seed_c_api_session(SeedWriter& out) {
   }
 }
 
+// noise_handshake (fuzz/noise_handshake.cc): every vector of the Noise vector files
+// whose DH is 25519 and whose pattern the core has, as a clean run with the vector's
+// keys, prologue and payloads; then the same runs with each fault on the first and
+// second message, so the corpus starts with every way a message can be spoiled.
+Bytes from_hex_text(const std::string& text) {
+  Bytes out;
+  for (std::size_t i = 0; i + 1 < text.size(); i += 2) {
+    out.push_back(static_cast<std::uint8_t>(std::stoi(text.substr(i, 2), nullptr, 16)));
+  }
+  return out;
+}
+
+struct NoiseSeed {
+  Bytes head;             // pattern, suite, psk mask, prologue, keys, psks
+  std::vector<Bytes> hs;  // handshake payloads
+  std::vector<Bytes> transport;
+  bool one_way = false;
+};
+
+Bytes noise_input(const NoiseSeed& seed, std::size_t faulty, const Bytes& fault) {
+  Bytes in = seed.head;
+  for (std::size_t i = 0; i < seed.hs.size(); ++i) {
+    in.push_back(static_cast<std::uint8_t>(seed.hs[i].size()));
+    in.insert(in.end(), seed.hs[i].begin(), seed.hs[i].end());
+    if (i == faulty) {
+      in.insert(in.end(), fault.begin(), fault.end());
+    } else {
+      in.push_back(0);  // delivered as written
+    }
+  }
+  for (std::size_t i = 0; i < seed.transport.size(); ++i) {
+    // Transport messages alternate after the handshake, one way only when one-way.
+    std::size_t from = seed.one_way ? 0 : (seed.hs.size() + i) % 2;
+    in.push_back(static_cast<std::uint8_t>(from | (i == 3 ? 2 : 0)));  // a rekey once
+    in.push_back(static_cast<std::uint8_t>(seed.transport[i].size()));
+    in.insert(in.end(), seed.transport[i].begin(), seed.transport[i].end());
+    in.push_back(0);
+  }
+  return in;
+}
+
+void seed_noise_handshake(SeedWriter& out) {
+  namespace noise = p2pnet::noise;
+  const auto table = noise::pattern_table();
+  const std::array<std::string, 4> hashes = {"SHA256", "SHA512", "BLAKE2s", "BLAKE2b"};
+  std::vector<NoiseSeed> seeds;
+  std::vector<std::string> names;
+  for (const char* file :
+       {P2PNET_NOISE_VECTORS_DIR "/cacophony.txt", P2PNET_NOISE_VECTORS_DIR "/snow.txt"}) {
+    std::ifstream stream(file);
+    if (!stream) {
+      std::fprintf(stderr, "seed: cannot read %s\n", file);
+      std::exit(1);
+    }
+    const nlohmann::json vectors = nlohmann::json::parse(stream).at("vectors");
+    for (const nlohmann::json& v : vectors) {
+      // Noise_<pattern><modifiers>_<dh>_<cipher>_<hash>
+      std::string name = v.at("protocol_name").get<std::string>();
+      if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+      std::vector<std::string> parts;
+      for (std::size_t start = 0;;) {
+        std::size_t end = name.find('_', start);
+        parts.push_back(name.substr(start, end - start));
+        if (end == std::string::npos) break;
+        start = end + 1;
+      }
+      if (parts.size() != 5 || parts[2] != "25519") continue;
+      std::string base = parts[1];
+      std::uint8_t mask = 0;
+      if (std::size_t psk = base.find("psk"); psk != std::string::npos) {
+        std::string modifiers = base.substr(psk);
+        base = base.substr(0, psk);
+        for (std::size_t at = 0; (at = modifiers.find("psk", at)) != std::string::npos; at += 3) {
+          mask = static_cast<std::uint8_t>(mask | (1U << (modifiers[at + 3] - '0')));
+        }
+      }
+      std::size_t index = table.size();
+      for (std::size_t i = 0; i < table.size(); ++i) {
+        if (table[i].name() == base) index = i;
+      }
+      if (index == table.size()) continue;  // fallback patterns: not in the core
+      std::size_t hash = 0;
+      while (hash < hashes.size() && hashes[hash] != parts[4]) ++hash;
+      NoiseSeed seed;
+      seed.one_way = table[index].one_way();
+      const std::size_t messages = table[index].message_count;
+      auto key = [&](const char* field) {
+        Bytes k = v.contains(field) ? from_hex_text(v.at(field).get<std::string>()) : Bytes{};
+        k.resize(32, 0);
+        return k;
+      };
+      Bytes prologue = from_hex_text(v.at("init_prologue").get<std::string>());
+      if (prologue.size() > 64) prologue.resize(64);
+      seed.head = {static_cast<std::uint8_t>(index),
+                   static_cast<std::uint8_t>((parts[3] == "AESGCM" ? 1 : 0) | (hash << 1)), mask,
+                   static_cast<std::uint8_t>(prologue.size())};
+      seed.head.insert(seed.head.end(), prologue.begin(), prologue.end());
+      for (const char* field : {"init_static", "resp_static", "init_ephemeral", "resp_ephemeral"}) {
+        Bytes k = key(field);
+        seed.head.insert(seed.head.end(), k.begin(), k.end());
+      }
+      if (v.contains("init_psks")) {
+        for (const nlohmann::json& psk : v.at("init_psks")) {
+          Bytes k = from_hex_text(psk.get<std::string>());
+          seed.head.insert(seed.head.end(), k.begin(), k.end());
+        }
+      } else if (v.contains("init_psk")) {
+        Bytes k = from_hex_text(v.at("init_psk").get<std::string>());
+        seed.head.insert(seed.head.end(), k.begin(), k.end());
+      }
+      const nlohmann::json& ms = v.at("messages");
+      for (std::size_t i = 0; i < ms.size(); ++i) {
+        Bytes payload = from_hex_text(ms[i].at("payload").get<std::string>());
+        if (payload.size() > 255) payload.resize(255);
+        (i < messages ? seed.hs : seed.transport).push_back(payload);
+      }
+      if (seed.hs.size() != messages) continue;
+      seeds.push_back(std::move(seed));
+    }
+  }
+  // Faults (fuzz/noise_handshake.cc, apply_fault): a fault byte >= 128 picks
+  // (fault - 128) % 7; 0 none, 1 flip [u16 bit], 2 truncate [u16], 3 extend
+  // [n][bytes], 4 replace [u16][bytes], 5 earlier [i], 6 out of turn [b].
+  const std::vector<Bytes> faults = {
+      {129, 3, 0},        // flip bit 3 of byte 0
+      {129, 0x07, 0x01},  // flip bit 7 of byte 32 (the end of a key)
+      {130, 16, 0},       // truncate to 16 bytes
+      {130, 40, 0},       // truncate to 40 bytes
+      {131, 0, 0x55},     // extend by one byte
+      {132, 32, 0},       // replace by 32 zero bytes (a low-order key)
+      {133, 0},           // an earlier message
+      {134, 0},           // the reader writes out of turn
+      {134, 1},           // the writer reads out of turn
+  };
+  for (const NoiseSeed& seed : seeds) {
+    out.add("noise_handshake", noise_input(seed, seed.hs.size(), {}));
+  }
+  // The faults on a sample of the vectors (every 9th: all patterns and suites still
+  // appear), on the first and the second message.
+  for (std::size_t i = 0; i < seeds.size(); i += 9) {
+    for (std::size_t faulty = 0; faulty < std::min<std::size_t>(2, seeds[i].hs.size()); ++faulty) {
+      for (const Bytes& fault : faults) {
+        out.add("noise_handshake", noise_input(seeds[i], faulty, fault));
+      }
+    }
+    // The suite byte's other bits: fresh ephemeral keys, their random source failing
+    // at the first or second draw, no initiator static key, one psk too few.
+    for (unsigned bits : {0x08U, 0x18U, 0x28U, 0x40U, 0x80U}) {
+      NoiseSeed variant = seeds[i];
+      variant.head[1] = static_cast<std::uint8_t>(variant.head[1] | bits);
+      out.add("noise_handshake", noise_input(variant, variant.hs.size(), {}));
+    }
+  }
+  // Protocol names (a first byte of 0xff): every name of the vectors, and broken ones.
+  std::vector<std::string> all_names = names;
+  for (const char* name :
+       {"Noise_XXpsk3+psk0_25519_ChaChaPoly_BLAKE2b", "Noise_XXfallback_25519_ChaChaPoly_BLAKE2b",
+        "Noise_XX_448_ChaChaPoly_BLAKE2b", "Noise_XXpsk9_25519_AESGCM_SHA256",
+        "Noise_NNpsk0+psk0_25519_ChaChaPoly_SHA512", "Noise_XX_25519"}) {
+    all_names.emplace_back(name);
+  }
+  for (const std::string& name : all_names) {
+    Bytes input{0xff};
+    input.insert(input.end(), name.begin(), name.end());
+    out.add("noise_handshake", input);
+  }
+}
+
 }  // namespace
 }  // namespace p2pnet::fuzz
 
@@ -636,5 +808,11 @@ int main(int argc, char** argv) {
   seed_replay_cache(out);
   seed_pair_session(out);
   seed_c_api_session(out);
+  try {
+    seed_noise_handshake(out);
+  } catch (const std::exception& error) {  // a vector file that does not parse
+    std::fprintf(stderr, "seed: the Noise vectors: %s\n", error.what());
+    return 1;
+  }
   return 0;
 }

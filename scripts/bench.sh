@@ -12,7 +12,9 @@
 #           engine/floor > 1.02, or if the engine's own instructions per message
 #           (engine minus raw) pass its bound at any size (message_own_bounds), or if the copying
 #           variant does not (the bound must catch an extra copy). Instruction counts do
-#           not move with the machine's load, so this is the one performance gate.
+#           not move with the machine's load, so this is the one performance gate. Also per
+#           both-sides Noise XX handshake of protocol v2 through the Noise core against
+#           its libsodium floor (bench/noise_floor.h), failing if engine/floor > 1.02.
 #   report  the same build, then the suite with repetitions and the loopback load
 #           three times; writes docs/benchmarks.md and docs/benchmarks-transport.png.
 #           Takes several minutes; run it on a machine as quiet as you can get.
@@ -28,7 +30,7 @@ python=/usr/bin/python3
 
 configure_and_build() {
   scripts/setup.sh build bench
-  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS="" \
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS="" -DP2PNET_WERROR=ON \
     -DP2PNET_BUILD_BENCHMARKS=ON -DP2PNET_BUILD_TESTS=OFF >/dev/null
   # Only what the benchmarks need: the suite, the load program and, when they exist,
   # the two example programs the loopback part drives.
@@ -129,8 +131,11 @@ message_own_bounds=(64:580 1024:750 16384:750)
 run_instructions() {
   local out=$1
   local engine floor entry rows=()
+  local noise noise_floor
   engine=$(per_iteration handshake-engine 2 12)
   floor=$(per_iteration handshake-floor 2 12)
+  noise=$(per_iteration noise-engine 2 12)
+  noise_floor=$(per_iteration noise-floor 2 12)
   for entry in "${message_own_bounds[@]}"; do
     local size=${entry%%:*} bound=${entry#*:} message copy raw library
     message=$(per_iteration message-engine 10 110 "$size")
@@ -139,11 +144,11 @@ run_instructions() {
     library=$("$build/bench/p2pnet_instruction_counts" library 1 "$size")
     rows+=("$size:$bound:$message:$copy:$raw:$library")
   done
-  "$python" - "$out" "$engine" "$floor" "${rows[@]}" <<'PY'
+  "$python" - "$out" "$engine" "$floor" "$noise" "$noise_floor" "${rows[@]}" <<'PY'
 import json, sys
-out, engine, floor = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+out, engine, floor, noise, noise_floor = sys.argv[1], *map(int, sys.argv[2:6])
 messages = []
-for row in sys.argv[4:]:
+for row in sys.argv[6:]:
     size, bound, message, copy, raw, library = row.split(":")
     size, bound, message, copy, raw = int(size), int(bound), int(message), int(copy), int(raw)
     messages.append({"size": size, "library": library, "engine": message, "engine_copy": copy,
@@ -156,14 +161,22 @@ result = {"handshake_engine": engine, "handshake_floor": floor, "handshake_ratio
           "message_size": 16384, "message_engine": large["engine"], "message_raw": large["raw"],
           "message_ratio": large["engine"] / large["raw"], "message_library": large["library"],
           "small_size": 1024, "small_engine": small["engine"], "small_engine_copy": small["engine_copy"],
-          "small_raw": small["raw"], "small_library": small["library"]}
+          "small_raw": small["raw"], "small_library": small["library"],
+          # Protocol v2's Noise XX through the engine's Noise core vs its libsodium floor.
+          "noise_engine": noise, "noise_floor": noise_floor,
+          "noise_ratio": noise / noise_floor, "noise_gate": 1.02}
 with open(out, "w") as f:
     json.dump(result, f)
 print(f"instructions per both-sides handshake: engine {engine:,}, floor {floor:,}, "
       f"engine/floor {result['handshake_ratio']:.4f} (gate {result['handshake_gate']})")
+print(f"instructions per both-sides Noise_XX_25519_ChaChaPoly_BLAKE2b handshake (v2 payloads): "
+      f"engine {noise:,}, floor {noise_floor:,}, "
+      f"engine/floor {result['noise_ratio']:.4f} (gate {result['noise_gate']})")
 failed = []
 if result["handshake_ratio"] > result["handshake_gate"]:
     failed.append("handshake engine/floor %.4f > %s" % (result["handshake_ratio"], result["handshake_gate"]))
+if result["noise_ratio"] > result["noise_gate"]:
+    failed.append("noise engine/floor %.4f > %s" % (result["noise_ratio"], result["noise_gate"]))
 for m in messages:
     print(f"instructions per {m['size']}-byte message (seal + open, {m['library']}): engine {m['engine']:,}, "
           f"raw AEAD {m['raw']:,}, the engine's own {m['own']:,} (gate {m['own_bound']:,}); with one more copy "

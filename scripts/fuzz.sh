@@ -25,7 +25,8 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 
 targets=(wire_codec server_connection client_connection channel_frames aead_backends
-         identity_file public_key_text pair_session replay_cache c_api_session)
+         identity_file public_key_text pair_session replay_cache c_api_session
+         noise_handshake)
 parallel=2
 fuzz_dir=build/fuzz
 sanitize_flags="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
@@ -42,7 +43,7 @@ configure_fuzzers() {  # configure_fuzzers DIR CXXFLAGS [cmake args...]
   local dir=$1 flags=$2; shift 2
   cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
-    -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" -DP2PNET_BUILD_FUZZERS=ON "$@" >/dev/null
+    -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" -DP2PNET_BUILD_FUZZERS=ON -DP2PNET_WERROR=ON "$@" >/dev/null
   cmake --build "$dir" -j "$parallel"
 }
 

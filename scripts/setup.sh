@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # scripts/setup.sh [GROUP...]: installs the Debian packages a build needs, only when
 # missing, so a fresh Debian bookworm machine needs nothing done by hand.
-# Groups: build (default), test, fuzz, bench, loops, windows, model, lint, all.
+# Groups: build (default), test, interop, fuzz, bench, loops, windows, model, lint, all.
 set -euo pipefail
 
 declare -A packages=(
   [build]="cmake ninja-build g++ pkg-config libsodium-dev libssl-dev libcli11-dev"
   [test]="libgtest-dev libgmock-dev librapidcheck-dev nlohmann-json3-dev python3-nacl tshark wireshark-common"
   [loops]="libuv1-dev libasio-dev"
+  # The independent Noise libraries of tests/interop (docs/interop.md).
+  [interop]="python3-dissononce golang-go golang-github-flynn-noise-dev"
   [fuzz]="clang llvm libclang-rt-14-dev zip unzip python3"
   [bench]="libbenchmark-dev gnuplot-nox python3 valgrind"
   [windows]="g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix wine wine64 dpkg-dev autoconf automake libtool make googletest"

@@ -93,8 +93,7 @@ ReadResult Channel::handle_bytes(ByteSpan input) {
 
     if (header_size_ < kFrameHeaderSize) {
       const ByteSpan chunk = reader.read_up_to(kFrameHeaderSize - header_size_);
-      std::ranges::copy(chunk, std::span(header_).subspan(header_size_).begin());
-      header_size_ += chunk.size();
+      header_size_ += copy_bounded(std::span(header_).subspan(header_size_), chunk);
       if (header_size_ < kFrameHeaderSize) break;
       body_length_ = load_u32_be(header_);
       if (body_length_ > max_message_size_) {

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <set>
+#include <string>
 #include <tuple>
 
 #include "session_setup.h"
@@ -64,7 +65,10 @@ RC_GTEST_PROP(KeyAgreement, NoTwoHandshakesShareAKey, ()) {
   std::set<Recipe> distinct;
   for (const auto& [c, s, cr, sr] : recipes) distinct.insert(Recipe{c, s, cr, sr});
 
-  std::set<Bytes> keys;
+  // Keys as text: g++ 12 at -O3 misreads std::set<std::vector<std::uint8_t>>'s
+  // comparison as an overread (-Wstringop-overread), a false positive.
+  std::set<std::string> keys;
+  const auto as_text = [](const Bytes& key) { return std::string(key.begin(), key.end()); };
   std::size_t expected = 0;
   for (const Recipe& recipe : distinct) {
     // Identity seed = 32 copies of a pool byte; random seeds from the pool too.
@@ -83,9 +87,9 @@ RC_GTEST_PROP(KeyAgreement, NoTwoHandshakesShareAKey, ()) {
     RC_ASSERT(run.client.is_established());
     const SessionView view = *view_of(run.client);
     RC_ASSERT(same_keys(view, *view_of(run.server)));
-    keys.insert(view.session_key);
-    keys.insert(view.key_c2s);
-    keys.insert(view.key_s2c);
+    keys.insert(as_text(view.session_key));
+    keys.insert(as_text(view.key_c2s));
+    keys.insert(as_text(view.key_s2c));
     expected += 3;
   }
   RC_TAG(distinct.size());
