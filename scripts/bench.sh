@@ -12,9 +12,9 @@
 #           engine/floor > 1.02, or if the engine's own instructions per message
 #           (engine minus raw) pass its bound at any size (message_own_bounds), or if the copying
 #           variant does not (the bound must catch an extra copy). Instruction counts do
-#           not move with the machine's load, so this is the one performance gate. Also
-#           per both-sides Noise XX handshake of protocol v2 through the Noise core
-#           against its libsodium floor (bench/noise_floor.h), failing if engine/floor > 1.02.
+#           not move with the machine's load, so this is the one performance gate. Also per
+#           both-sides Noise XX handshake of protocol v2 through the Noise core against
+#           its libsodium floor (bench/noise_floor.h), failing if engine/floor > 1.02.
 #   report  the same build, then the suite with repetitions and the loopback load
 #           three times; writes docs/benchmarks.md and docs/benchmarks-transport.png.
 #           Takes several minutes; run it on a machine as quiet as you can get.
@@ -30,7 +30,7 @@ python=/usr/bin/python3
 
 configure_and_build() {
   scripts/setup.sh build bench
-  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS="" \
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS="" -DP2PNET_WERROR=ON \
     -DP2PNET_BUILD_BENCHMARKS=ON -DP2PNET_BUILD_TESTS=OFF >/dev/null
   # Only what the benchmarks need: the suite, the load program and, when they exist,
   # the two example programs the loopback part drives.
@@ -130,7 +130,8 @@ message_own_bounds=(64:580 1024:750 16384:750)
 # run_instructions OUT: the gate; JSON goes to OUT for the report.
 run_instructions() {
   local out=$1
-  local engine floor noise noise_floor entry rows=()
+  local engine floor entry rows=()
+  local noise noise_floor
   engine=$(per_iteration handshake-engine 2 12)
   floor=$(per_iteration handshake-floor 2 12)
   noise=$(per_iteration noise-engine 2 12)
@@ -145,8 +146,7 @@ run_instructions() {
   done
   "$python" - "$out" "$engine" "$floor" "$noise" "$noise_floor" "${rows[@]}" <<'PY'
 import json, sys
-out, engine, floor = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-noise, noise_floor = int(sys.argv[4]), int(sys.argv[5])
+out, engine, floor, noise, noise_floor = sys.argv[1], *map(int, sys.argv[2:6])
 messages = []
 for row in sys.argv[6:]:
     size, bound, message, copy, raw, library = row.split(":")

@@ -63,6 +63,15 @@ sources() {
   sed -nE 's/^ *"file": "(.*)",?$/\1/p' "$work/db/compile_commands.json" | sort -u
 }
 
+# join_messages joins a warning or error whose line does not end in "]" with the lines
+# after it, up to the one that does.
+join_messages() {
+  awk '/^\/.*: (warning|error): / && !/\]$/ { held = $0; next }
+       held != "" { held = held " " $0; if ($0 ~ /\]$/) { print held; held = "" }; next }
+       { print }
+       END { if (held != "") print held }'
+}
+
 # run_tidy writes the findings, one per line as "path:line:col: [check] message" with
 # paths relative to the repository, to $work/findings.txt. A finding in a header that
 # several files include is counted once.
@@ -83,7 +92,10 @@ run_tidy() {
     _ {} "$work" "$clang_tidy" "$work/db" <<<"$files"
   log "clang-tidy: the slowest translation units (ms):" \
     "$(sort -rn "$work/times.txt" | head -n 5 | sed "s#${root}/##" | tr '\n' ' ')"
-  cat "$work"/out/*.txt |
+  # A message can run over several lines (the analyzer's padding report lists fields
+  # one per line) with the [check] at the end of the last: join them first, so such a
+  # finding is counted instead of silently dropped.
+  cat "$work"/out/*.txt | join_messages |
     sed -nE "s#^${root}/([^:]+):([0-9]+):([0-9]+): (warning|error): (.*) \[([^]]+)\]\$#\1:\2:\3: [\6] \5#p" |
     grep -v '^build/' | sort -u >"$work/findings.txt" || true
   # A file clang-tidy could not parse (or a clang-tidy that crashed) would hide its

@@ -430,8 +430,9 @@ p2p_error_t p2p_session_receive(p2p_session_t* session, uint8_t* buffer, size_t 
           &message, p2pnet::net::deadline_after(session->socket->timeout));
       if (!s.ok()) return record(s);
       if (message.size() <= capacity) {
-        // Not with a null buffer and nothing to copy: memcpy's pointers must be valid.
-        if (!message.empty()) std::memcpy(buffer, message.data(), message.size());
+        // buffer is NULL only with capacity 0 (checked above), so there is nothing to
+        // copy; memcpy's pointers must be valid even for zero bytes.
+        if (buffer != nullptr) std::memcpy(buffer, message.data(), message.size());
         *received = message.size();
         return ok();
       }
@@ -446,7 +447,7 @@ p2p_error_t p2p_session_receive(p2p_session_t* session, uint8_t* buffer, size_t 
       return set_error(P2P_ERR_BUFFER_TOO_SMALL,
                        "the message does not fit the buffer: *received is its size");
     }
-    if (!session->held.empty()) std::memcpy(buffer, session->held.data(), session->held.size());
+    if (buffer != nullptr) std::memcpy(buffer, session->held.data(), session->held.size());
     session->wipe_held();
     return ok();
   });
