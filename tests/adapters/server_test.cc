@@ -132,7 +132,7 @@ TEST_F(ServerTest, WorkersGiveEveryConnectionAnIdOfItsOwn) {
   for (unsigned w = 0; w < kWorkers; ++w) {
     for (int i = 0; i < 2; ++i) {
       sockets.push_back(connect_raw(servers[w]->port()));
-      while (recorders[w].ids.size() < static_cast<std::size_t>(i + 1)) {
+      while (recorders[w].ids.size() < static_cast<std::size_t>(i) + 1) {
         ASSERT_TRUE(servers[w]->run_once(kTestDeadline).ok());
       }
     }
@@ -905,6 +905,7 @@ TEST_F(ServerTest, ChurningClientHellosFromSixtyFourAddressesDoNotStarveAnHonest
   std::atomic<bool> stop{false};
   std::atomic<std::uint64_t> churned{0};
   std::vector<std::thread> churners;
+  churners.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     churners.emplace_back([&, t] {
       std::vector<net::Socket> slots(kAddresses / kThreads * kSlotsPerAddress);

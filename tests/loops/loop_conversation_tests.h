@@ -97,6 +97,7 @@ TYPED_TEST_P(LoopConversationTest, HandshakeEchoBothWaysAndCleanClose) {
   // (-Wstringop-overread), a false positive.
   auto sorted = [](const std::vector<Bytes>& v) {
     std::vector<std::string> text;
+    text.reserve(v.size());
     for (const Bytes& b : v) text.emplace_back(b.begin(), b.end());
     std::ranges::sort(text);
     return text;
